@@ -22,7 +22,7 @@
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-CACHE=${MOORING_CACHE:-$HOME/.cache/mooring}
+CACHE=${MOORING_CACHE:-${HOME:-/tmp}/.cache/mooring}
 VENV=$CACHE/moto-venv
 STATE=${MOORING_EMULATOR_STATE:-$CACHE/emulator}
 REQUIREMENTS=$HERE/requirements.txt
