@@ -1,1 +1,84 @@
-pub fn placeholder() {}
+//! The mooring desired-state format: parsing and validation, pure (no AWS, no async).
+//!
+//! Loading runs in two passes. Pass 1 reads each file's YAML into raw serde types that keep
+//! positions; its first error per file is reported with line and column. Pass 2 runs only when
+//! every file passed pass 1: it checks meaning (references, ranges, names, schedules) across
+//! all files, collects every problem, and converts the raw types into the plain model.
+//! See `docs/desired-state.md` for the format reference.
+
+mod alarm;
+mod autoscaling;
+mod diagnostics;
+mod duration;
+mod load;
+pub mod model;
+mod parse;
+mod raw;
+mod schedule;
+mod schema;
+mod span;
+mod validate;
+
+use std::path::{Path, PathBuf};
+
+pub use crate::diagnostics::{Diagnostic, Diagnostics};
+pub use crate::model::*;
+pub use crate::parse::{API_VERSION, KIND, MAX_FILE_BYTES};
+pub use crate::schedule::is_awake;
+pub use crate::schema::json_schema;
+
+use crate::diagnostics::Collector;
+use crate::span::Loc;
+use crate::validate::ParsedFile;
+
+/// Loads files and folders (a folder: its `*.yaml`/`*.yml` files, not recursive, sorted by
+/// name) as one desired state. I/O problems become diagnostics too.
+pub fn load<P: AsRef<Path>>(paths: &[P]) -> Result<DesiredState, Diagnostics> {
+    let sources = load::read_sources(paths);
+    let mut collector = Collector::default();
+    let mut readable = Vec::new();
+    for (order, source) in sources.iter().enumerate() {
+        match &source.text {
+            Ok(text) => readable.push((order, source.path.as_path(), text.as_str())),
+            Err(message) => collector.report(order, &source.path, Loc::new(1, 1), message.clone()),
+        }
+    }
+    let texts: Vec<&str> = sources
+        .iter()
+        .map(|s| s.text.as_deref().unwrap_or(""))
+        .collect();
+    check(&readable, collector, &texts)
+}
+
+/// Parses in-memory sources (path, text) as one desired state; for tests and for callers
+/// that read files themselves.
+pub fn parse_sources(sources: &[(PathBuf, String)]) -> Result<DesiredState, Diagnostics> {
+    let readable: Vec<(usize, &Path, &str)> = sources
+        .iter()
+        .enumerate()
+        .map(|(order, (path, text))| (order, path.as_path(), text.as_str()))
+        .collect();
+    let texts: Vec<&str> = sources.iter().map(|(_, text)| text.as_str()).collect();
+    check(&readable, Collector::default(), &texts)
+}
+
+/// Pass 1 on every file; pass 2 only if nothing failed so far.
+fn check(
+    files: &[(usize, &Path, &str)],
+    mut collector: Collector,
+    texts: &[&str],
+) -> Result<DesiredState, Diagnostics> {
+    let mut parsed = Vec::new();
+    for &(order, path, text) in files {
+        match parse::parse_document::<raw::RawStack>(text) {
+            Ok(raw) => parsed.push(ParsedFile { order, path, raw }),
+            Err(err) => collector.report(order, path, err.loc, err.message),
+        }
+    }
+    if collector.is_empty() {
+        if let Some(state) = validate::validate(&parsed, &mut collector) {
+            return Ok(state);
+        }
+    }
+    Err(collector.finish(texts))
+}

@@ -1,0 +1,144 @@
+//! The validated desired state: plain Rust types, no positions, every reference resolved
+//! and every value checked. This is what the controller plans against.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+pub use crate::alarm::{
+    Alarm, AlarmCondition, Comparison, MetricQuery, Statistic, Threshold, TreatMissingData,
+};
+pub use crate::autoscaling::{
+    AdjustmentType, Autoscaling, MetricAggregation, PredefinedMetric, ScalingSchedule,
+    ScheduledAction, Step, StepScaling, TargetTracking, TrackedMetric,
+};
+pub use crate::duration::Duration;
+pub use crate::schedule::{CronExpr, Schedule, ScheduleRule, Window};
+
+/// Everything the loaded files declare, one `Stack` per file, in load order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DesiredState {
+    pub stacks: Vec<Stack>,
+}
+
+impl DesiredState {
+    /// Every alarm of every stack (service alarms and stack-level alarms), by name.
+    pub fn alarms(&self) -> impl Iterator<Item = (&str, &Alarm)> {
+        self.stacks.iter().flat_map(|stack| stack.all_alarms())
+    }
+}
+
+/// One `kind: Stack` document.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Stack {
+    /// `metadata.name`; what mooring creates is tagged `mooring:stack=<name>`.
+    pub name: String,
+    /// The file the stack came from.
+    pub source: PathBuf,
+    /// 12 digits, validated.
+    pub account: Option<String>,
+    pub region: Option<String>,
+    /// The stack default time zone, as written; schedules and scheduled actions already
+    /// carry their resolved zone.
+    pub timezone: Option<chrono_tz::Tz>,
+    pub schedules: BTreeMap<String, Schedule>,
+    pub topics: BTreeMap<String, Topic>,
+    /// In file order.
+    pub services: Vec<Service>,
+    /// Stack-level alarms (not tied to one service), by alarm name.
+    pub alarms: BTreeMap<String, Alarm>,
+}
+
+impl Stack {
+    /// Service alarms and stack-level alarms together, by alarm name.
+    pub fn all_alarms(&self) -> impl Iterator<Item = (&str, &Alarm)> {
+        self.services
+            .iter()
+            .flat_map(|service| service.alarms.iter())
+            .chain(self.alarms.iter())
+            .map(|(name, alarm)| (name.as_str(), alarm))
+    }
+}
+
+/// An ECS service that mooring manages (it never creates or deletes services).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Service {
+    pub cluster: String,
+    pub name: String,
+    /// Count while awake. Without autoscaling mooring owns `desiredCount`; with autoscaling it
+    /// lies within [min, max] and is what a wake-up restores.
+    pub desired_count: Option<u32>,
+    pub autoscaling: Option<Autoscaling>,
+    pub off_hours: Option<OffHours>,
+    /// Alarms on this service, by alarm name, with `ClusterName`/`ServiceName` filled in.
+    pub alarms: BTreeMap<String, Alarm>,
+    pub management: Management,
+    pub adopt: bool,
+}
+
+/// Off-hours for one service.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OffHours {
+    /// Name of a schedule of the same stack (validated to exist).
+    pub schedule: String,
+    /// Count while asleep (default 0); never above autoscaling `max`.
+    pub desired_count: u32,
+}
+
+/// An SNS topic; the map key in `Stack::topics` is the topic name.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Topic {
+    pub display_name: Option<String>,
+    pub subscriptions: Vec<Subscription>,
+    pub management: Management,
+    pub adopt: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Subscription {
+    pub protocol: Protocol,
+    pub endpoint: String,
+}
+
+/// How far mooring may act on a resource.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum Management {
+    /// Create, correct drift, prune.
+    #[default]
+    Full,
+    /// Report drift as events; change nothing.
+    Observe,
+    /// Skip the resource entirely.
+    Paused,
+}
+
+/// SNS subscription protocols mooring manages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Protocol {
+    Email,
+    EmailJson,
+    Http,
+    Https,
+    Sqs,
+    Lambda,
+    Sms,
+}
+
+impl Protocol {
+    /// The protocol name SNS uses.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Email => "email",
+            Self::EmailJson => "email-json",
+            Self::Http => "http",
+            Self::Https => "https",
+            Self::Sqs => "sqs",
+            Self::Lambda => "lambda",
+            Self::Sms => "sms",
+        }
+    }
+}

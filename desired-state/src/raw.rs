@@ -1,0 +1,463 @@
+//! Pass-1 types: exactly what a file may say, as serde reads it, with positions kept.
+//!
+//! Values whose meaning needs checking (durations, time zones, windows, counts, names) stay
+//! loosely typed here so that pass 2 can report every problem at once with its position;
+//! only closed vocabularies (protocols, predefined metrics, comparisons) are enums, so that
+//! editors can complete them from the JSON Schema. Doc comments become schema descriptions.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::fmt;
+
+use schemars::{JsonSchema, Schema, SchemaGenerator};
+use serde::de::{self, Visitor};
+use serde::{Deserialize, Deserializer};
+
+use crate::model::{
+    AdjustmentType, Comparison, Management, MetricAggregation, PredefinedMetric, Protocol,
+    TreatMissingData,
+};
+use crate::span::{At, NamedMap};
+
+/// A mooring desired-state document: one stack of ECS services, their scaling, off-hours
+/// schedules, CloudWatch alarms and SNS topics.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schemars(title = "mooring Stack")]
+pub struct RawStack {
+    /// The format version. Always `mooring/v1`.
+    // Checked before the strict parse (see `parse::check_header_field`); kept here so that
+    // the schema lists it and `deny_unknown_fields` accepts it.
+    #[allow(dead_code)]
+    #[schemars(extend("const" = "mooring/v1"))]
+    pub api_version: At<String>,
+    /// The document kind. Always `Stack`.
+    #[allow(dead_code)]
+    #[schemars(extend("const" = "Stack"))]
+    pub kind: At<String>,
+    /// Identifies the stack.
+    pub metadata: RawMetadata,
+    /// What the stack should look like.
+    pub spec: RawSpec,
+}
+
+/// Stack metadata.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawMetadata {
+    /// Stack name, DNS-label-like (lowercase letters, digits and `-`, at most 63 characters).
+    /// Everything mooring creates is tagged `mooring:stack=<name>`; it only ever prunes what
+    /// carries its own stack's tag. Unique across all loaded files.
+    #[schemars(regex(pattern = r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"))]
+    pub name: At<String>,
+    /// Free text for people; mooring ignores it.
+    #[allow(dead_code)]
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+/// The desired state of the stack.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawSpec {
+    /// Optional guard: the 12-digit AWS account id, as a quoted string. mooring refuses to
+    /// touch any other account.
+    #[serde(default)]
+    pub account: Option<At<RawAccountId>>,
+    /// AWS region, e.g. `us-east-1`. When absent, the usual AWS configuration decides.
+    #[serde(default)]
+    pub region: Option<At<String>>,
+    /// Default IANA time zone (e.g. `Europe/Berlin`) for schedules and scheduled actions
+    /// that name none. Default: `UTC`.
+    #[serde(default)]
+    pub timezone: Option<At<String>>,
+    /// Named off-hours schedules that services refer to with `offHours.schedule`.
+    #[serde(default)]
+    pub schedules: NamedMap<RawSchedule>,
+    /// SNS topics, by topic name (names are account-wide in AWS).
+    #[serde(default)]
+    pub topics: NamedMap<RawTopic>,
+    /// ECS services whose count, scaling, off-hours and alarms mooring manages.
+    #[serde(default)]
+    pub services: Vec<At<RawService>>,
+    /// CloudWatch alarms not tied to one service (ALB, RDS, metric math, composite), by alarm
+    /// name (names are account-wide in AWS).
+    #[serde(default)]
+    pub alarms: NamedMap<RawAlarm>,
+}
+
+/// An off-hours schedule: when services are awake, in a time zone, with holidays.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawSchedule {
+    /// IANA time zone of the windows and cron expressions. Default: the stack's `timezone`,
+    /// else `UTC`.
+    #[serde(default)]
+    pub timezone: Option<At<String>>,
+    /// Windows when services are awake; asleep at all other times. Each is
+    /// `DAYS HH:MM-HH:MM`, e.g. `Mon-Fri 07:00-20:00`, `Mon,Wed,Fri 08:00-18:00`,
+    /// `Sat 10:00-14:00`, `Fri 22:00-02:00` (overnight: ends the next day) or just `Sat`
+    /// (the whole day).
+    #[serde(default)]
+    pub awake: Option<Vec<At<String>>>,
+    /// Windows when services are asleep; awake at all other times. Same grammar as `awake`.
+    #[serde(default)]
+    pub asleep: Option<Vec<At<String>>>,
+    /// Dates (`YYYY-MM-DD`, in the schedule's time zone) when services sleep all day.
+    #[serde(default)]
+    pub holidays: Vec<At<String>>,
+    /// Five-field crontab expression (`minute hour day-of-month month day-of-week`, e.g.
+    /// `0 20 * * Mon-Fri`) at which services go to sleep. Used together with `wakeAt`
+    /// instead of windows: the state is whichever of the two fired last.
+    #[serde(default)]
+    pub sleep_at: Option<At<String>>,
+    /// Five-field crontab expression at which services wake up (see `sleepAt`).
+    #[serde(default)]
+    pub wake_at: Option<At<String>>,
+}
+
+/// An SNS topic and its subscriptions.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawTopic {
+    /// The topic's display name (used as the sender name of SMS and email notifications).
+    #[serde(default)]
+    pub display_name: Option<String>,
+    /// Subscriptions mooring keeps on the topic.
+    #[serde(default)]
+    pub subscriptions: Vec<At<RawSubscription>>,
+    /// `full` (default): mooring creates, corrects and prunes it; `observe`: drift is only
+    /// reported; `paused`: mooring leaves it alone.
+    #[serde(default)]
+    pub management: Management,
+    /// Take over a topic of this name that exists without mooring's stack tag. Default: false.
+    #[serde(default)]
+    pub adopt: bool,
+}
+
+/// One subscription of an SNS topic.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawSubscription {
+    /// Delivery protocol.
+    pub protocol: At<Protocol>,
+    /// Where to deliver: an email address (email, email-json), a URL (http, https), an ARN
+    /// (sqs, lambda) or an E.164 phone number such as `+14155550100` (sms).
+    pub endpoint: At<String>,
+}
+
+/// An ECS service. mooring never creates or deletes services; it manages their count,
+/// scaling, off-hours and alarms.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawService {
+    /// ECS cluster name.
+    pub cluster: At<String>,
+    /// ECS service name.
+    pub name: At<String>,
+    /// Task count while awake. Without `autoscaling` mooring owns the count and restores it
+    /// when it drifts; with `autoscaling` it must lie in [min, max] and is used on wake-up.
+    #[serde(default)]
+    pub desired_count: Option<At<i64>>,
+    /// Application Auto Scaling for the service.
+    #[serde(default)]
+    pub autoscaling: Option<At<RawAutoscaling>>,
+    /// Scale the service down while its schedule says it is asleep.
+    #[serde(default)]
+    pub off_hours: Option<At<RawOffHours>>,
+    /// CloudWatch alarms on this service, by alarm name. `ClusterName` and `ServiceName`
+    /// dimensions are filled in for the `AWS/ECS` and `ECS/ContainerInsights` namespaces;
+    /// the namespace defaults to `AWS/ECS`.
+    #[serde(default)]
+    pub alarms: NamedMap<RawAlarm>,
+    /// `full` (default), `observe` (report drift only) or `paused` (leave alone).
+    #[serde(default)]
+    pub management: Management,
+    /// Take over the service's scaling resources that exist without mooring's tag. Default: false.
+    #[serde(default)]
+    pub adopt: bool,
+}
+
+/// Off-hours for one service.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawOffHours {
+    /// Name of a schedule under `spec.schedules` of the same stack.
+    pub schedule: At<String>,
+    /// Task count while asleep. Default: 0.
+    #[serde(default)]
+    pub desired_count: Option<At<i64>>,
+}
+
+/// Application Auto Scaling: the scalable target and its policies.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawAutoscaling {
+    /// Minimum task count (0 or more).
+    pub min: At<i64>,
+    /// Maximum task count (at least `min`).
+    pub max: At<i64>,
+    /// Target-tracking policies, by policy name.
+    #[serde(default)]
+    pub target_tracking: NamedMap<RawTargetTracking>,
+    /// Step-scaling policies, by policy name.
+    #[serde(default)]
+    pub step_scaling: NamedMap<RawStepScaling>,
+    /// Scheduled actions that change min/max at given times, by action name.
+    #[serde(default)]
+    pub scheduled_actions: NamedMap<RawScheduledAction>,
+}
+
+/// A target-tracking policy: keep a metric near a target value.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawTargetTracking {
+    /// A predefined metric. Give either `metric` or `customMetric`.
+    #[serde(default)]
+    pub metric: Option<At<PredefinedMetric>>,
+    /// For `ALBRequestCountPerTarget`: `app/<alb-name>/<alb-id>/targetgroup/<tg-name>/<tg-id>`.
+    #[serde(default)]
+    pub resource_label: Option<At<String>>,
+    /// A CloudWatch metric of your own. Give either `metric` or `customMetric`.
+    #[serde(default)]
+    pub custom_metric: Option<At<RawMetric>>,
+    /// The value to keep the metric at (e.g. 70 for 70 % CPU).
+    pub target: At<f64>,
+    /// Minimum time between scale-in activities, e.g. `300s`.
+    #[serde(default)]
+    pub scale_in_cooldown: Option<At<RawDuration>>,
+    /// Minimum time between scale-out activities, e.g. `60s`.
+    #[serde(default)]
+    pub scale_out_cooldown: Option<At<RawDuration>>,
+    /// Never scale in through this policy. Default: false.
+    #[serde(default)]
+    pub disable_scale_in: bool,
+}
+
+/// A CloudWatch metric: namespace, name, dimensions and statistic.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawMetric {
+    /// CloudWatch namespace, e.g. `AWS/ApplicationELB`.
+    pub namespace: At<String>,
+    /// Metric name, e.g. `HTTPCode_Target_5XX_Count`.
+    pub metric: At<String>,
+    /// Metric dimensions, e.g. `{ LoadBalancer: app/my-alb/0123456789abcdef }`.
+    #[serde(default)]
+    pub dimensions: BTreeMap<String, String>,
+    /// `Average`, `Sum`, `Minimum`, `Maximum`, `SampleCount` or a percentile such as `p99`.
+    pub statistic: At<String>,
+}
+
+/// A step-scaling policy, run when the alarm named in `alarm` goes into ALARM.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawStepScaling {
+    /// How `adjustment` is read. Default: `ChangeInCapacity`.
+    #[serde(default)]
+    pub adjustment_type: AdjustmentType,
+    /// Minimum time between scaling activities, e.g. `60s`.
+    #[serde(default)]
+    pub cooldown: Option<At<RawDuration>>,
+    /// How the alarm's data points are aggregated. Default: `Average`.
+    #[serde(default)]
+    pub metric_aggregation_type: Option<MetricAggregation>,
+    /// With `PercentChangeInCapacity`: the smallest change in tasks.
+    #[serde(default)]
+    pub min_adjustment_magnitude: Option<At<i64>>,
+    /// Steps, with bounds relative to the alarm threshold; they must not overlap or leave gaps.
+    pub steps: At<Vec<At<RawStep>>>,
+    /// Name of the alarm (declared in the desired state) whose ALARM state runs this policy.
+    #[serde(default)]
+    pub alarm: Option<At<String>>,
+}
+
+/// One step of a step-scaling policy.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawStep {
+    /// Lower bound (inclusive), relative to the alarm threshold. Absent: minus infinity.
+    #[serde(default)]
+    pub lower: Option<f64>,
+    /// Upper bound (exclusive), relative to the alarm threshold. Absent: plus infinity.
+    #[serde(default)]
+    pub upper: Option<f64>,
+    /// Change applied in this step (tasks, percent, or exact capacity per `adjustmentType`).
+    pub adjustment: i64,
+}
+
+/// A scheduled action: set min and/or max at given times.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawScheduledAction {
+    /// AWS schedule expression: `cron(minutes hours day-of-month month day-of-week year)`,
+    /// `at(yyyy-mm-ddThh:mm:ss)` or `rate(value unit)`.
+    pub schedule: At<String>,
+    /// IANA time zone for `cron` and `at`. Default: the stack's `timezone`, else `UTC`.
+    #[serde(default)]
+    pub timezone: Option<At<String>>,
+    /// New minimum task count.
+    #[serde(default)]
+    pub min: Option<At<i64>>,
+    /// New maximum task count.
+    #[serde(default)]
+    pub max: Option<At<i64>>,
+    /// Not before this time (`yyyy-mm-ddThh:mm:ss`, in `timezone`).
+    #[serde(default)]
+    pub start: Option<At<String>>,
+    /// Not after this time (`yyyy-mm-ddThh:mm:ss`, in `timezone`).
+    #[serde(default)]
+    pub end: Option<At<String>>,
+}
+
+/// A CloudWatch alarm. Three kinds, told apart by their fields: a metric alarm (`metric`),
+/// a metric-math alarm (`metrics` + `expression`) and a composite alarm (`rule`).
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawAlarm {
+    /// Alarm description shown in the console and notifications.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Metric alarm: CloudWatch namespace. Default under a service: `AWS/ECS`; required
+    /// for stack-level metric alarms.
+    #[serde(default)]
+    pub namespace: Option<At<String>>,
+    /// Metric alarm: the metric name, e.g. `CPUUtilization`.
+    #[serde(default)]
+    pub metric: Option<At<String>>,
+    /// Metric alarm: dimensions, e.g. `{ DBInstanceIdentifier: portfolio-dev }`.
+    #[serde(default)]
+    pub dimensions: Option<BTreeMap<String, String>>,
+    /// Metric alarm: `Average`, `Sum`, `Minimum`, `Maximum`, `SampleCount` or a percentile
+    /// such as `p99`.
+    #[serde(default)]
+    pub statistic: Option<At<String>>,
+    /// Metric-math alarm: the metrics the expression uses, by id (lowercase letter first,
+    /// then letters, digits and `_`).
+    #[serde(default)]
+    pub metrics: Option<At<NamedMap<RawMetric>>>,
+    /// Metric-math alarm: the expression compared with the threshold, e.g. `100 * m1 / m2`.
+    #[serde(default)]
+    pub expression: Option<At<String>>,
+    /// Composite alarm: the alarm rule, e.g. `ALARM(api-5xx) OR ALARM(api-latency)`.
+    #[serde(default)]
+    pub rule: Option<At<String>>,
+    /// Length of one evaluation period: `10s`, `30s` or a multiple of `60s`.
+    #[serde(default)]
+    pub period: Option<At<RawDuration>>,
+    /// Number of periods evaluated (at least 1).
+    #[serde(default)]
+    pub evaluation_periods: Option<At<i64>>,
+    /// How many of the evaluated periods must breach (default: all of them).
+    #[serde(default)]
+    pub datapoints_to_alarm: Option<At<i64>>,
+    /// The value the metric is compared with.
+    #[serde(default)]
+    pub threshold: Option<At<f64>>,
+    /// `>`, `>=`, `<` or `<=` (or the AWS names, e.g. `GreaterThanThreshold`).
+    #[serde(default)]
+    pub comparison: Option<At<Comparison>>,
+    /// How missing data points count. Default: `missing`.
+    #[serde(default)]
+    pub treat_missing_data: Option<TreatMissingData>,
+    /// Topics notified when the alarm goes into ALARM: topic names from the desired state,
+    /// or SNS topic ARNs for topics managed elsewhere.
+    #[serde(default)]
+    pub notify: Vec<At<String>>,
+    /// Topics notified when the alarm returns to OK (same form as `notify`).
+    #[serde(default)]
+    pub ok_notify: Vec<At<String>>,
+    /// `full` (default), `observe` (report drift only) or `paused` (leave alone).
+    #[serde(default)]
+    pub management: Management,
+    /// Take over an alarm of this name that exists without mooring's tag. Default: false.
+    #[serde(default)]
+    pub adopt: bool,
+}
+
+/// An account id as written: a string, or a bare YAML number (rejected in pass 2 with a
+/// hint to quote it, since a number loses leading zeros).
+#[derive(Debug, Clone, PartialEq)]
+pub enum RawAccountId {
+    Text(String),
+    Number(String),
+}
+
+/// A duration as written: `60s`, `5m`, `1h`; a bare number is kept to be rejected in pass 2
+/// with a message that a unit is needed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RawDuration {
+    Text(String),
+    Number(String),
+}
+
+/// Accepts a string or a number, remembering which, so pass 2 can say what was wrong.
+struct TextOrNumber;
+
+impl Visitor<'_> for TextOrNumber {
+    type Value = (bool, String);
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok((true, v.to_owned()))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok((false, v.to_string()))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok((false, v.to_string()))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        Ok((false, v.to_string()))
+    }
+}
+
+impl<'de> Deserialize<'de> for RawAccountId {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let (text, value) = deserializer.deserialize_any(TextOrNumber)?;
+        Ok(if text {
+            Self::Text(value)
+        } else {
+            Self::Number(value)
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for RawDuration {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let (text, value) = deserializer.deserialize_any(TextOrNumber)?;
+        Ok(if text {
+            Self::Text(value)
+        } else {
+            Self::Number(value)
+        })
+    }
+}
+
+impl JsonSchema for RawAccountId {
+    fn schema_name() -> Cow<'static, str> {
+        Cow::Borrowed("AccountId")
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "pattern": "^[0-9]{12}$",
+            "description": "A 12-digit AWS account id, quoted (e.g. \"123456789012\")."
+        })
+    }
+}
+
+impl JsonSchema for RawDuration {
+    fn schema_name() -> Cow<'static, str> {
+        Cow::Borrowed("Duration")
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "pattern": "^[0-9]+(s|m|h|d)$",
+            "description": "A duration with a unit: seconds (`60s`), minutes (`5m`), hours (`1h`) or days (`1d`)."
+        })
+    }
+}

@@ -1,0 +1,535 @@
+//! Off-hours schedules: the awake/asleep window grammar, holidays, cron pairs, and the pure
+//! `is_awake(schedule, instant)` that the controller and the Lambda share.
+
+use std::collections::BTreeSet;
+use std::str::FromStr;
+
+use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Timelike, Utc, Weekday};
+use chrono_tz::Tz;
+
+/// A validated off-hours schedule.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Schedule {
+    /// The schedule's own zone, else the stack's, else UTC.
+    pub timezone: Tz,
+    pub rule: ScheduleRule,
+    /// Local dates on which services sleep all day.
+    pub holidays: BTreeSet<NaiveDate>,
+}
+
+/// When services are awake.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ScheduleRule {
+    /// Awake inside these windows, asleep outside.
+    Awake(Vec<Window>),
+    /// Asleep inside these windows, awake outside.
+    Asleep(Vec<Window>),
+    /// Whichever of the two fired last decides; awake if neither has fired yet.
+    Cron {
+        sleep_at: CronExpr,
+        wake_at: CronExpr,
+    },
+}
+
+/// `DAYS HH:MM-HH:MM` in local wall-clock time. When `end_minute <= start_minute` the window
+/// is overnight: it starts on one of `days` and ends on the next day.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Window {
+    /// Days the window starts on, Monday first, no duplicates.
+    pub days: Vec<Weekday>,
+    /// Minutes after local midnight, 0..=1439.
+    pub start_minute: u16,
+    /// Minutes after local midnight, 1..=1440 (1440 is `24:00`).
+    pub end_minute: u16,
+}
+
+impl Window {
+    pub fn is_overnight(&self) -> bool {
+        self.end_minute <= self.start_minute
+    }
+
+    /// Whether a local weekday and minute of day fall inside the window.
+    pub fn contains(&self, weekday: Weekday, minute: u16) -> bool {
+        if self.is_overnight() {
+            (self.days.contains(&weekday) && minute >= self.start_minute)
+                || (self.days.contains(&weekday.pred()) && minute < self.end_minute)
+        } else {
+            self.days.contains(&weekday) && minute >= self.start_minute && minute < self.end_minute
+        }
+    }
+}
+
+/// A five-field crontab expression as written, and the `cron` crate schedule it became.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CronExpr {
+    /// As the user wrote it, e.g. `0 20 * * Mon-Fri`.
+    pub expression: String,
+    schedule: cron::Schedule,
+}
+
+impl CronExpr {
+    /// The crate schedule (with the seconds field added).
+    pub fn schedule(&self) -> &cron::Schedule {
+        &self.schedule
+    }
+
+    /// The last time the expression fired at or before `instant`, in `tz`.
+    pub fn last_fired(&self, tz: Tz, instant: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        // `after(t)` iterates from t; stepping back from one second later includes t itself.
+        let from = (instant + chrono::Duration::seconds(1)).with_timezone(&tz);
+        self.schedule
+            .after(&from)
+            .next_back()
+            .map(|at| at.with_timezone(&Utc))
+    }
+}
+
+/// Whether services on `schedule` are awake at `instant`. Pure: the same answer everywhere.
+pub fn is_awake(schedule: &Schedule, instant: DateTime<Utc>) -> bool {
+    let local = schedule.timezone.from_utc_datetime(&instant.naive_utc());
+    if schedule.holidays.contains(&local.date_naive()) {
+        return false;
+    }
+    // Wall-clock minute: on daylight-saving days a window edge inside a skipped hour takes
+    // effect at the first instant after the gap; in a repeated hour, at its first occurrence.
+    let minute = u16::try_from(local.hour() * 60 + local.minute()).unwrap_or(0);
+    let weekday = local.weekday();
+    match &schedule.rule {
+        ScheduleRule::Awake(windows) => windows.iter().any(|w| w.contains(weekday, minute)),
+        ScheduleRule::Asleep(windows) => !windows.iter().any(|w| w.contains(weekday, minute)),
+        ScheduleRule::Cron { sleep_at, wake_at } => {
+            match (
+                sleep_at.last_fired(schedule.timezone, instant),
+                wake_at.last_fired(schedule.timezone, instant),
+            ) {
+                (Some(slept), Some(woke)) => woke >= slept,
+                (Some(_), None) => false,
+                (None, _) => true,
+            }
+        }
+    }
+}
+
+const DAY_NAMES: [(&str, Weekday); 7] = [
+    ("mon", Weekday::Mon),
+    ("tue", Weekday::Tue),
+    ("wed", Weekday::Wed),
+    ("thu", Weekday::Thu),
+    ("fri", Weekday::Fri),
+    ("sat", Weekday::Sat),
+    ("sun", Weekday::Sun),
+];
+
+fn parse_day(text: &str) -> Result<Weekday, String> {
+    let lower = text.to_ascii_lowercase();
+    let full = [
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+    ];
+    DAY_NAMES
+        .iter()
+        .zip(full)
+        .find(|((short, _), long)| lower == *short || lower == *long)
+        .map(|((_, day), _)| *day)
+        .ok_or_else(|| {
+            format!("unknown day `{text}`: expected Mon, Tue, Wed, Thu, Fri, Sat or Sun")
+        })
+}
+
+/// `Mon-Fri`, `Mon,Wed,Fri`, `Sat`, `Fri-Mon` (wraps over the weekend).
+fn parse_days(text: &str) -> Result<Vec<Weekday>, String> {
+    let mut days = BTreeSet::new();
+    for item in text.split(',') {
+        match item.split_once('-') {
+            Some((from, to)) => {
+                let (from, to) = (parse_day(from)?, parse_day(to)?);
+                let mut day = from;
+                days.insert(day.num_days_from_monday());
+                while day != to {
+                    day = day.succ();
+                    days.insert(day.num_days_from_monday());
+                }
+            }
+            None => {
+                days.insert(parse_day(item)?.num_days_from_monday());
+            }
+        }
+    }
+    Ok(days
+        .into_iter()
+        .filter_map(|n| DAY_NAMES.get(n as usize).map(|(_, day)| *day))
+        .collect())
+}
+
+/// `HH:MM`, hours 0-24 (24 only as `24:00`), minutes 00-59. Returns minutes after midnight.
+fn parse_time(text: &str) -> Result<u16, String> {
+    let invalid = || format!("invalid time `{text}`: expected HH:MM between 00:00 and 24:00");
+    let (hours, minutes) = text.split_once(':').ok_or_else(invalid)?;
+    if hours.is_empty() || hours.len() > 2 || minutes.len() != 2 {
+        return Err(invalid());
+    }
+    let hours: u16 = hours.parse().map_err(|_| invalid())?;
+    let minutes: u16 = minutes.parse().map_err(|_| invalid())?;
+    if hours > 24 || minutes > 59 || (hours == 24 && minutes != 0) {
+        return Err(invalid());
+    }
+    Ok(hours * 60 + minutes)
+}
+
+/// Parses `DAYS [HH:MM-HH:MM]`; the time range defaults to the whole day.
+pub fn parse_window(text: &str) -> Result<Window, String> {
+    let shape = "expected `DAYS HH:MM-HH:MM`, e.g. `Mon-Fri 07:00-20:00`";
+    let mut parts = text.split_whitespace();
+    let (Some(days), times, None) = (parts.next(), parts.next(), parts.next()) else {
+        return Err(format!("invalid window `{text}`: {shape}"));
+    };
+    let days = parse_days(days).map_err(|err| format!("invalid window `{text}`: {err}"))?;
+    let (start_minute, end_minute) = match times {
+        None => (0, 24 * 60),
+        Some(times) => {
+            let (start, end) = times
+                .split_once('-')
+                .ok_or_else(|| format!("invalid window `{text}`: {shape}"))?;
+            let start =
+                parse_time(start).map_err(|err| format!("invalid window `{text}`: {err}"))?;
+            let end = parse_time(end).map_err(|err| format!("invalid window `{text}`: {err}"))?;
+            if start == 24 * 60 {
+                return Err(format!(
+                    "invalid window `{text}`: a window cannot start at 24:00"
+                ));
+            }
+            if start == end {
+                return Err(format!(
+                    "invalid window `{text}`: start and end are equal; write `00:00-24:00` for a whole day"
+                ));
+            }
+            (start, end)
+        }
+    };
+    Ok(Window {
+        days,
+        start_minute,
+        end_minute,
+    })
+}
+
+/// Parses a holiday date, `YYYY-MM-DD`.
+pub fn parse_holiday(text: &str) -> Result<NaiveDate, String> {
+    let valid_shape = text.len() == 10 && text.as_bytes().get(4) == Some(&b'-');
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()
+        .filter(|_| valid_shape)
+        .ok_or_else(|| {
+            format!("invalid holiday `{text}`: expected a date as YYYY-MM-DD, e.g. `2026-12-24`")
+        })
+}
+
+/// Parses an IANA time zone name.
+pub fn parse_timezone(text: &str) -> Result<Tz, String> {
+    Tz::from_str(text).map_err(|_| {
+        let hint = crate::parse::closest(text, chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name()))
+            .map(|name| format!(", did you mean `{name}`?"))
+            .unwrap_or_else(|| {
+                ": expected an IANA name such as `Europe/Berlin` or `UTC`".to_owned()
+            });
+        format!("unknown time zone `{text}`{hint}")
+    })
+}
+
+/// Turns the day-of-week field of a crontab expression (0-7, 0 and 7 are Sunday, or names)
+/// into day names, since the `cron` crate numbers days 1-7 from Sunday.
+fn crontab_days(field: &str) -> Result<String, String> {
+    if field == "*" || field == "?" {
+        return Ok("*".to_owned());
+    }
+    let day_number = |text: &str| -> Result<u32, String> {
+        match text.parse::<u32>() {
+            Ok(n) if n <= 7 => Ok(n % 7),
+            Ok(_) => Err(format!("day of week `{text}` is out of range 0-7")),
+            Err(_) => parse_day(text).map(|day| day.num_days_from_sunday()),
+        }
+    };
+    let mut days = BTreeSet::new();
+    for item in field.split(',') {
+        let (range, step) = match item.split_once('/') {
+            Some((range, step)) => {
+                let step: u32 = step
+                    .parse()
+                    .ok()
+                    .filter(|step| *step > 0)
+                    .ok_or_else(|| format!("invalid step in `{item}`"))?;
+                (range, step)
+            }
+            None => (item, 1),
+        };
+        let (from, to) = match range.split_once('-') {
+            _ if range == "*" => (0, 6),
+            Some((from, to)) => {
+                let from = day_number(from)?;
+                // `5-7` means Friday to Sunday: keep 7 as the end of the week there.
+                let to = if to == "7" { 7 } else { day_number(to)? };
+                if to < from {
+                    return Err(format!("day range `{range}` runs backwards"));
+                }
+                (from, to)
+            }
+            None => {
+                let day = day_number(range)?;
+                (day, day)
+            }
+        };
+        days.extend((from..=to).step_by(step as usize).map(|n| n % 7));
+    }
+    const NAMES: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+    let names: Vec<&str> = days
+        .into_iter()
+        .filter_map(|n| NAMES.get(n as usize).copied())
+        .collect();
+    Ok(names.join(","))
+}
+
+/// Parses a five-field crontab expression (`minute hour day-of-month month day-of-week`);
+/// the `cron` crate's seconds field is added internally.
+pub fn parse_crontab(text: &str) -> Result<CronExpr, String> {
+    let fields: Vec<&str> = text.split_whitespace().collect();
+    if fields.len() != 5 {
+        return Err(format!(
+            "invalid cron expression `{text}`: expected 5 fields (minute hour day-of-month month day-of-week), e.g. `0 20 * * Mon-Fri`, found {}",
+            fields.len()
+        ));
+    }
+    let days = crontab_days(fields[4])
+        .map_err(|err| format!("invalid cron expression `{text}`: {err}"))?;
+    let expression = format!(
+        "0 {} {} {} {} {}",
+        fields[0], fields[1], fields[2], fields[3], days
+    );
+    let schedule = cron::Schedule::from_str(&expression)
+        .map_err(|err| format!("invalid cron expression `{text}`: {}", crate_error(&err)))?;
+    if schedule.upcoming(Utc).next().is_none() {
+        return Err(format!("cron expression `{text}` never fires"));
+    }
+    Ok(CronExpr {
+        expression: text.to_owned(),
+        schedule,
+    })
+}
+
+fn crate_error(err: &cron::error::Error) -> String {
+    let text = err.to_string();
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => "not a valid expression".to_owned(),
+    }
+}
+
+/// Checks an AWS schedule expression of a scheduled action: `cron(...)` with six fields,
+/// `at(yyyy-mm-ddThh:mm:ss)` or `rate(value unit)`.
+pub fn check_aws_schedule(text: &str) -> Result<(), String> {
+    let inner = |prefix: &str| {
+        text.strip_prefix(prefix)
+            .and_then(|rest| rest.strip_suffix(')'))
+            .map(str::trim)
+    };
+    if let Some(body) = inner("at(") {
+        return chrono::NaiveDateTime::parse_from_str(body, "%Y-%m-%dT%H:%M:%S")
+            .map(|_| ())
+            .map_err(|_| format!("invalid schedule `{text}`: expected `at(yyyy-mm-ddThh:mm:ss)`"));
+    }
+    if let Some(body) = inner("rate(") {
+        let mut parts = body.split_whitespace();
+        let shape = || {
+            format!("invalid schedule `{text}`: expected `rate(VALUE UNIT)` with a positive whole VALUE and UNIT minute(s), hour(s) or day(s)")
+        };
+        let (Some(value), Some(unit), None) = (parts.next(), parts.next(), parts.next()) else {
+            return Err(shape());
+        };
+        let value: u64 = value.parse().ok().filter(|v| *v > 0).ok_or_else(shape)?;
+        let singular = ["minute", "hour", "day"];
+        let plural = ["minutes", "hours", "days"];
+        return match (value == 1, singular.contains(&unit), plural.contains(&unit)) {
+            (true, true, _) | (false, _, true) => Ok(()),
+            (true, false, true) => Err(format!(
+                "invalid schedule `{text}`: with 1 the unit is singular (`{}`)",
+                unit.trim_end_matches('s')
+            )),
+            (false, true, _) => Err(format!(
+                "invalid schedule `{text}`: with {value} the unit is plural (`{unit}s`)"
+            )),
+            _ => Err(shape()),
+        };
+    }
+    if let Some(body) = inner("cron(") {
+        let fields: Vec<&str> = body.split_whitespace().collect();
+        if fields.len() != 6 {
+            return Err(format!(
+                "invalid schedule `{text}`: AWS cron takes 6 fields (minutes hours day-of-month month day-of-week year), found {}",
+                fields.len()
+            ));
+        }
+        // The `cron` crate has no `L`, `W` or `#`; AWS does, so leave those to AWS.
+        if body.contains(['L', 'W', '#']) {
+            return Ok(());
+        }
+        let expression = format!("0 {}", fields.join(" "));
+        return cron::Schedule::from_str(&expression)
+            .map(|_| ())
+            .map_err(|err| format!("invalid schedule `{text}`: {}", crate_error(&err)));
+    }
+    Err(format!(
+        "invalid schedule `{text}`: expected `cron(minutes hours day-of-month month day-of-week year)`, `at(yyyy-mm-ddThh:mm:ss)` or `rate(value unit)`"
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn utc(text: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(text)
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    fn office_hours() -> Schedule {
+        Schedule {
+            timezone: chrono_tz::Europe::Berlin,
+            rule: ScheduleRule::Awake(vec![parse_window("Mon-Fri 07:00-20:00").unwrap()]),
+            holidays: [NaiveDate::from_ymd_opt(2026, 12, 24).unwrap()].into(),
+        }
+    }
+
+    #[test]
+    fn window_grammar() {
+        let w = parse_window("Mon-Fri 07:00-20:00").unwrap();
+        assert_eq!(w.days.len(), 5);
+        assert_eq!((w.start_minute, w.end_minute), (420, 1200));
+        assert_eq!(
+            parse_window("Sat 10:00-14:00").unwrap().days,
+            vec![Weekday::Sat]
+        );
+        assert_eq!(
+            parse_window("mon,wed,FRI 8:00-18:30").unwrap().days.len(),
+            3
+        );
+        assert_eq!(parse_window("Fri-Mon").unwrap().days.len(), 4);
+        assert_eq!(parse_window("Sun 00:00-24:00").unwrap().end_minute, 1440);
+        assert!(parse_window("Fri 22:00-02:00").unwrap().is_overnight());
+    }
+
+    #[test]
+    fn bad_windows_say_what_is_wrong() {
+        assert!(parse_window("Mon-Fri 07:00-25:00")
+            .unwrap_err()
+            .contains("invalid time `25:00`"));
+        assert!(parse_window("Mon-Fry 07:00-20:00")
+            .unwrap_err()
+            .contains("unknown day `Fry`"));
+        assert!(parse_window("Mon 07:00")
+            .unwrap_err()
+            .contains("expected `DAYS HH:MM-HH:MM`"));
+        assert!(parse_window("Mon 07:00-07:00")
+            .unwrap_err()
+            .contains("equal"));
+        assert!(parse_window("Mon 07:60-08:00").is_err());
+        assert!(parse_window("").is_err());
+        assert!(parse_window("Mon 1 2").is_err());
+    }
+
+    #[test]
+    fn awake_inside_windows_asleep_outside_and_on_holidays() {
+        let s = office_hours();
+        assert!(is_awake(&s, utc("2026-03-02T08:00:00Z"))); // Mon 09:00 Berlin
+        assert!(!is_awake(&s, utc("2026-03-02T19:30:00Z"))); // Mon 20:30 Berlin
+        assert!(!is_awake(&s, utc("2026-03-07T10:00:00Z"))); // Saturday
+        assert!(!is_awake(&s, utc("2026-12-24T10:00:00Z"))); // holiday, a Thursday
+    }
+
+    #[test]
+    fn overnight_window_ends_the_next_day() {
+        let w = parse_window("Fri 22:00-02:00").unwrap();
+        assert!(w.contains(Weekday::Fri, 23 * 60));
+        assert!(w.contains(Weekday::Sat, 60));
+        assert!(!w.contains(Weekday::Sat, 3 * 60));
+        assert!(!w.contains(Weekday::Thu, 23 * 60));
+    }
+
+    #[test]
+    fn crontab_form_gets_seconds_and_sunday_based_days() {
+        let cron = parse_crontab("0 20 * * Mon-Fri").unwrap();
+        let next = cron
+            .schedule()
+            .after(&utc("2026-03-06T21:00:00Z")) // Friday evening
+            .next()
+            .unwrap();
+        assert_eq!(next, utc("2026-03-09T20:00:00Z")); // Monday, not Saturday
+        let numeric = parse_crontab("0 7 * * 1-5").unwrap();
+        let next = numeric
+            .schedule()
+            .after(&utc("2026-03-07T00:00:00Z"))
+            .next()
+            .unwrap();
+        assert_eq!(next.weekday(), Weekday::Mon);
+        assert!(parse_crontab("0 7 * * 0").is_ok());
+        assert!(parse_crontab("0 7 * * 5-7").is_ok());
+    }
+
+    #[test]
+    fn bad_crontab_is_rejected() {
+        assert!(parse_crontab("0 20 * *")
+            .unwrap_err()
+            .contains("expected 5 fields"));
+        assert!(parse_crontab("0 25 * * *").is_err());
+        assert!(parse_crontab("0 20 * * Funday").is_err());
+        assert!(parse_crontab("0 0 20 * * Mon").is_err());
+    }
+
+    #[test]
+    fn cron_pair_state_is_whichever_fired_last() {
+        let s = Schedule {
+            timezone: chrono_tz::UTC,
+            rule: ScheduleRule::Cron {
+                sleep_at: parse_crontab("0 20 * * *").unwrap(),
+                wake_at: parse_crontab("0 7 * * *").unwrap(),
+            },
+            holidays: BTreeSet::new(),
+        };
+        assert!(is_awake(&s, utc("2026-03-02T12:00:00Z")));
+        assert!(!is_awake(&s, utc("2026-03-02T21:00:00Z")));
+        assert!(!is_awake(&s, utc("2026-03-03T06:59:00Z")));
+        assert!(is_awake(&s, utc("2026-03-03T07:00:00Z")));
+    }
+
+    #[test]
+    fn holidays_and_timezones() {
+        assert!(parse_holiday("2026-12-24").is_ok());
+        assert!(parse_holiday("2026-13-01").is_err());
+        assert!(parse_holiday("24.12.2026").is_err());
+        assert!(parse_holiday("2026-2-1").is_err());
+        assert!(parse_timezone("Europe/Berlin").is_ok());
+        assert!(parse_timezone("Europe/Berln")
+            .unwrap_err()
+            .contains("did you mean `Europe/Berlin`"));
+    }
+
+    #[test]
+    fn aws_schedule_expressions() {
+        assert!(check_aws_schedule("cron(0 7 ? * MON-FRI *)").is_ok());
+        assert!(check_aws_schedule("cron(0 18 L * ? *)").is_ok());
+        assert!(check_aws_schedule("at(2026-12-24T18:00:00)").is_ok());
+        assert!(check_aws_schedule("rate(5 minutes)").is_ok());
+        assert!(check_aws_schedule("rate(1 hour)").is_ok());
+        assert!(check_aws_schedule("rate(1 hours)").is_err());
+        assert!(check_aws_schedule("cron(0 7 * * *)")
+            .unwrap_err()
+            .contains("6 fields"));
+        assert!(check_aws_schedule("0 7 * * *").is_err());
+        assert!(check_aws_schedule("at(2026-12-24)").is_err());
+    }
+}

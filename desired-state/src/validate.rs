@@ -1,0 +1,638 @@
+//! Pass 2: meaning. Runs only when every file passed pass 1, checks every stack and then the
+//! whole desired state (names are account-wide, references may cross files), and reports
+//! every problem it finds before giving up.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use chrono_tz::Tz;
+
+use crate::alarm::{check_alarm, rule_alarms, ServiceScope};
+use crate::autoscaling::check_autoscaling;
+use crate::diagnostics::Collector;
+use crate::model::{DesiredState, OffHours, Protocol, Service, Stack, Subscription, Topic};
+use crate::raw::{RawAccountId, RawAlarm, RawSchedule, RawService, RawStack, RawTopic};
+use crate::schedule::{
+    parse_crontab, parse_holiday, parse_timezone, parse_window, Schedule, ScheduleRule,
+};
+use crate::span::{At, Loc};
+
+/// Where pass-2 problems of one file go.
+pub struct Report<'a> {
+    collector: &'a mut Collector,
+    order: usize,
+    file: &'a Path,
+    errors: usize,
+}
+
+impl<'a> Report<'a> {
+    pub(crate) fn new(collector: &'a mut Collector, order: usize, file: &'a Path) -> Self {
+        Self {
+            collector,
+            order,
+            file,
+            errors: 0,
+        }
+    }
+
+    pub fn error(&mut self, loc: Loc, message: impl Into<String>) {
+        self.errors += 1;
+        self.collector.report(self.order, self.file, loc, message);
+    }
+
+    /// Problems reported through this `Report` so far.
+    pub fn count(&self) -> usize {
+        self.errors
+    }
+}
+
+/// A task count: whole, not negative.
+pub fn count(report: &mut Report<'_>, value: &At<i64>, what: &str) -> Option<u32> {
+    match u32::try_from(value.value) {
+        Ok(n) => Some(n),
+        Err(_) if value.value < 0 => {
+            report.error(
+                value.loc,
+                format!("{what} must not be negative, found {}", value.value),
+            );
+            None
+        }
+        Err(_) => {
+            report.error(value.loc, format!("{what} is too large: {}", value.value));
+            None
+        }
+    }
+}
+
+/// A file that passed pass 1.
+pub(crate) struct ParsedFile<'a> {
+    pub order: usize,
+    pub path: &'a Path,
+    pub raw: RawStack,
+}
+
+/// Checks every stack, then the names and references across them.
+pub(crate) fn validate(
+    files: &[ParsedFile<'_>],
+    collector: &mut Collector,
+) -> Option<DesiredState> {
+    let mut stacks = Vec::new();
+    for file in files {
+        let mut report = Report::new(collector, file.order, file.path);
+        if let Some(stack) = check_stack(&mut report, file) {
+            stacks.push(stack);
+        }
+    }
+    check_across_files(files, collector);
+    collector.is_empty().then_some(DesiredState { stacks })
+}
+
+fn check_stack(report: &mut Report<'_>, file: &ParsedFile<'_>) -> Option<Stack> {
+    let raw = &file.raw;
+    let spec = &raw.spec;
+    let errors_before = report.count();
+    let name = &raw.metadata.name;
+    if !is_dns_label(&name.value) {
+        report.error(name.loc, format!(
+            "invalid stack name `{}`: expected a DNS label (lowercase letters, digits and `-`, starting and ending with a letter or digit, at most 63 characters)",
+            name.value
+        ));
+    }
+    let account = spec.account.as_ref().and_then(|account| match &account.value {
+        RawAccountId::Text(text) if text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit()) => Some(text.clone()),
+        RawAccountId::Text(text) => {
+            report.error(account.loc, format!("invalid account id `{text}`: expected exactly 12 digits, e.g. \"123456789012\""));
+            None
+        }
+        RawAccountId::Number(number) => {
+            report.error(account.loc, format!(
+                "account id must be a quoted string: write `account: \"{number}\"` (as a bare number it can lose leading zeros)"
+            ));
+            None
+        }
+    });
+    if let Some(region) = &spec.region {
+        if !is_region(&region.value) {
+            report.error(
+                region.loc,
+                format!(
+                    "invalid region `{}`: expected an AWS region such as `us-east-1`",
+                    region.value
+                ),
+            );
+        }
+    }
+    let timezone = spec.timezone.as_ref().and_then(|tz| {
+        parse_timezone(&tz.value)
+            .map_err(|err| report.error(tz.loc, err))
+            .ok()
+    });
+
+    let mut schedules = BTreeMap::new();
+    for (name, schedule) in spec.schedules.iter() {
+        if let Some(schedule) = check_schedule(report, name, schedule, timezone) {
+            schedules.insert(name.value.clone(), schedule);
+        }
+    }
+    let mut topics = BTreeMap::new();
+    for (name, topic) in spec.topics.iter() {
+        if let Some(topic) = check_topic(report, name, topic) {
+            topics.insert(name.value.clone(), topic);
+        }
+    }
+    let mut services = Vec::new();
+    for service in &spec.services {
+        if let Some(service) = check_service(report, service, &spec.schedules, timezone) {
+            services.push(service);
+        }
+    }
+    let mut alarms = BTreeMap::new();
+    for (name, alarm) in spec.alarms.iter() {
+        if let Some(alarm) = check_alarm(report, name, alarm, None) {
+            alarms.insert(name.value.clone(), alarm);
+        }
+    }
+    (report.count() == errors_before).then(|| Stack {
+        name: name.value.clone(),
+        source: file.path.to_path_buf(),
+        account,
+        region: spec.region.as_ref().map(|r| r.value.clone()),
+        timezone,
+        schedules,
+        topics,
+        services,
+        alarms,
+    })
+}
+
+fn check_schedule(
+    report: &mut Report<'_>,
+    name: &At<String>,
+    raw: &RawSchedule,
+    stack_tz: Option<Tz>,
+) -> Option<Schedule> {
+    let schedule = &name.value;
+    let errors_before = report.count();
+    let timezone = match &raw.timezone {
+        Some(tz) => parse_timezone(&tz.value)
+            .map_err(|err| report.error(tz.loc, err))
+            .ok(),
+        None => Some(stack_tz.unwrap_or(chrono_tz::UTC)),
+    };
+    let mut windows = |list: &Vec<At<String>>, field: &str| {
+        if list.is_empty() {
+            report.error(name.loc, format!("schedule `{schedule}` has an empty `{field}` list: expected at least one window such as `Mon-Fri 07:00-20:00`"));
+        }
+        list.iter()
+            .filter_map(|w| {
+                parse_window(&w.value)
+                    .map_err(|err| report.error(w.loc, err))
+                    .ok()
+            })
+            .collect::<Vec<_>>()
+    };
+    let rule = match (&raw.awake, &raw.asleep, &raw.sleep_at, &raw.wake_at) {
+        (Some(awake), None, None, None) => Some(ScheduleRule::Awake(windows(awake, "awake"))),
+        (None, Some(asleep), None, None) => Some(ScheduleRule::Asleep(windows(asleep, "asleep"))),
+        (None, None, Some(sleep), Some(wake)) => {
+            let sleep_at = parse_crontab(&sleep.value)
+                .map_err(|err| report.error(sleep.loc, err))
+                .ok();
+            let wake_at = parse_crontab(&wake.value)
+                .map_err(|err| report.error(wake.loc, err))
+                .ok();
+            sleep_at
+                .zip(wake_at)
+                .map(|(sleep_at, wake_at)| ScheduleRule::Cron { sleep_at, wake_at })
+        }
+        (None, None, Some(_), None) | (None, None, None, Some(_)) => {
+            report.error(
+                name.loc,
+                format!("schedule `{schedule}` needs both `sleepAt` and `wakeAt`"),
+            );
+            None
+        }
+        (None, None, None, None) => {
+            report.error(name.loc, format!(
+                "schedule `{schedule}` says nothing about when services are awake: give `awake` or `asleep` windows, or `sleepAt` and `wakeAt`"
+            ));
+            None
+        }
+        _ => {
+            report.error(name.loc, format!(
+                "schedule `{schedule}` mixes ways of saying when services are awake: give only one of `awake`, `asleep`, or `sleepAt` + `wakeAt`"
+            ));
+            None
+        }
+    };
+    let mut holidays = BTreeSet::new();
+    for day in &raw.holidays {
+        match parse_holiday(&day.value) {
+            Ok(date) => {
+                holidays.insert(date);
+            }
+            Err(err) => report.error(day.loc, err),
+        }
+    }
+    if report.count() != errors_before {
+        return None;
+    }
+    Some(Schedule {
+        timezone: timezone?,
+        rule: rule?,
+        holidays,
+    })
+}
+
+fn check_topic(report: &mut Report<'_>, name: &At<String>, raw: &RawTopic) -> Option<Topic> {
+    let errors_before = report.count();
+    let text = &name.value;
+    let valid_name = !text.is_empty()
+        && text.len() <= 256
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if !valid_name {
+        report.error(
+            name.loc,
+            format!(
+                "invalid topic name `{}`: expected 1 to 256 letters, digits, `-` or `_`",
+                text.escape_debug()
+            ),
+        );
+    }
+    let mut subscriptions = Vec::new();
+    for subscription in &raw.subscriptions {
+        let protocol = subscription.value.protocol.value;
+        let endpoint = &subscription.value.endpoint;
+        if let Err(expected) = check_endpoint(protocol, endpoint.value.trim()) {
+            report.error(
+                endpoint.loc,
+                format!(
+                    "invalid {} endpoint `{}`: expected {expected}",
+                    protocol.as_str(),
+                    endpoint.value
+                ),
+            );
+        }
+        subscriptions.push(Subscription {
+            protocol,
+            endpoint: endpoint.value.trim().to_owned(),
+        });
+    }
+    (report.count() == errors_before).then(|| Topic {
+        display_name: raw.display_name.clone(),
+        subscriptions,
+        management: raw.management,
+        adopt: raw.adopt,
+    })
+}
+
+/// Whether an endpoint is plausible for its protocol; the error says what was expected.
+fn check_endpoint(protocol: Protocol, endpoint: &str) -> Result<(), &'static str> {
+    let ok = match protocol {
+        Protocol::Email | Protocol::EmailJson => {
+            endpoint.split_once('@').is_some_and(|(user, domain)| {
+                !user.is_empty()
+                    && domain.contains('.')
+                    && !domain.starts_with('.')
+                    && !domain.ends_with('.')
+                    && !endpoint.contains(char::is_whitespace)
+            })
+        }
+        Protocol::Http => endpoint.len() > "http://".len() && endpoint.starts_with("http://"),
+        Protocol::Https => endpoint.len() > "https://".len() && endpoint.starts_with("https://"),
+        Protocol::Sqs => is_arn(endpoint, "sqs"),
+        Protocol::Lambda => is_arn(endpoint, "lambda"),
+        Protocol::Sms => endpoint.strip_prefix('+').is_some_and(|digits| {
+            (7..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit())
+        }),
+    };
+    if ok {
+        return Ok(());
+    }
+    Err(match protocol {
+        Protocol::Email | Protocol::EmailJson => "an email address such as `ops@example.com`",
+        Protocol::Http => "a URL starting with `http://`",
+        Protocol::Https => "a URL starting with `https://`",
+        Protocol::Sqs => "an SQS queue ARN such as `arn:aws:sqs:us-east-1:123456789012:alerts`",
+        Protocol::Lambda => {
+            "a Lambda function ARN such as `arn:aws:lambda:us-east-1:123456789012:function:notify`"
+        }
+        Protocol::Sms => "a phone number in E.164 form such as `+14155550100`",
+    })
+}
+
+/// `arn:<partition>:<service>:<region>:<12-digit account>:<resource>`.
+fn is_arn(text: &str, service: &str) -> bool {
+    let parts: Vec<&str> = text.splitn(6, ':').collect();
+    matches!(parts.as_slice(), ["arn", partition, svc, region, account, resource]
+        if partition.starts_with("aws") && *svc == service && !region.is_empty()
+            && account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()) && !resource.is_empty())
+}
+
+fn check_service(
+    report: &mut Report<'_>,
+    raw: &At<RawService>,
+    schedules: &crate::span::NamedMap<RawSchedule>,
+    stack_tz: Option<Tz>,
+) -> Option<Service> {
+    let errors_before = report.count();
+    let service = &raw.value;
+    for (what, value) in [("cluster", &service.cluster), ("service", &service.name)] {
+        let text = &value.value;
+        let valid = !text.is_empty()
+            && text.len() <= 255
+            && text
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        if !valid {
+            report.error(
+                value.loc,
+                format!(
+                    "invalid {what} name `{}`: expected 1 to 255 letters, digits, `-` or `_`",
+                    text.escape_debug()
+                ),
+            );
+        }
+    }
+    let id = format!("{}/{}", service.cluster.value, service.name.value);
+    let scope = ServiceScope {
+        cluster: &service.cluster.value,
+        name: &service.name.value,
+    };
+    let desired_count = service
+        .desired_count
+        .as_ref()
+        .and_then(|c| count(report, c, "desiredCount"));
+    let autoscaling = service
+        .autoscaling
+        .as_ref()
+        .and_then(|a| check_autoscaling(report, a, scope, stack_tz));
+    if let (Some(scaling), Some(desired), Some(at)) =
+        (&autoscaling, desired_count, &service.desired_count)
+    {
+        if desired < scaling.min || desired > scaling.max {
+            report.error(at.loc, format!(
+                "desiredCount of service `{id}` is {desired}, outside its autoscaling range [{}, {}]",
+                scaling.min, scaling.max
+            ));
+        }
+    }
+    let off_hours = service.off_hours.as_ref().and_then(|off| {
+        let off_value = &off.value;
+        let schedule = &off_value.schedule;
+        if !schedules.iter().any(|(name, _)| name.value == schedule.value) {
+            let known: Vec<&str> = schedules.iter().map(|(n, _)| n.value.as_str()).collect();
+            let hint = if known.is_empty() {
+                ": this stack declares no schedules under `spec.schedules`".to_owned()
+            } else {
+                crate::parse::suggestion(&schedule.value, &known)
+            };
+            report.error(schedule.loc, format!("unknown schedule `{}` in offHours of service `{id}`{hint}", schedule.value));
+        }
+        let sleep_count = match &off_value.desired_count {
+            Some(c) => count(report, c, "offHours.desiredCount"),
+            None => Some(0),
+        };
+        let loc = off_value.desired_count.as_ref().map_or(off.loc, |c| c.loc);
+        if let Some(sleep) = sleep_count {
+            if let Some(scaling) = &autoscaling {
+                if sleep > scaling.max {
+                    report.error(loc, format!(
+                        "offHours.desiredCount of service `{id}` is {sleep}, above its autoscaling max ({})", scaling.max
+                    ));
+                }
+            } else if let Some(desired) = desired_count {
+                if sleep > desired {
+                    report.error(loc, format!(
+                        "offHours.desiredCount of service `{id}` is {sleep}, above its desiredCount ({desired}): sleeping should not add tasks"
+                    ));
+                }
+            }
+        }
+        Some(OffHours { schedule: schedule.value.clone(), desired_count: sleep_count? })
+    });
+    let mut alarms = BTreeMap::new();
+    for (name, alarm) in service.alarms.iter() {
+        if let Some(alarm) = check_alarm(report, name, alarm, Some(scope)) {
+            alarms.insert(name.value.clone(), alarm);
+        }
+    }
+    (report.count() == errors_before).then(|| Service {
+        cluster: service.cluster.value.clone(),
+        name: service.name.value.clone(),
+        desired_count,
+        autoscaling,
+        off_hours,
+        alarms,
+        management: service.management,
+        adopt: service.adopt,
+    })
+}
+
+/// Where a name was first declared, to point back at it from a duplicate.
+struct FirstSeen<'a> {
+    seen: BTreeMap<String, (&'a Path, Loc)>,
+}
+
+impl<'a> FirstSeen<'a> {
+    fn new() -> Self {
+        Self {
+            seen: BTreeMap::new(),
+        }
+    }
+
+    /// `Some(first place)` when `name` was seen before.
+    fn insert(&mut self, name: &str, file: &'a Path, loc: Loc) -> Option<String> {
+        match self.seen.get(name) {
+            Some((path, first)) => Some(format!(
+                "{}:{}:{}",
+                path.display(),
+                first.line,
+                first.column
+            )),
+            None => {
+                self.seen.insert(name.to_owned(), (file, loc));
+                None
+            }
+        }
+    }
+
+    fn names(&self) -> Vec<&str> {
+        self.seen.keys().map(String::as_str).collect()
+    }
+
+    fn contains(&self, name: &str) -> bool {
+        self.seen.contains_key(name)
+    }
+}
+
+fn all_alarms(raw: &RawStack) -> impl Iterator<Item = (&At<String>, &RawAlarm)> {
+    raw.spec
+        .services
+        .iter()
+        .flat_map(|s| s.value.alarms.iter())
+        .chain(raw.spec.alarms.iter())
+}
+
+/// Names that must be unique across all files, and references that may cross files.
+fn check_across_files(files: &[ParsedFile<'_>], collector: &mut Collector) {
+    let mut stacks = FirstSeen::new();
+    let mut alarms = FirstSeen::new();
+    let mut topics = FirstSeen::new();
+    let mut services = FirstSeen::new();
+    for file in files {
+        let mut report = Report::new(collector, file.order, file.path);
+        let raw = &file.raw;
+        let name = &raw.metadata.name;
+        if let Some(first) = stacks.insert(&name.value, file.path, name.loc) {
+            report.error(name.loc, format!("duplicate stack name `{}`: already declared at {first}; stack names are unique across all files", name.value));
+        }
+        for service in &raw.spec.services {
+            let id = format!(
+                "{}/{}",
+                service.value.cluster.value, service.value.name.value
+            );
+            if let Some(first) = services.insert(&id, file.path, service.loc) {
+                report.error(service.loc, format!("duplicate service `{id}`: already declared at {first}; each ECS service is declared once"));
+            }
+        }
+        for (name, _) in all_alarms(raw) {
+            if let Some(first) = alarms.insert(&name.value, file.path, name.loc) {
+                report.error(name.loc, format!("duplicate alarm name `{}`: already declared at {first}; alarm names are account-wide in AWS", name.value));
+            }
+        }
+        for (name, _) in raw.spec.topics.iter() {
+            if let Some(first) = topics.insert(&name.value, file.path, name.loc) {
+                report.error(name.loc, format!("duplicate topic name `{}`: already declared at {first}; topic names are account-wide in AWS", name.value));
+            }
+        }
+    }
+    let topic_names = topics.names();
+    let alarm_names = alarms.names();
+    for file in files {
+        let mut report = Report::new(collector, file.order, file.path);
+        for (alarm_name, alarm) in all_alarms(&file.raw) {
+            for target in alarm.notify.iter().chain(&alarm.ok_notify) {
+                let text = target.value.trim();
+                if text.is_empty() || topics.contains(text) {
+                    continue;
+                }
+                if text.starts_with("arn:") {
+                    if !is_arn(text, "sns") {
+                        report.error(target.loc, format!("invalid topic ARN `{text}` in alarm `{}`: expected arn:aws:sns:<region>:<account>:<topic>", alarm_name.value));
+                    }
+                    continue;
+                }
+                report.error(
+                    target.loc,
+                    format!(
+                        "unknown topic `{text}` in alarm `{}`{}",
+                        alarm_name.value,
+                        reference_hint(text, &topic_names, "topics", "spec.topics")
+                    ),
+                );
+            }
+            if let Some(rule) = &alarm.rule {
+                for referenced in rule_alarms(&rule.value).unwrap_or_default() {
+                    if referenced == alarm_name.value {
+                        report.error(
+                            rule.loc,
+                            format!("composite alarm `{referenced}` refers to itself"),
+                        );
+                    } else if !alarms.contains(&referenced) {
+                        report.error(
+                            rule.loc,
+                            format!(
+                            "unknown alarm `{referenced}` in the rule of composite alarm `{}`{}",
+                            alarm_name.value,
+                            reference_hint(&referenced, &alarm_names, "alarms", "alarms")
+                        ),
+                        );
+                    }
+                }
+            }
+        }
+        for service in &file.raw.spec.services {
+            let Some(scaling) = &service.value.autoscaling else {
+                continue;
+            };
+            for (policy, step) in scaling.value.step_scaling.iter() {
+                if let Some(alarm) = &step.alarm {
+                    if !alarms.contains(&alarm.value) {
+                        report.error(
+                            alarm.loc,
+                            format!(
+                                "unknown alarm `{}` for step-scaling policy `{}`{}",
+                                alarm.value,
+                                policy.value,
+                                reference_hint(&alarm.value, &alarm_names, "alarms", "alarms")
+                            ),
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn reference_hint(found: &str, known: &[&str], what: &str, section: &str) -> String {
+    if known.is_empty() {
+        return format!(": no {what} are declared (under `{section}`)");
+    }
+    crate::parse::suggestion(found, known)
+}
+
+fn is_dns_label(name: &str) -> bool {
+    let bytes = name.as_bytes();
+    !bytes.is_empty()
+        && bytes.len() <= 63
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
+        && bytes.first() != Some(&b'-')
+        && bytes.last() != Some(&b'-')
+}
+
+/// `us-east-1`, `me-south-1`, `us-gov-west-1`, `ap-southeast-2`.
+fn is_region(region: &str) -> bool {
+    let parts: Vec<&str> = region.split('-').collect();
+    parts.len() >= 3
+        && parts
+            .first()
+            .is_some_and(|p| p.len() == 2 && p.bytes().all(|b| b.is_ascii_lowercase()))
+        && parts
+            .last()
+            .is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+        && parts[1..parts.len() - 1]
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_regions() {
+        assert!(is_dns_label("portfolio-dev"));
+        assert!(!is_dns_label("Portfolio"));
+        assert!(!is_dns_label("-a"));
+        assert!(!is_dns_label(""));
+        assert!(is_region("me-south-1"));
+        assert!(is_region("us-gov-west-1"));
+        assert!(!is_region("useast1"));
+        assert!(!is_region("us-east"));
+    }
+
+    #[test]
+    fn endpoints() {
+        assert!(check_endpoint(Protocol::Email, "ops@example.com").is_ok());
+        assert!(check_endpoint(Protocol::Email, "ops.example.com").is_err());
+        assert!(check_endpoint(Protocol::Https, "http://x").is_err());
+        assert!(check_endpoint(Protocol::Sqs, "arn:aws:sqs:us-east-1:123456789012:q").is_ok());
+        assert!(check_endpoint(Protocol::Lambda, "arn:aws:sqs:us-east-1:123456789012:q").is_err());
+        assert!(check_endpoint(Protocol::Sms, "+14155550100").is_ok());
+    }
+}
