@@ -33,9 +33,11 @@ impl Duration {
             ));
         }
         let multiplier = match unit {
-            "" => return Err(format!(
+            "" => {
+                return Err(format!(
                 "duration `{text}` needs a unit: write `{text}s` for seconds, or use `m`, `h`, `d`"
-            )),
+            ))
+            }
             "s" => 1,
             "m" => 60,
             "h" => 3600,

@@ -86,11 +86,11 @@ pub fn parse_document<T: for<'de> Deserialize<'de>>(text: &str) -> Result<T, Syn
     }
 
     let header: Header =
-        serde_saphyr::from_str_with_options(text, options()).map_err(|err| convert(&err))?;
+        serde_saphyr::from_str_with_options(text, options()).map_err(|err| convert(&err, text))?;
     check_header_field(header.api_version, "apiVersion", API_VERSION)?;
     check_header_field(header.kind, "kind", KIND)?;
 
-    serde_saphyr::from_str_with_options(text, options()).map_err(|err| convert(&err))
+    serde_saphyr::from_str_with_options(text, options()).map_err(|err| convert(&err, text))
 }
 
 fn check_header_field(
@@ -116,13 +116,45 @@ fn check_header_field(
 }
 
 /// Turns a serde-saphyr error into our message, with strsim suggestions for names.
-pub fn convert(err: &YamlError) -> SyntaxError {
+pub fn convert(err: &YamlError, text: &str) -> SyntaxError {
     let loc = err
         .location()
         .map(Loc::from_saphyr)
         .filter(|loc| loc.line > 0)
         .unwrap_or(Loc::new(1, 1));
-    SyntaxError::at(loc, message(err.without_snippet()))
+    let message = match err.without_snippet() {
+        YamlError::InvalidScalar { ty, .. } => {
+            let found = scalar_at(text, loc)
+                .map(|token| format!(", found `{token}`"))
+                .unwrap_or_default();
+            format!("invalid value: expected {}{found}", describe_type(ty))
+        }
+        other => message(other),
+    };
+    SyntaxError::at(loc, message)
+}
+
+fn describe_type(ty: &str) -> &'static str {
+    match ty {
+        "i8" | "i16" | "i32" | "i64" | "i128" | "u8" | "u16" | "u32" | "u64" | "u128" | "isize"
+        | "usize" => "a whole number",
+        "f32" | "f64" => "a number",
+        "bool" => "`true` or `false`",
+        _ => "a different kind of value",
+    }
+}
+
+/// The plain scalar starting at `loc`, to quote what was found.
+fn scalar_at(text: &str, loc: Loc) -> Option<String> {
+    let line = text.lines().nth(loc.line.checked_sub(1)?)?;
+    let rest: String = line.chars().skip(loc.column.checked_sub(1)?).collect();
+    let token = rest
+        .split([',', '}', ']', '#'])
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_owned();
+    (!token.is_empty()).then_some(token)
 }
 
 fn message(err: &YamlError) -> String {
