@@ -3,8 +3,8 @@
 # against the local AWS emulator (moto, see tests/emulator/moto.sh).
 #
 # Needs: a Rust toolchain with rustfmt and clippy, Python 3 with venv and pip.
-# If AWS_ENDPOINT_URL is not set, the emulator is installed and started (or an already
-# running one reused); one started here is stopped when this script exits.
+# If AWS_ENDPOINT_URL is not set, an emulator of its own is installed, started, and
+# stopped when this script exits (its log is kept when something failed).
 # CARGO_TARGET_DIR defaults to $MOORING_CACHE/target (~/.cache/mooring/target), outside
 # the checkout, so every clone shares one build.
 set -euo pipefail
@@ -25,19 +25,25 @@ step() {
 
 command -v cargo >/dev/null 2>&1 || die "cargo not found: install the Rust toolchain (https://rustup.rs)"
 
-started_emulator=0
+emulator_state=""
 stop_emulator() {
-    if ((started_emulator)); then
-        "$MOTO" stop || true
+    local status=$?
+    [[ -n $emulator_state ]] || return 0
+    "$MOTO" stop || true
+    if ((status == 0)); then
+        rm -rf "$emulator_state"
+    else
+        printf 'tests/run.sh: the emulator log is kept in %s/moto.log\n' "$emulator_state" >&2
     fi
 }
 trap stop_emulator EXIT
 
 if [[ -z ${AWS_ENDPOINT_URL:-} ]]; then
     step "local AWS emulator"
-    if ! "$MOTO" status >/dev/null 2>&1; then
-        started_emulator=1
-    fi
+    # A private emulator: empty at the start, and nobody else's to stop (a demo or a
+    # second test run may be using the shared one).
+    emulator_state=$MOORING_CACHE/emulator-tests-$$
+    export MOORING_EMULATOR_STATE=$emulator_state
     "$MOTO" start >/dev/null
     eval "$("$MOTO" env)"
     printf 'AWS_ENDPOINT_URL=%s\n' "$AWS_ENDPOINT_URL"

@@ -195,7 +195,7 @@ cmd_start() {
         esac
     done
     cmd_install
-    with_lock "$STATE.lock" start_locked "$port"
+    with_lock "$STATE/lock" start_locked "$port"
 }
 
 start_locked() {
@@ -294,7 +294,7 @@ stop_recorded_server() {
 }
 
 cmd_stop() {
-    with_lock "$STATE.lock" stop_recorded_server
+    with_lock "$STATE/lock" stop_recorded_server
 }
 
 cmd_status() {
