@@ -137,7 +137,7 @@ impl Statistic {
 
 /// How the metric is compared with the threshold. Written `>`, `>=`, `<`, `<=` (or the AWS
 /// names).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
 pub enum Comparison {
     #[serde(rename = ">", alias = "GreaterThanThreshold")]
     GreaterThanThreshold,
@@ -147,6 +147,22 @@ pub enum Comparison {
     LessThanThreshold,
     #[serde(rename = "<=", alias = "LessThanOrEqualToThreshold")]
     LessThanOrEqualToThreshold,
+}
+
+// Written by hand: the derived schema would leave out the AWS-name aliases.
+impl JsonSchema for Comparison {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed("Comparison")
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "How the metric is compared with the threshold: `>`, `>=`, `<`, `<=`, or the AWS names.",
+            "type": "string",
+            "enum": [">", ">=", "<", "<=", "GreaterThanThreshold", "GreaterThanOrEqualToThreshold",
+                     "LessThanThreshold", "LessThanOrEqualToThreshold"]
+        })
+    }
 }
 
 impl Comparison {
@@ -671,6 +687,7 @@ pub fn rule_alarms(rule: &str) -> Result<Vec<String>, String> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

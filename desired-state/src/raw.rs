@@ -24,6 +24,7 @@ use crate::span::{At, NamedMap};
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 #[schemars(title = "mooring Stack")]
+#[schemars(rename = "Stack")]
 pub struct RawStack {
     /// The format version. Always `mooring/v1`.
     // Checked before the strict parse (see `parse::check_header_field`); kept here so that
@@ -44,6 +45,7 @@ pub struct RawStack {
 /// Stack metadata.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schemars(rename = "Metadata")]
 pub struct RawMetadata {
     /// Stack name, DNS-label-like (lowercase letters, digits and `-`, at most 63 characters).
     /// Everything mooring creates is tagged `mooring:stack=<name>`; it only ever prunes what
@@ -59,6 +61,7 @@ pub struct RawMetadata {
 /// The desired state of the stack.
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schemars(rename = "Spec")]
 pub struct RawSpec {
     /// Optional guard: the 12-digit AWS account id, as a quoted string. mooring refuses to
     /// touch any other account.
@@ -89,6 +92,7 @@ pub struct RawSpec {
 /// An off-hours schedule: when services are awake, in a time zone, with holidays.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schemars(rename = "Schedule")]
 pub struct RawSchedule {
     /// IANA time zone of the windows and cron expressions. Default: the stack's `timezone`,
     /// else `UTC`.
@@ -119,6 +123,7 @@ pub struct RawSchedule {
 /// An SNS topic and its subscriptions.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schemars(rename = "Topic")]
 pub struct RawTopic {
     /// The topic's display name (used as the sender name of SMS and email notifications).
     #[serde(default)]
@@ -138,6 +143,7 @@ pub struct RawTopic {
 /// One subscription of an SNS topic.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schemars(rename = "Subscription")]
 pub struct RawSubscription {
     /// Delivery protocol.
     pub protocol: At<Protocol>,
@@ -150,6 +156,7 @@ pub struct RawSubscription {
 /// scaling, off-hours and alarms.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schemars(rename = "Service")]
 pub struct RawService {
     /// ECS cluster name.
     pub cluster: At<String>,
@@ -181,6 +188,7 @@ pub struct RawService {
 /// Off-hours for one service.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schemars(rename = "OffHours")]
 pub struct RawOffHours {
     /// Name of a schedule under `spec.schedules` of the same stack.
     pub schedule: At<String>,
@@ -192,6 +200,7 @@ pub struct RawOffHours {
 /// Application Auto Scaling: the scalable target and its policies.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schemars(rename = "Autoscaling")]
 pub struct RawAutoscaling {
     /// Minimum task count (0 or more).
     pub min: At<i64>,
@@ -211,6 +220,7 @@ pub struct RawAutoscaling {
 /// A target-tracking policy: keep a metric near a target value.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schemars(rename = "TargetTracking")]
 pub struct RawTargetTracking {
     /// A predefined metric. Give either `metric` or `customMetric`.
     #[serde(default)]
@@ -237,6 +247,7 @@ pub struct RawTargetTracking {
 /// A CloudWatch metric: namespace, name, dimensions and statistic.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schemars(rename = "Metric")]
 pub struct RawMetric {
     /// CloudWatch namespace, e.g. `AWS/ApplicationELB`.
     pub namespace: At<String>,
@@ -252,6 +263,7 @@ pub struct RawMetric {
 /// A step-scaling policy, run when the alarm named in `alarm` goes into ALARM.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schemars(rename = "StepScaling")]
 pub struct RawStepScaling {
     /// How `adjustment` is read. Default: `ChangeInCapacity`.
     #[serde(default)]
@@ -275,6 +287,7 @@ pub struct RawStepScaling {
 /// One step of a step-scaling policy.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schemars(rename = "Step")]
 pub struct RawStep {
     /// Lower bound (inclusive), relative to the alarm threshold. Absent: minus infinity.
     #[serde(default)]
@@ -289,6 +302,7 @@ pub struct RawStep {
 /// A scheduled action: set min and/or max at given times.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schemars(rename = "ScheduledAction")]
 pub struct RawScheduledAction {
     /// AWS schedule expression: `cron(minutes hours day-of-month month day-of-week year)`,
     /// `at(yyyy-mm-ddThh:mm:ss)` or `rate(value unit)`.
@@ -314,6 +328,7 @@ pub struct RawScheduledAction {
 /// a metric-math alarm (`metrics` + `expression`) and a composite alarm (`rule`).
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schemars(rename = "Alarm")]
 pub struct RawAlarm {
     /// Alarm description shown in the console and notifications.
     #[serde(default)]

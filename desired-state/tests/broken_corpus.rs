@@ -1,5 +1,6 @@
 //! The broken-file corpus in `tests/broken/` (one file per rule): every entry is rejected,
 //! and the rendered diagnostics are pinned with snapshots.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic
 
 use std::path::{Path, PathBuf};
 
