@@ -1,1 +1,12 @@
-fn main() {}
+//! `mooring`: parses arguments and hands over to the library.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = mooring::cli::Cli::parse();
+    mooring::cli::init_tracing();
+    mooring::cli::run(cli).await
+}

@@ -1,0 +1,130 @@
+//! ECS adapter: DescribeServices (observe) and UpdateService (apply `desiredCount`).
+
+use aws_sdk_ecs::error::SdkError;
+use aws_sdk_ecs::operation::describe_services::DescribeServicesError;
+
+use crate::observed::{ObservedService, ServiceKey, ServiceState};
+
+/// DescribeServices accepts at most this many services per call.
+pub const DESCRIBE_BATCH: usize = 10;
+
+#[derive(Debug, thiserror::Error)]
+pub enum EcsError {
+    #[error("describing services in cluster {cluster} failed")]
+    Describe {
+        cluster: String,
+        #[source]
+        source: aws_sdk_ecs::Error,
+    },
+    #[error("updating desiredCount of service {service} failed")]
+    UpdateDesiredCount {
+        service: ServiceKey,
+        #[source]
+        source: aws_sdk_ecs::Error,
+    },
+}
+
+/// Observes the named services of one cluster, `DESCRIBE_BATCH` at a time.
+/// Every name asked for gets an entry: found, or missing with ECS's reason.
+pub async fn describe_services(
+    client: &aws_sdk_ecs::Client,
+    cluster: &str,
+    names: &[String],
+) -> Result<Vec<(ServiceKey, ServiceState)>, EcsError> {
+    let mut states = Vec::with_capacity(names.len());
+    for batch in names.chunks(DESCRIBE_BATCH) {
+        let response = client
+            .describe_services()
+            .cluster(cluster)
+            .set_services(Some(batch.to_vec()))
+            .send()
+            .await;
+        let output = match response {
+            Ok(output) => output,
+            Err(SdkError::ServiceError(e))
+                if matches!(e.err(), DescribeServicesError::ClusterNotFoundException(_)) =>
+            {
+                // A missing cluster means every service in it is missing, not that
+                // observation failed.
+                states.extend(batch.iter().map(|name| {
+                    let why = format!("cluster {cluster} not found");
+                    (
+                        ServiceKey::new(cluster, name),
+                        ServiceState::Missing { why },
+                    )
+                }));
+                continue;
+            }
+            Err(e) => {
+                return Err(EcsError::Describe {
+                    cluster: cluster.to_owned(),
+                    source: e.into(),
+                })
+            }
+        };
+        for name in batch {
+            let key = ServiceKey::new(cluster, name);
+            let found = output.services().iter().find(|s| {
+                s.service_name() == Some(name.as_str())
+                    || s.service_arn()
+                        .is_some_and(|arn| arn.ends_with(&format!("/{name}")))
+            });
+            let state = match found {
+                Some(s) if s.status() != Some("INACTIVE") => ServiceState::Found(ObservedService {
+                    arn: s.service_arn().unwrap_or_default().to_owned(),
+                    desired_count: non_negative(s.desired_count()),
+                    running_count: non_negative(s.running_count()),
+                    pending_count: non_negative(s.pending_count()),
+                    status: s.status().unwrap_or("UNKNOWN").to_owned(),
+                }),
+                Some(_) => ServiceState::Missing {
+                    why: "service is INACTIVE (deleted)".into(),
+                },
+                None => {
+                    let reason = output
+                        .failures()
+                        .iter()
+                        .find(|f| {
+                            f.arn().is_some_and(|arn| {
+                                arn.ends_with(&format!("/{name}")) || arn == name
+                            })
+                        })
+                        .and_then(|f| f.reason())
+                        .unwrap_or("MISSING");
+                    ServiceState::Missing {
+                        why: format!("ECS says {reason}"),
+                    }
+                }
+            };
+            states.push((key, state));
+        }
+    }
+    Ok(states)
+}
+
+/// Sets only `desiredCount`; task definition, network and deployment settings are the
+/// deploy pipeline's and are left untouched.
+pub async fn set_desired_count(
+    client: &aws_sdk_ecs::Client,
+    service: &ServiceKey,
+    count: u32,
+) -> Result<(), EcsError> {
+    let count = i32::try_from(count).unwrap_or(i32::MAX);
+    client
+        .update_service()
+        .cluster(&service.cluster)
+        .service(&service.name)
+        .desired_count(count)
+        .send()
+        .await
+        .map_err(|e| EcsError::UpdateDesiredCount {
+            service: service.clone(),
+            source: e.into(),
+        })?;
+    Ok(())
+}
+
+/// ECS counts are i32 on the wire and never negative in practice.
+fn non_negative(count: i32) -> u32 {
+    u32::try_from(count).unwrap_or(0)
+}

@@ -1,0 +1,107 @@
+//! The AWS side: SDK configuration and one adapter module per AWS service.
+//! Adapters take and return our own types (`observed`), never leak SDK types.
+
+pub mod ecs;
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use tokio::sync::Mutex;
+
+/// How patient mooring is with AWS.
+#[derive(Debug, Clone, Copy)]
+pub struct CallPolicy {
+    /// Upper bound on one API call, retries included.
+    pub call_timeout: Duration,
+    /// Attempts per call; the SDK's standard mode retries throttling and 5xx
+    /// with exponential backoff and full jitter.
+    pub max_attempts: u32,
+}
+
+impl Default for CallPolicy {
+    fn default() -> Self {
+        Self {
+            call_timeout: Duration::from_secs(30),
+            max_attempts: 5,
+        }
+    }
+}
+
+/// SDK clients, built once from the standard credential chain (environment,
+/// profile, role) and cached per region. `AWS_ENDPOINT_URL` points every client at
+/// another endpoint (the local emulator) without any code here knowing about it.
+pub struct Clients {
+    base: SdkConfig,
+    ecs: Mutex<HashMap<String, aws_sdk_ecs::Client>>,
+}
+
+impl Clients {
+    pub async fn from_environment(policy: CallPolicy) -> Self {
+        let base = aws_config::defaults(BehaviorVersion::latest())
+            .retry_config(RetryConfig::standard().with_max_attempts(policy.max_attempts))
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .operation_timeout(policy.call_timeout)
+                    .connect_timeout(Duration::from_secs(5))
+                    .build(),
+            )
+            .load()
+            .await;
+        Self {
+            base,
+            ecs: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The region used for stacks that do not name one.
+    pub fn default_region(&self) -> Option<String> {
+        self.base.region().map(|r| r.to_string())
+    }
+
+    /// The region a stack lives in: its own `spec.region`, else the SDK default
+    /// (AWS_REGION, the profile). Neither is an error, as with the AWS CLI.
+    pub fn resolve_region(&self, declared: Option<&str>) -> Result<String, NoRegion> {
+        declared
+            .map(str::to_owned)
+            .or_else(|| self.default_region())
+            .ok_or(NoRegion)
+    }
+
+    pub async fn ecs(&self, region: &str) -> aws_sdk_ecs::Client {
+        let mut cache = self.ecs.lock().await;
+        cache
+            .entry(region.to_owned())
+            .or_insert_with(|| {
+                let config = aws_sdk_ecs::config::Builder::from(&self.base)
+                    .region(Region::new(region.to_owned()))
+                    .build();
+                aws_sdk_ecs::Client::from_conf(config)
+            })
+            .clone()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "no region: the stack has no `spec.region` and none is configured (AWS_REGION or a profile)"
+)]
+pub struct NoRegion;
+
+/// The whole chain of an SDK error on one line: the SDK's own Display is terse
+/// ("service error") and hides the service's message.
+pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}

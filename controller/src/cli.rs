@@ -1,0 +1,202 @@
+//! The `mooring` command line: argument parsing and the exit-code contract.
+//! Each subcommand is a few lines that call into the library.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::aws::{CallPolicy, Clients};
+use crate::pass::{run_pass, PassOptions, PassReport};
+use crate::render;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "mooring",
+    version,
+    about = "Keeps ECS service counts, autoscaling, off-hours schedules, alarms and alerting where a git-tracked desired state says."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check desired-state files or folders without touching AWS. Exit 0 valid, 2 invalid.
+    Validate {
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+    },
+    /// Print the JSON Schema of the desired-state format (for yaml-language-server).
+    Schema,
+    /// Show what `apply` would change. Exit 0 nothing to do, 2 changes pending, 1 error.
+    Plan(PassArgs),
+    /// Run one reconcile pass: observe, plan, apply. Exit 0 converged, 1 failures.
+    Apply(PassArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PassArgs {
+    /// Desired-state files or folders (a folder is one desired state).
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = Output::Text)]
+    pub output: Output,
+    /// AWS calls in flight at once.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: u16,
+    /// Upper bound on one AWS call, retries included (e.g. 30s, 2m).
+    #[arg(long, default_value = "30s", value_parser = parse_timeout)]
+    pub call_timeout: Duration,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Output {
+    Text,
+    Json,
+}
+
+/// Exit codes, Terraform's `-detailed-exitcode` convention for `plan`.
+const EXIT_OK: u8 = 0;
+const EXIT_ERROR: u8 = 1;
+const EXIT_PENDING_OR_INVALID: u8 = 2;
+
+pub async fn run(cli: Cli) -> ExitCode {
+    match cli.command {
+        Command::Validate { paths } => validate(&paths),
+        Command::Schema => schema(),
+        Command::Plan(args) => pass(args, false).await,
+        Command::Apply(args) => pass(args, true).await,
+    }
+}
+
+fn validate(paths: &[PathBuf]) -> ExitCode {
+    match desired_state::load(paths) {
+        Ok(desired) => {
+            let services: usize = desired.stacks.iter().map(|s| s.services.len()).sum();
+            println!(
+                "valid: {} stack(s), {services} service(s)",
+                desired.stacks.len()
+            );
+            ExitCode::from(EXIT_OK)
+        }
+        Err(diagnostics) => {
+            eprintln!("{diagnostics}");
+            eprintln!(
+                "error: {} problem(s) found; nothing was applied",
+                diagnostics.len()
+            );
+            ExitCode::from(EXIT_PENDING_OR_INVALID)
+        }
+    }
+}
+
+fn schema() -> ExitCode {
+    match serde_json::to_string_pretty(&desired_state::json_schema()) {
+        Ok(text) => {
+            println!("{text}");
+            ExitCode::from(EXIT_OK)
+        }
+        Err(e) => {
+            eprintln!("error: rendering the schema failed: {e}");
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
+}
+
+async fn pass(args: PassArgs, apply: bool) -> ExitCode {
+    let desired = match desired_state::load(&args.paths) {
+        Ok(desired) => desired,
+        Err(diagnostics) => {
+            eprintln!("{diagnostics}");
+            eprintln!(
+                "error: {} problem(s) found; nothing was applied",
+                diagnostics.len()
+            );
+            return ExitCode::from(EXIT_ERROR);
+        }
+    };
+    let policy = CallPolicy {
+        call_timeout: args.call_timeout,
+        ..CallPolicy::default()
+    };
+    let clients = Clients::from_environment(policy).await;
+    let options = PassOptions {
+        concurrency: usize::from(args.concurrency),
+        apply,
+    };
+    let report = run_pass(&desired, &clients, options, chrono::Utc::now()).await;
+    print_report(&report, args.output, apply);
+    if report.failed() > 0 {
+        ExitCode::from(EXIT_ERROR)
+    } else if !apply && !report.plan.is_empty() {
+        ExitCode::from(EXIT_PENDING_OR_INVALID)
+    } else {
+        ExitCode::from(EXIT_OK)
+    }
+}
+
+fn print_report(report: &PassReport, output: Output, applied: bool) {
+    match output {
+        Output::Json => match serde_json::to_string_pretty(report) {
+            Ok(text) => println!("{text}"),
+            Err(e) => eprintln!("error: rendering the report as JSON failed: {e}"),
+        },
+        Output::Text if applied => print!("{}", render::apply_text(report)),
+        Output::Text => print!("{}", render::plan_text(report)),
+    }
+}
+
+fn parse_timeout(text: &str) -> Result<Duration, String> {
+    let (number, unit) = text.split_at(
+        text.find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(text.len()),
+    );
+    let value: u64 = number
+        .parse()
+        .map_err(|_| format!("expected a duration such as 30s or 2m, found `{text}`"))?;
+    let seconds = match unit {
+        "ms" => return Ok(Duration::from_millis(value)),
+        "s" => value,
+        "m" => value.saturating_mul(60),
+        _ => {
+            return Err(format!(
+                "expected a duration with a unit (ms, s, m), found `{text}`"
+            ))
+        }
+    };
+    Ok(Duration::from_secs(seconds))
+}
+
+/// Logs go to stderr so stdout stays the plan; JSON lines when stderr is not a terminal
+/// (CloudWatch Logs, CI), human lines otherwise. `MOORING_LOG` sets the filter.
+pub fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("MOORING_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if std::io::stderr().is_terminal() {
+        builder.init();
+    } else {
+        builder.json().init();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timeouts_need_a_unit() {
+        assert_eq!(parse_timeout("30s"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_timeout("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_timeout("250ms"), Ok(Duration::from_millis(250)));
+        assert!(parse_timeout("30").is_err());
+        assert!(parse_timeout("s").is_err());
+        assert!(parse_timeout("").is_err());
+    }
+}

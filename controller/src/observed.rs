@@ -1,0 +1,84 @@
+//! What mooring saw in the account: plain types filled by the adapters in `aws/`,
+//! read by the pure planner. SDK types never cross this line.
+
+use std::collections::BTreeMap;
+
+/// One observation of every stack in the desired state, taken at the start of a pass.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Observed {
+    /// Keyed by stack name.
+    pub stacks: BTreeMap<String, ObservedStack>,
+}
+
+/// What one stack's resources look like in its region.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ObservedStack {
+    /// The region the stack was observed in (its `spec.region`, else the SDK default).
+    pub region: String,
+    /// The account the observed resources belong to, read from their ARNs.
+    /// `None` when nothing was found to read it from.
+    pub account: Option<String>,
+    /// Keyed by (cluster, service name) as declared.
+    pub services: BTreeMap<ServiceKey, ServiceState>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ServiceKey {
+    pub cluster: String,
+    pub name: String,
+}
+
+impl ServiceKey {
+    pub fn new(cluster: impl Into<String>, name: impl Into<String>) -> Self {
+        Self {
+            cluster: cluster.into(),
+            name: name.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for ServiceKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.cluster, self.name)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ServiceState {
+    Found(ObservedService),
+    /// The service does not exist (or is INACTIVE, i.e. deleted). `why` is what ECS said.
+    Missing {
+        why: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObservedService {
+    pub arn: String,
+    pub desired_count: u32,
+    pub running_count: u32,
+    pub pending_count: u32,
+    /// ACTIVE or DRAINING (INACTIVE services are reported as missing).
+    pub status: String,
+}
+
+/// The account id inside an ARN (`arn:partition:service:region:account:resource`).
+pub fn account_of_arn(arn: &str) -> Option<&str> {
+    let account = arn.split(':').nth(4)?;
+    (!account.is_empty()).then_some(account)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn account_is_read_from_an_arn() {
+        assert_eq!(
+            account_of_arn("arn:aws:ecs:us-east-1:123456789012:service/c/s"),
+            Some("123456789012")
+        );
+        assert_eq!(account_of_arn("arn:aws:s3:::bucket"), None);
+        assert_eq!(account_of_arn("not-an-arn"), None);
+    }
+}

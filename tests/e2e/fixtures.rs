@@ -1,0 +1,211 @@
+//! Test fixtures for the end-to-end tests: the local emulator's endpoint, ECS
+//! services seeded the way a deploy pipeline would create them, the `mooring` binary,
+//! and moto's request recorder.
+//!
+//! Every test uses its own cluster names (`unique`), so tests run in parallel against
+//! one emulator without seeing each other.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::sync::OnceLock;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use aws_config::{BehaviorVersion, Region};
+
+/// Upper bound on anything a test waits for.
+pub const WAIT: Duration = Duration::from_secs(120);
+
+pub const ACCOUNT: &str = "123456789012";
+
+/// The emulator's URL: `AWS_ENDPOINT_URL` when set (tests/run.sh and .ci/run start
+/// the emulator and set it), else the emulator script starts (or reuses) one.
+pub fn endpoint() -> &'static str {
+    static ENDPOINT: OnceLock<String> = OnceLock::new();
+    ENDPOINT.get_or_init(|| {
+        if let Ok(url) = std::env::var("AWS_ENDPOINT_URL") {
+            return url;
+        }
+        let script = repo_root().join("tests/emulator/moto.sh");
+        let started = std::process::Command::new(&script)
+            .arg("start")
+            .output()
+            .unwrap_or_else(|e| panic!("running {} failed: {e}", script.display()));
+        assert!(
+            started.status.success(),
+            "starting the emulator failed:\n{}",
+            String::from_utf8_lossy(&started.stderr)
+        );
+        let env = std::process::Command::new(&script)
+            .arg("env")
+            .output()
+            .unwrap_or_else(|e| panic!("running {} env failed: {e}", script.display()));
+        String::from_utf8_lossy(&env.stdout)
+            .split_whitespace()
+            .find_map(|word| word.strip_prefix("AWS_ENDPOINT_URL="))
+            .map(|url| url.trim_matches(['"', '\'']).to_owned())
+            .unwrap_or_else(|| panic!("moto.sh env printed no AWS_ENDPOINT_URL"))
+    })
+}
+
+pub fn repo_root() -> PathBuf {
+    // CARGO_MANIFEST_DIR is controller/; the repository root is its parent.
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from(".."))
+}
+
+/// A name no other test (or earlier run against the same emulator) uses.
+pub fn unique(prefix: &str) -> String {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    format!("{prefix}-{}-{nanos:x}", std::process::id())
+}
+
+pub async fn ecs(region: &str) -> aws_sdk_ecs::Client {
+    let config = aws_config::defaults(BehaviorVersion::latest())
+        .endpoint_url(endpoint())
+        .region(Region::new(region.to_owned()))
+        .credentials_provider(aws_sdk_ecs::config::Credentials::new(
+            "testing", "testing", None, None, "tests",
+        ))
+        .load()
+        .await;
+    aws_sdk_ecs::Client::new(&config)
+}
+
+/// Creates a cluster and services at the given counts, as a deploy pipeline would.
+pub async fn seed_services(region: &str, cluster: &str, services: &[(&str, i32)]) {
+    let client = ecs(region).await;
+    client
+        .create_cluster()
+        .cluster_name(cluster)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("creating cluster {cluster}: {e:?}"));
+    let family = format!("{cluster}-app");
+    client
+        .register_task_definition()
+        .family(&family)
+        .requires_compatibilities(aws_sdk_ecs::types::Compatibility::Fargate)
+        .network_mode(aws_sdk_ecs::types::NetworkMode::Awsvpc)
+        .cpu("256")
+        .memory("512")
+        .container_definitions(
+            aws_sdk_ecs::types::ContainerDefinition::builder()
+                .name("app")
+                .image("public.ecr.aws/docker/library/nginx:latest")
+                .essential(true)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("registering task definition {family}: {e:?}"));
+    for (name, count) in services {
+        client
+            .create_service()
+            .cluster(cluster)
+            .service_name(*name)
+            .task_definition(&family)
+            .desired_count(*count)
+            .launch_type(aws_sdk_ecs::types::LaunchType::Fargate)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("creating service {cluster}/{name}: {e:?}"));
+    }
+}
+
+pub async fn desired_count(region: &str, cluster: &str, service: &str) -> i32 {
+    let output = ecs(region)
+        .await
+        .describe_services()
+        .cluster(cluster)
+        .services(service)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("describing {cluster}/{service}: {e:?}"));
+    output
+        .services()
+        .first()
+        .map(|s| s.desired_count())
+        .unwrap_or_else(|| panic!("service {cluster}/{service} not found"))
+}
+
+/// Someone scales a service in the console, behind mooring's back.
+pub async fn scale_behind_moorings_back(region: &str, cluster: &str, service: &str, count: i32) {
+    ecs(region)
+        .await
+        .update_service()
+        .cluster(cluster)
+        .service(service)
+        .desired_count(count)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("scaling {cluster}/{service}: {e:?}"));
+}
+
+/// A desired-state file in a fresh temporary folder, kept for the test's lifetime.
+pub struct DesiredFile {
+    pub dir: PathBuf,
+    pub path: PathBuf,
+}
+
+impl DesiredFile {
+    pub fn write(name: &str, yaml: &str) -> Self {
+        let dir = std::env::temp_dir().join(unique("mooring-e2e"));
+        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("creating {}: {e}", dir.display()));
+        let path = dir.join(name);
+        std::fs::write(&path, yaml).unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
+        Self { dir, path }
+    }
+}
+
+impl Drop for DesiredFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// What one run of the `mooring` binary printed and returned.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl std::fmt::Debug for Run {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "exit {}\n--- stdout\n{}\n--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+}
+
+/// Runs the real `mooring` binary against the emulator, as a user would.
+pub async fn mooring(args: &[&str]) -> Run {
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_mooring"));
+    command
+        .args(args)
+        .env("AWS_ENDPOINT_URL", endpoint())
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env_remove("AWS_PROFILE")
+        .kill_on_drop(true);
+    let output: Output = tokio::time::timeout(WAIT, command.output())
+        .await
+        .unwrap_or_else(|_| panic!("mooring {args:?} did not finish within {WAIT:?}"))
+        .unwrap_or_else(|e| panic!("running mooring {args:?} failed: {e}"));
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}

@@ -1,0 +1,241 @@
+//! `mooring plan` / `apply` keep ECS `desiredCount` where the desired state says.
+
+use crate::fixtures::*;
+
+const REGION: &str = "us-east-1";
+
+fn stack_yaml(stack: &str, services: &str) -> String {
+    format!(
+        r#"apiVersion: mooring/v1
+kind: Stack
+metadata:
+  name: {stack}
+spec:
+  account: "{ACCOUNT}"
+  region: {REGION}
+  services:
+{services}"#
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn apply_converges_counts_and_plan_then_shows_nothing() {
+    let cluster = unique("converge");
+    seed_services(REGION, &cluster, &[("web", 0), ("api", 0), ("worker", 3)]).await;
+    let yaml = stack_yaml(
+        "converge",
+        &format!(
+            "    - {{ cluster: {cluster}, name: web, desiredCount: 2 }}\n\
+             \x20   - {{ cluster: {cluster}, name: worker, desiredCount: 1 }}\n\
+             \x20   - {{ cluster: {cluster}, name: api, autoscaling: {{ min: 1, max: 4 }} }}\n\
+             \x20   - {{ cluster: {cluster}, name: ghost, desiredCount: 1 }}\n"
+        ),
+    );
+    let file = DesiredFile::write("stack.yaml", &yaml);
+    let path = file.path.to_string_lossy().into_owned();
+
+    let plan = mooring(&["plan", &path]).await;
+    assert_eq!(plan.code, 2, "changes are pending: {plan:?}");
+    assert!(
+        plan.stdout
+            .contains(&format!("~ ecs-service {cluster}/web")),
+        "{plan:?}"
+    );
+    assert!(plan.stdout.contains("desiredCount: 0 → 2"), "{plan:?}");
+    assert!(plan.stdout.contains("desiredCount: 3 → 1"), "{plan:?}");
+    assert!(plan.stdout.contains("Plan: 2 changes"), "{plan:?}");
+    assert!(
+        !plan.stdout.contains(&format!("{cluster}/api\n")),
+        "autoscaled count untouched: {plan:?}"
+    );
+    assert!(
+        plan.stdout
+            .contains(&format!("! ecs-service {cluster}/ghost: ServiceNotFound")),
+        "{plan:?}"
+    );
+    // plan changes nothing.
+    assert_eq!(desired_count(REGION, &cluster, "web").await, 0);
+
+    let apply = mooring(&["apply", &path]).await;
+    assert_eq!(apply.code, 0, "{apply:?}");
+    assert!(
+        apply
+            .stdout
+            .contains("Apply complete: 2 changed, 0 failed."),
+        "{apply:?}"
+    );
+    assert_eq!(desired_count(REGION, &cluster, "web").await, 2);
+    assert_eq!(desired_count(REGION, &cluster, "worker").await, 1);
+    assert_eq!(
+        desired_count(REGION, &cluster, "api").await,
+        0,
+        "the autoscaler's count is not ours"
+    );
+
+    let again = mooring(&["plan", &path]).await;
+    assert_eq!(again.code, 0, "converged: {again:?}");
+    assert!(again.stdout.contains("No changes."), "{again:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn drift_made_by_hand_is_planned_and_corrected() {
+    let cluster = unique("drift");
+    seed_services(REGION, &cluster, &[("backend", 1)]).await;
+    let yaml = stack_yaml(
+        "drift",
+        &format!("    - {{ cluster: {cluster}, name: backend, desiredCount: 1 }}\n"),
+    );
+    let file = DesiredFile::write("stack.yaml", &yaml);
+    let path = file.path.to_string_lossy().into_owned();
+    assert_eq!(mooring(&["plan", &path]).await.code, 0);
+
+    scale_behind_moorings_back(REGION, &cluster, "backend", 5).await;
+
+    let plan = mooring(&["plan", &path]).await;
+    assert_eq!(plan.code, 2, "{plan:?}");
+    assert!(plan.stdout.contains("desiredCount: 5 → 1"), "{plan:?}");
+    let apply = mooring(&["apply", &path]).await;
+    assert_eq!(apply.code, 0, "{apply:?}");
+    assert!(
+        apply
+            .stdout
+            .contains(&format!("✓ ecs-service {cluster}/backend updated")),
+        "{apply:?}"
+    );
+    assert_eq!(desired_count(REGION, &cluster, "backend").await, 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn plan_json_lists_changes_for_machines() {
+    let cluster = unique("json");
+    seed_services(REGION, &cluster, &[("web", 4)]).await;
+    let yaml = stack_yaml(
+        "json-output",
+        &format!("    - {{ cluster: {cluster}, name: web, desiredCount: 2 }}\n"),
+    );
+    let file = DesiredFile::write("stack.yaml", &yaml);
+    let path = file.path.to_string_lossy().into_owned();
+    let plan = mooring(&["plan", &path, "--output", "json"]).await;
+    assert_eq!(plan.code, 2, "{plan:?}");
+    let report: serde_json::Value =
+        serde_json::from_str(&plan.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {plan:?}"));
+    let change = &report["plan"]["changes"][0];
+    assert_eq!(change["stack"], "json-output");
+    assert_eq!(change["resource"]["kind"], "ecs-service");
+    assert_eq!(change["resource"]["cluster"], cluster.as_str());
+    assert_eq!(change["resource"]["service"], "web");
+    assert_eq!(change["diff"][0]["field"], "desiredCount");
+    assert_eq!(change["diff"][0]["before"], 4);
+    assert_eq!(change["diff"][0]["after"], 2);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn more_services_than_one_describe_call_takes() {
+    // DescribeServices takes ten services a call; 23 services need three calls.
+    let cluster = unique("batch");
+    let names: Vec<String> = (0..23).map(|i| format!("svc-{i:02}")).collect();
+    let seeded: Vec<(&str, i32)> = names.iter().map(|n| (n.as_str(), 0)).collect();
+    seed_services(REGION, &cluster, &seeded).await;
+    let services: String = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            format!(
+                "    - {{ cluster: {cluster}, name: {n}, desiredCount: {} }}\n",
+                i % 3 + 1
+            )
+        })
+        .collect();
+    let file = DesiredFile::write("stack.yaml", &stack_yaml("batch", &services));
+    let path = file.path.to_string_lossy().into_owned();
+    let apply = mooring(&["apply", &path]).await;
+    assert_eq!(apply.code, 0, "{apply:?}");
+    assert!(
+        apply
+            .stdout
+            .contains("Apply complete: 23 changed, 0 failed."),
+        "{apply:?}"
+    );
+    for (i, name) in names.iter().enumerate() {
+        let expected = i32::try_from(i % 3 + 1).unwrap_or(0);
+        assert_eq!(
+            desired_count(REGION, &cluster, name).await,
+            expected,
+            "{name}"
+        );
+    }
+    assert_eq!(mooring(&["plan", &path]).await.code, 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn observe_mode_reports_drift_and_changes_nothing() {
+    let cluster = unique("observe");
+    seed_services(REGION, &cluster, &[("reporting", 3)]).await;
+    let yaml = stack_yaml("observe-mode",
+        &format!("    - {{ cluster: {cluster}, name: reporting, desiredCount: 1, management: observe }}\n"),
+    );
+    let file = DesiredFile::write("stack.yaml", &yaml);
+    let path = file.path.to_string_lossy().into_owned();
+    let apply = mooring(&["apply", &path]).await;
+    assert_eq!(apply.code, 0, "{apply:?}");
+    assert!(apply.stdout.contains("DriftDetected"), "{apply:?}");
+    assert!(apply.stdout.contains("desiredCount: 3 → 1"), "{apply:?}");
+    assert_eq!(desired_count(REGION, &cluster, "reporting").await, 3);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn another_account_is_refused() {
+    let cluster = unique("account");
+    seed_services(REGION, &cluster, &[("web", 3)]).await;
+    let yaml = stack_yaml(
+        "wrong-account",
+        &format!("    - {{ cluster: {cluster}, name: web, desiredCount: 1 }}\n"),
+    )
+    .replace(ACCOUNT, "999999999999");
+    let file = DesiredFile::write("stack.yaml", &yaml);
+    let path = file.path.to_string_lossy().into_owned();
+    let apply = mooring(&["apply", &path]).await;
+    assert!(apply.stdout.contains("AccountMismatch"), "{apply:?}");
+    assert_eq!(desired_count(REGION, &cluster, "web").await, 3);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_invalid_desired_state_applies_nothing() {
+    let cluster = unique("invalid");
+    seed_services(REGION, &cluster, &[("web", 3), ("api", 3)]).await;
+    // web is fine; api has min > max. Nothing at all may be applied.
+    let yaml = stack_yaml(
+        "invalid",
+        &format!(
+            "    - {{ cluster: {cluster}, name: web, desiredCount: 1 }}\n\
+             \x20   - {{ cluster: {cluster}, name: api, autoscaling: {{ min: 5, max: 2 }} }}\n"
+        ),
+    );
+    let file = DesiredFile::write("stack.yaml", &yaml);
+    let path = file.path.to_string_lossy().into_owned();
+    let apply = mooring(&["apply", &path]).await;
+    assert_eq!(apply.code, 1, "{apply:?}");
+    assert!(
+        apply.stderr.contains("stack.yaml:"),
+        "names the file: {apply:?}"
+    );
+    assert!(apply.stderr.contains("nothing was applied"), "{apply:?}");
+    assert_eq!(desired_count(REGION, &cluster, "web").await, 3);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn services_in_other_regions_are_observed_there() {
+    let cluster = unique("region");
+    seed_services("eu-west-1", &cluster, &[("web", 0)]).await;
+    let yaml = stack_yaml(
+        "regional",
+        &format!("    - {{ cluster: {cluster}, name: web, desiredCount: 2 }}\n"),
+    )
+    .replace("region: us-east-1", "region: eu-west-1");
+    let file = DesiredFile::write("stack.yaml", &yaml);
+    let path = file.path.to_string_lossy().into_owned();
+    let apply = mooring(&["apply", &path]).await;
+    assert_eq!(apply.code, 0, "{apply:?}");
+    assert!(apply.stdout.contains("eu-west-1"), "{apply:?}");
+    assert_eq!(desired_count("eu-west-1", &cluster, "web").await, 2);
+}
