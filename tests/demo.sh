@@ -6,8 +6,8 @@
 #
 # It starts the emulator (or reuses a running one), builds mooring, creates the service the
 # way a deploy pipeline would (desiredCount 0), then: validate, plan, apply, plan again
-# (nothing to do), a change made by hand behind mooring's back, plan showing the drift,
-# apply correcting it. Exits non-zero if anything does not go as shown.
+# (nothing to do), apply again (moto's request recording shows it made no mutating call),
+# a change made by hand behind mooring's back, plan showing the drift, apply correcting it. Exits non-zero if anything does not go as shown.
 #
 # MOORING_BIN runs that binary instead of building one (a release build, say).
 # DEMO_REGION / DEMO_CLUSTER / DEMO_SERVICE / DEMO_COUNT name the service the drift step
@@ -144,16 +144,34 @@ heading "4. plan again: nothing left to do"
 mooring plan "$FILE"
 explain plan 0
 
+heading "5. apply again: a converged account costs reads only"
+say "This apply signs its requests with an access key id of its own, so moto's request"
+say "recording can tell which calls it made."
+key=demo-second-apply-$$
+printf '%s$ AWS_ACCESS_KEY_ID=%s mooring apply %s%s\n' "$BOLD" "$key" "$FILE" "$RESET"
+rc=0
+AWS_ACCESS_KEY_ID=$key "$MOORING_BIN" apply "$FILE" || rc=$?
+explain apply 0
+printf '%s$ tests/emulator/moto.sh recording summary --access-key %s%s\n' "$BOLD" "$key" "$RESET"
+calls=$("$MOTO" recording summary --access-key "$key")
+printf '%s\n' "$calls"
+# No call at all would mean the recorder is off, not that apply was frugal.
+[[ $(awk '$2 == "total" { print $1 }' <<<"$calls") != 0 ]] ||
+    fail "moto recorded no call of this apply: is its recorder off? (tests/emulator/moto.sh recording start)"
+mutating=$("$MOTO" recording summary --access-key "$key" --mutating | awk '$2 == "total" { print $1 }')
+[[ $mutating == 0 ]] || fail "the second apply made $mutating mutating calls, expected none"
+printf '%s✓ no mutating calls%s\n' "$GREEN" "$RESET"
+
 # ---------------------------------------------------------------------------------------
-heading "5. Drift: someone scaled $SERVICE to $DRIFTED in the console"
+heading "6. Drift: someone scaled $SERVICE to $DRIFTED in the console"
 "$MOTO" scale --region "$REGION" --cluster "$CLUSTER" --service "$SERVICE" --count "$DRIFTED"
 describe
 
-heading "6. plan sees the drift"
+heading "7. plan sees the drift"
 mooring plan "$FILE"
 explain plan 2
 
-heading "7. apply puts it back"
+heading "8. apply puts it back"
 mooring apply "$FILE"
 explain apply 0
 describe
