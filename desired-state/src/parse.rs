@@ -196,6 +196,7 @@ fn message(err: &YamlError) -> String {
         }
         YamlError::Budget { breach, .. } => budget_message(breach),
         YamlError::Eof { .. } => "unexpected end of file".to_owned(),
+        YamlError::Unexpected { expected, .. } => format!("invalid type: expected {}", describe_expected(expected)),
         YamlError::InvalidUtf8Input => "file is not valid UTF-8".to_owned(),
         YamlError::Message { msg, .. } => lowercase_first(msg),
         YamlError::AliasError { error, .. } => message(error.without_snippet()),
@@ -209,6 +210,14 @@ fn message(err: &YamlError) -> String {
             };
             format!("invalid YAML: {}", lowercase_first(text.trim()))
         }
+    }
+}
+
+fn describe_expected(expected: &str) -> String {
+    match expected {
+        "mapping start" => "a mapping (`key: value` entries)".to_owned(),
+        "sequence start" => "a list (`- item` lines or `[a, b]`)".to_owned(),
+        other => other.to_owned(),
     }
 }
 

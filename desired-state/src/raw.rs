@@ -81,7 +81,7 @@ pub struct RawSpec {
     #[serde(default)]
     pub topics: NamedMap<RawTopic>,
     /// ECS services whose count, scaling, off-hours and alarms mooring manages.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::span::null_as_empty")]
     pub services: Vec<At<RawService>>,
     /// CloudWatch alarms not tied to one service (ALB, RDS, metric math, composite), by alarm
     /// name (names are account-wide in AWS).
@@ -108,7 +108,7 @@ pub struct RawSchedule {
     #[serde(default)]
     pub asleep: Option<Vec<At<String>>>,
     /// Dates (`YYYY-MM-DD`, in the schedule's time zone) when services sleep all day.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::span::null_as_empty")]
     pub holidays: Vec<At<String>>,
     /// Five-field crontab expression (`minute hour day-of-month month day-of-week`, e.g.
     /// `0 20 * * Mon-Fri`) at which services go to sleep. Used together with `wakeAt`
@@ -129,7 +129,7 @@ pub struct RawTopic {
     #[serde(default)]
     pub display_name: Option<String>,
     /// Subscriptions mooring keeps on the topic.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::span::null_as_empty")]
     pub subscriptions: Vec<At<RawSubscription>>,
     /// `full` (default): mooring creates, corrects and prunes it; `observe`: drift is only
     /// reported; `paused`: mooring leaves it alone.
@@ -377,10 +377,10 @@ pub struct RawAlarm {
     pub treat_missing_data: Option<TreatMissingData>,
     /// Topics notified when the alarm goes into ALARM: topic names from the desired state,
     /// or SNS topic ARNs for topics managed elsewhere.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::span::null_as_empty")]
     pub notify: Vec<At<String>>,
     /// Topics notified when the alarm returns to OK (same form as `notify`).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::span::null_as_empty")]
     pub ok_notify: Vec<At<String>>,
     /// `full` (default), `observe` (report drift only) or `paused` (leave alone).
     #[serde(default)]

@@ -107,15 +107,45 @@ impl<'de, V: Deserialize<'de>> Deserialize<'de> for NamedMap<V> {
                 }
                 Ok(NamedMap(entries))
             }
+        }
+
+        // `alarms:` with nothing after it is an empty mapping, not an error.
+        struct OptionVisitor<V>(PhantomData<V>);
+
+        impl<'de, V: Deserialize<'de>> Visitor<'de> for OptionVisitor<V> {
+            type Value = NamedMap<V>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a mapping from names to entries")
+            }
+
+            fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+                Ok(NamedMap(Vec::new()))
+            }
 
             fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
-                // `alarms:` with nothing after it is an empty mapping, not an error.
                 Ok(NamedMap(Vec::new()))
+            }
+
+            fn visit_some<D: Deserializer<'de>>(
+                self,
+                deserializer: D,
+            ) -> Result<Self::Value, D::Error> {
+                deserializer.deserialize_map(MapVisitor(PhantomData))
             }
         }
 
-        deserializer.deserialize_map(MapVisitor(PhantomData))
+        deserializer.deserialize_option(OptionVisitor(PhantomData))
     }
+}
+
+/// For list fields: a YAML null (`services:` with nothing after it) is an empty list.
+pub fn null_as_empty<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de> + Default,
+{
+    Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
 }
 
 impl<V: JsonSchema> JsonSchema for NamedMap<V> {

@@ -85,3 +85,65 @@ fn the_schema_rejects_what_pass_one_rejects() {
     });
     assert!(!validator.is_valid(&unquoted_account));
 }
+
+#[test]
+fn portfolio_dev_reads_as_the_seed_describes() {
+    use desired_state::{AlarmCondition, Comparison, Management, TrackedMetric};
+    let state = desired_state::load(&[examples_dir().join("portfolio-dev.yaml")]).unwrap();
+    let stack = &state.stacks[0];
+    assert_eq!(stack.name, "portfolio-dev");
+    assert_eq!(stack.timezone, Some(chrono_tz::America::New_York));
+    let backend = &stack.services[0];
+    assert_eq!(
+        (backend.cluster.as_str(), backend.name.as_str()),
+        ("portfolio-dev", "backend")
+    );
+    assert_eq!(backend.management, Management::Full);
+    let scaling = backend.autoscaling.as_ref().unwrap();
+    assert_eq!((scaling.min, scaling.max), (1, 4));
+    let cpu = &scaling.target_tracking["cpu70"];
+    assert!(matches!(cpu.metric, TrackedMetric::Predefined { .. }));
+    assert_eq!(cpu.scale_in_cooldown.map(|d| d.as_secs()), Some(300));
+    let off = backend.off_hours.as_ref().unwrap();
+    assert_eq!(
+        (off.schedule.as_str(), off.desired_count),
+        ("office-hours", 0)
+    );
+    assert_eq!(
+        stack.schedules["office-hours"].timezone,
+        chrono_tz::America::New_York
+    );
+    let alarm = &backend.alarms["portfolio-dev-backend-cpu-high"];
+    assert_eq!(alarm.notify, vec!["portfolio-dev-alerts"]);
+    let AlarmCondition::Metric { metric, evaluation } = &alarm.condition else {
+        panic!()
+    };
+    assert_eq!(metric.namespace, "AWS/ECS");
+    assert_eq!(metric.dimensions["ClusterName"], "portfolio-dev");
+    assert_eq!(metric.dimensions["ServiceName"], "backend");
+    assert_eq!(evaluation.comparison, Comparison::GreaterThanThreshold);
+    assert_eq!(
+        (
+            evaluation.period.as_secs(),
+            evaluation.evaluation_periods,
+            evaluation.datapoints_to_alarm
+        ),
+        (60, 2, 2)
+    );
+}
+
+#[test]
+fn saas_error_rate_is_a_metric_math_alarm() {
+    let state = desired_state::load(&[examples_dir().join("saas.yaml")]).unwrap();
+    let alarm = &state.stacks[0].alarms["saas-backend-5xx-rate-high"];
+    let desired_state::AlarmCondition::MetricMath {
+        metrics,
+        expression,
+        ..
+    } = &alarm.condition
+    else {
+        panic!()
+    };
+    assert_eq!(metrics.len(), 2);
+    assert!(expression.contains("errors"));
+}
