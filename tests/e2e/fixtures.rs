@@ -106,7 +106,7 @@ pub async fn seed_services(region: &str, cluster: &str, services: &[(&str, i32)]
         .await
         .unwrap_or_else(|e| panic!("registering task definition {family}: {e:?}"));
     for (name, count) in services {
-        client
+        let created = client
             .create_service()
             .cluster(cluster)
             .service_name(*name)
@@ -114,8 +114,17 @@ pub async fn seed_services(region: &str, cluster: &str, services: &[(&str, i32)]
             .desired_count(*count)
             .launch_type(aws_sdk_ecs::types::LaunchType::Fargate)
             .send()
-            .await
-            .unwrap_or_else(|e| panic!("creating service {cluster}/{name}: {e:?}"));
+            .await;
+        if let Err(e) = created {
+            // Fixed names (the examples) may exist from an earlier run against the
+            // same emulator: set the count instead.
+            let message = format!("{e:?}");
+            assert!(
+                message.contains("idempotent") || message.contains("exists"),
+                "creating service {cluster}/{name}: {message}"
+            );
+            scale_behind_moorings_back(region, cluster, name, *count).await;
+        }
     }
 }
 
@@ -189,11 +198,17 @@ impl std::fmt::Debug for Run {
 
 /// Runs the real `mooring` binary against the emulator, as a user would.
 pub async fn mooring(args: &[&str]) -> Run {
+    mooring_as("testing", args).await
+}
+
+/// Runs `mooring` with its own access key id, so that its requests can be picked out
+/// of moto's recording (`operations_by`).
+pub async fn mooring_as(access_key_id: &str, args: &[&str]) -> Run {
     let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_mooring"));
     command
         .args(args)
         .env("AWS_ENDPOINT_URL", endpoint())
-        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_ACCESS_KEY_ID", access_key_id)
         .env("AWS_SECRET_ACCESS_KEY", "testing")
         .env("AWS_REGION", "us-east-1")
         .env("AWS_EC2_METADATA_DISABLED", "true")
@@ -208,4 +223,105 @@ pub async fn mooring(args: &[&str]) -> Run {
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
     }
+}
+
+/// An access key id no other test uses; moto accepts any.
+pub fn unique_access_key() -> String {
+    unique("AKIATEST").replace('-', "").to_uppercase()
+}
+
+/// Turns moto's request recorder on (it only appends; nothing is cleared).
+pub fn start_recording() {
+    let (status, body) = http("POST", "/moto-api/recorder/start-recording");
+    assert_eq!(status, 200, "starting moto's recorder failed: {body}");
+}
+
+/// The AWS operations (e.g. `DescribeServices`, `UpdateService`) that requests signed
+/// with `access_key_id` made, in order, as moto's recorder saw them arrive.
+pub fn operations_by(access_key_id: &str) -> Vec<String> {
+    let (status, body) = http("GET", "/moto-api/recorder/download-recording");
+    assert_eq!(status, 200, "downloading moto's recording failed: {body}");
+    let credential = format!("Credential={access_key_id}/");
+    body.lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter(|entry| header(entry, "authorization").is_some_and(|a| a.contains(&credential)))
+        .filter_map(|entry| {
+            // JSON protocols (ECS, Application Auto Scaling) name the operation in
+            // X-Amz-Target: "AmazonEC2ContainerServiceV20141113.UpdateService".
+            header(&entry, "x-amz-target")
+                .and_then(|target| target.rsplit('.').next().map(str::to_owned))
+        })
+        .collect()
+}
+
+/// Operations that change something: everything but reads.
+pub fn mutating(operations: &[String]) -> Vec<String> {
+    operations
+        .iter()
+        .filter(|op| {
+            !["Describe", "List", "Get"]
+                .iter()
+                .any(|read| op.starts_with(read))
+        })
+        .cloned()
+        .collect()
+}
+
+fn header<'a>(entry: &'a serde_json::Value, name: &str) -> Option<&'a str> {
+    entry["headers"]
+        .as_object()?
+        .iter()
+        .find(|(key, _)| key.eq_ignore_ascii_case(name))
+        .and_then(|(_, value)| value.as_str())
+}
+
+/// A plain HTTP/1.1 call to the emulator's own API (no AWS signing needed).
+fn http(method: &str, path: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let address = endpoint()
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_owned();
+    let mut stream = std::net::TcpStream::connect(&address)
+        .unwrap_or_else(|e| panic!("connecting to the emulator at {address}: {e}"));
+    let _ = stream.set_read_timeout(Some(WAIT));
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    );
+    stream
+        .write_all(request.as_bytes())
+        .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+    let mut response = Vec::new();
+    stream
+        .read_to_end(&mut response)
+        .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+    let response = String::from_utf8_lossy(&response).into_owned();
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or(0);
+    let chunked = head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked");
+    let body = if chunked {
+        dechunk(body)
+    } else {
+        body.to_owned()
+    };
+    (status, body)
+}
+
+fn dechunk(mut body: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, rest)) = body.split_once("\r\n") {
+        let size = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+        if size == 0 || rest.len() < size {
+            break;
+        }
+        out.push_str(&rest[..size]);
+        body = rest[size..].trim_start_matches("\r\n");
+    }
+    out
 }

@@ -239,3 +239,51 @@ async fn services_in_other_regions_are_observed_there() {
     assert!(apply.stdout.contains("eu-west-1"), "{apply:?}");
     assert_eq!(desired_count("eu-west-1", &cluster, "web").await, 2);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_second_apply_makes_no_mutating_call() {
+    let cluster = unique("idempotent");
+    seed_services(REGION, &cluster, &[("web", 0), ("api", 5), ("worker", 1)]).await;
+    let yaml = stack_yaml(
+        "idempotent",
+        &format!(
+            "    - {{ cluster: {cluster}, name: web, desiredCount: 2 }}\n\
+             \x20   - {{ cluster: {cluster}, name: api, desiredCount: 2 }}\n\
+             \x20   - {{ cluster: {cluster}, name: worker, desiredCount: 1 }}\n"
+        ),
+    );
+    let file = DesiredFile::write("stack.yaml", &yaml);
+    let path = file.path.to_string_lossy().into_owned();
+    start_recording();
+
+    let first_key = unique_access_key();
+    let first = mooring_as(&first_key, &["apply", &path]).await;
+    assert_eq!(first.code, 0, "{first:?}");
+    let first_calls = operations_by(&first_key);
+    assert_eq!(
+        first_calls,
+        ["DescribeServices", "UpdateService", "UpdateService"],
+        "three services in one cluster: one read, two writes (worker is already right)"
+    );
+
+    let second_key = unique_access_key();
+    let second = mooring_as(&second_key, &["apply", &path]).await;
+    assert_eq!(second.code, 0, "{second:?}");
+    assert!(
+        second
+            .stdout
+            .contains("Apply complete: 0 changed, 0 failed."),
+        "{second:?}"
+    );
+    let second_calls = operations_by(&second_key);
+    assert_eq!(
+        mutating(&second_calls),
+        Vec::<String>::new(),
+        "{second_calls:?}"
+    );
+    assert_eq!(
+        second_calls,
+        ["DescribeServices"],
+        "a converged account costs reads only"
+    );
+}
