@@ -8,7 +8,8 @@ use chrono_tz::Tz;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use crate::alarm::{check_metric, duration_at, MetricQuery, ServiceScope};
+use crate::alarm::MetricQuery;
+use crate::alarm_checks::{check_metric, duration_at, ServiceScope};
 use crate::duration::Duration;
 use crate::raw::{RawAutoscaling, RawScheduledAction, RawStepScaling, RawTargetTracking};
 use crate::schedule::{check_aws_schedule, parse_timezone};

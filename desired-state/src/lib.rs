@@ -7,6 +7,7 @@
 //! See `docs/desired-state.md` for the format reference.
 
 mod alarm;
+mod alarm_checks;
 mod autoscaling;
 mod diagnostics;
 mod duration;
@@ -14,6 +15,7 @@ mod load;
 pub mod model;
 mod parse;
 mod raw;
+mod references;
 mod schedule;
 mod schema;
 mod span;

@@ -1,0 +1,165 @@
+//! Pass 2 across files: names that must be unique in the whole desired state (stacks,
+//! services, and the account-wide alarm and topic names) and references that may cross files
+//! (`notify`, composite rules, step-scaling alarms).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use crate::alarm::rule_alarms;
+use crate::diagnostics::Collector;
+use crate::raw::{RawAlarm, RawStack};
+use crate::span::{At, Loc};
+use crate::validate::{is_arn, ParsedFile, Report};
+
+/// Where a name was first declared, to point back at it from a duplicate.
+struct FirstSeen<'a> {
+    seen: BTreeMap<String, (&'a Path, Loc)>,
+}
+
+impl<'a> FirstSeen<'a> {
+    fn new() -> Self {
+        Self {
+            seen: BTreeMap::new(),
+        }
+    }
+
+    /// `Some(first place)` when `name` was seen before.
+    fn insert(&mut self, name: &str, file: &'a Path, loc: Loc) -> Option<String> {
+        match self.seen.get(name) {
+            Some((path, first)) => Some(format!(
+                "{}:{}:{}",
+                path.display(),
+                first.line,
+                first.column
+            )),
+            None => {
+                self.seen.insert(name.to_owned(), (file, loc));
+                None
+            }
+        }
+    }
+
+    fn names(&self) -> Vec<&str> {
+        self.seen.keys().map(String::as_str).collect()
+    }
+
+    fn contains(&self, name: &str) -> bool {
+        self.seen.contains_key(name)
+    }
+}
+
+fn all_alarms(raw: &RawStack) -> impl Iterator<Item = (&At<String>, &RawAlarm)> {
+    raw.spec
+        .services
+        .iter()
+        .flat_map(|s| s.value.alarms.iter())
+        .chain(raw.spec.alarms.iter())
+}
+
+/// Names that must be unique across all files, and references that may cross files.
+pub(crate) fn check_across_files(files: &[ParsedFile<'_>], collector: &mut Collector) {
+    let mut stacks = FirstSeen::new();
+    let mut alarms = FirstSeen::new();
+    let mut topics = FirstSeen::new();
+    let mut services = FirstSeen::new();
+    for file in files {
+        let mut report = Report::new(collector, file.order, file.path);
+        let raw = &file.raw;
+        let name = &raw.metadata.name;
+        if let Some(first) = stacks.insert(&name.value, file.path, name.loc) {
+            report.error(name.loc, format!("duplicate stack name `{}`: already declared at {first}; stack names are unique across all files", name.value));
+        }
+        for service in &raw.spec.services {
+            let id = format!(
+                "{}/{}",
+                service.value.cluster.value, service.value.name.value
+            );
+            if let Some(first) = services.insert(&id, file.path, service.loc) {
+                report.error(service.loc, format!("duplicate service `{id}`: already declared at {first}; each ECS service is declared once"));
+            }
+        }
+        for (name, _) in all_alarms(raw) {
+            if let Some(first) = alarms.insert(&name.value, file.path, name.loc) {
+                report.error(name.loc, format!("duplicate alarm name `{}`: already declared at {first}; alarm names are account-wide in AWS", name.value));
+            }
+        }
+        for (name, _) in raw.spec.topics.iter() {
+            if let Some(first) = topics.insert(&name.value, file.path, name.loc) {
+                report.error(name.loc, format!("duplicate topic name `{}`: already declared at {first}; topic names are account-wide in AWS", name.value));
+            }
+        }
+    }
+    let topic_names = topics.names();
+    let alarm_names = alarms.names();
+    for file in files {
+        let mut report = Report::new(collector, file.order, file.path);
+        for (alarm_name, alarm) in all_alarms(&file.raw) {
+            for target in alarm.notify.iter().chain(&alarm.ok_notify) {
+                let text = target.value.trim();
+                if text.is_empty() || topics.contains(text) {
+                    continue;
+                }
+                if text.starts_with("arn:") {
+                    if !is_arn(text, "sns") {
+                        report.error(target.loc, format!("invalid topic ARN `{text}` in alarm `{}`: expected arn:aws:sns:<region>:<account>:<topic>", alarm_name.value));
+                    }
+                    continue;
+                }
+                report.error(
+                    target.loc,
+                    format!(
+                        "unknown topic `{text}` in alarm `{}`{}",
+                        alarm_name.value,
+                        reference_hint(text, &topic_names, "topics", "spec.topics")
+                    ),
+                );
+            }
+            if let Some(rule) = &alarm.rule {
+                for referenced in rule_alarms(&rule.value).unwrap_or_default() {
+                    if referenced == alarm_name.value {
+                        report.error(
+                            rule.loc,
+                            format!("composite alarm `{referenced}` refers to itself"),
+                        );
+                    } else if !alarms.contains(&referenced) {
+                        report.error(
+                            rule.loc,
+                            format!(
+                            "unknown alarm `{referenced}` in the rule of composite alarm `{}`{}",
+                            alarm_name.value,
+                            reference_hint(&referenced, &alarm_names, "alarms", "alarms")
+                        ),
+                        );
+                    }
+                }
+            }
+        }
+        for service in &file.raw.spec.services {
+            let Some(scaling) = &service.value.autoscaling else {
+                continue;
+            };
+            for (policy, step) in scaling.value.step_scaling.iter() {
+                if let Some(alarm) = &step.alarm {
+                    if !alarms.contains(&alarm.value) {
+                        report.error(
+                            alarm.loc,
+                            format!(
+                                "unknown alarm `{}` for step-scaling policy `{}`{}",
+                                alarm.value,
+                                policy.value,
+                                reference_hint(&alarm.value, &alarm_names, "alarms", "alarms")
+                            ),
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn reference_hint(found: &str, known: &[&str], what: &str, section: &str) -> String {
+    if known.is_empty() {
+        return format!(": no {what} are declared (under `{section}`)");
+    }
+    crate::parse::suggestion(found, known)
+}

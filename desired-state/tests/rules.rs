@@ -1,0 +1,98 @@
+//! Pass-2 rules not covered by the corpus, checked through the public API.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic
+
+use std::path::PathBuf;
+
+fn stack(name: &str, spec: &str) -> (PathBuf, String) {
+    let text =
+        format!("apiVersion: mooring/v1\nkind: Stack\nmetadata:\n  name: {name}\nspec:\n{spec}");
+    (PathBuf::from(format!("{name}.yaml")), text)
+}
+
+fn messages(sources: &[(PathBuf, String)]) -> Vec<String> {
+    match desired_state::parse_sources(sources) {
+        Ok(_) => Vec::new(),
+        Err(d) => d.iter().map(|d| d.message.clone()).collect(),
+    }
+}
+
+const SERVICE_WITH_STEPS: &str = "  services:
+    - cluster: c
+      name: s
+      autoscaling:
+        min: 1
+        max: 4
+        stepScaling:
+          burst:
+            alarm: queue-deep
+            steps:
+              - { lower: 0, upper: 10, adjustment: 1 }
+              - { lower: 10, adjustment: 2 }
+  alarms:
+    queue-deep: { namespace: AWS/SQS, metric: ApproximateNumberOfMessagesVisible, statistic: Maximum, period: 60s, evaluationPeriods: 1, threshold: 100, comparison: \">=\" }
+";
+
+#[test]
+fn step_scaling_is_accepted_and_checked() {
+    assert_eq!(
+        messages(&[stack("steps", SERVICE_WITH_STEPS)]),
+        Vec::<String>::new()
+    );
+    let gap = SERVICE_WITH_STEPS.replace("lower: 10, adjustment: 2", "lower: 20, adjustment: 2");
+    assert!(messages(&[stack("steps", &gap)])[0].contains("leave a gap"));
+    let unknown = SERVICE_WITH_STEPS.replace("alarm: queue-deep", "alarm: queue-deeper");
+    assert!(messages(&[stack("steps", &unknown)])[0].contains("unknown alarm `queue-deeper`"));
+}
+
+#[test]
+fn references_may_cross_files_but_names_may_not_repeat() {
+    let a = stack("a", "  topics:\n    shared-alerts: {}\n");
+    let b = stack(
+        "b",
+        "  alarms:\n    x: { namespace: AWS/RDS, metric: CPUUtilization, statistic: Average, period: 60s, evaluationPeriods: 1, threshold: 1, comparison: \">\", notify: [shared-alerts, \"arn:aws:sns:us-east-1:123456789012:elsewhere\"] }\n",
+    );
+    assert_eq!(messages(&[a, b]), Vec::<String>::new());
+}
+
+#[test]
+fn alarm_kind_rules() {
+    let composite_self = stack("c", "  alarms:\n    me: { rule: ALARM(me) }\n");
+    assert!(messages(&[composite_self])[0].contains("refers to itself"));
+    let mixed = stack("m", "  alarms:\n    both: { metric: X, rule: ALARM(y) }\n");
+    assert!(messages(&[mixed])[0].contains("mixes alarm kinds"));
+    let nothing = stack("n", "  alarms:\n    empty: { threshold: 1 }\n");
+    assert!(messages(&[nothing])[0].contains("says nothing to watch"));
+    let missing = stack("s", "  alarms:\n    rds: { metric: CPUUtilization, statistic: Average, period: 60s, evaluationPeriods: 1, threshold: 1, comparison: \">\" }\n");
+    assert!(messages(&[missing])[0].contains("missing `namespace`"));
+    let too_many = stack("d", "  alarms:\n    rds: { namespace: AWS/RDS, metric: CPUUtilization, statistic: Average, period: 60s, evaluationPeriods: 2, datapointsToAlarm: 3, threshold: 1, comparison: \">\" }\n");
+    assert!(messages(&[too_many])[0].contains("more than its evaluationPeriods"));
+}
+
+#[test]
+fn schedule_rules() {
+    let half_pair = stack("h", "  schedules:\n    n: { sleepAt: \"0 20 * * *\" }\n");
+    assert!(messages(&[half_pair])[0].contains("needs both `sleepAt` and `wakeAt`"));
+    let both = stack(
+        "b",
+        "  schedules:\n    n: { awake: [Mon], asleep: [Sun] }\n",
+    );
+    assert!(messages(&[both])[0].contains("mixes ways"));
+    let overnight = stack(
+        "o",
+        "  schedules:\n    n: { awake: [\"Fri 22:00-02:00\"] }\n",
+    );
+    assert_eq!(messages(&[overnight]), Vec::<String>::new());
+}
+
+#[test]
+fn alb_request_count_needs_a_resource_label() {
+    let spec = "  services:\n    - cluster: c\n      name: s\n      autoscaling:\n        min: 1\n        max: 2\n        targetTracking:\n          rq: { metric: ALBRequestCountPerTarget, target: 100 }\n";
+    assert!(messages(&[stack("alb", spec)])[0].contains("no `resourceLabel`"));
+}
+
+#[test]
+fn sleeping_above_max_is_an_error() {
+    let spec = "  schedules:\n    n: { awake: [Mon-Fri] }\n  services:\n    - cluster: c\n      name: s\n      autoscaling: { min: 1, max: 2 }\n      offHours: { schedule: n, desiredCount: 3 }\n";
+    assert!(messages(&[stack("sleep", spec)])[0].contains("above its autoscaling max"));
+}
