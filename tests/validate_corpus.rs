@@ -105,3 +105,21 @@ fn a_path_that_does_not_exist_is_an_error_not_a_panic() {
     );
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+#[test]
+fn the_readme_example_is_valid() {
+    let readme = std::fs::read_to_string(repo_root().join("README.md"))
+        .unwrap_or_else(|e| panic!("reading README.md: {e}"));
+    let yaml = readme
+        .split("```yaml\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .unwrap_or_else(|| panic!("README.md has no yaml block"));
+    let dir = std::env::temp_dir().join(format!("mooring-readme-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let file = dir.join("readme.yaml");
+    std::fs::write(&file, yaml).unwrap_or_else(|e| panic!("{e}"));
+    let (code, stdout, stderr) = validate(&[&file.to_string_lossy()]);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+}
