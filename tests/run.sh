@@ -26,8 +26,10 @@ step() {
 command -v cargo >/dev/null 2>&1 || die "cargo not found: install the Rust toolchain (https://rustup.rs)"
 
 emulator_state=""
-stop_emulator() {
+test_output=$(mktemp)
+on_exit() {
     local status=$?
+    rm -f "$test_output"
     [[ -n $emulator_state ]] || return 0
     "$MOTO" stop || true
     if ((status == 0)); then
@@ -36,7 +38,7 @@ stop_emulator() {
         printf 'tests/run.sh: the emulator log is kept in %s/moto.log\n' "$emulator_state" >&2
     fi
 }
-trap stop_emulator EXIT
+trap on_exit EXIT
 
 if [[ -z ${AWS_ENDPOINT_URL:-} ]]; then
     step "local AWS emulator"
@@ -66,6 +68,10 @@ step "cargo clippy --workspace --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
 
 step "cargo test --workspace"
-cargo test --workspace
+# Keep cargo's colours on a terminal even though its output also goes through tee.
+[[ -t 1 ]] && export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-always}
+cargo test --workspace 2>&1 | tee "$test_output"
 
-printf '\ntests/run.sh: all passed\n'
+# One closing line for the whole workspace (cargo prints one per test binary).
+grep -oE '[0-9]+ passed; [0-9]+ failed' "$test_output" |
+    awk '{ passed += $1; failed += $3 } END { printf "\ntests: %d passed, %d failed\n", passed, failed }'
