@@ -245,13 +245,47 @@ pub fn operations_by(access_key_id: &str) -> Vec<String> {
     body.lines()
         .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
         .filter(|entry| header(entry, "authorization").is_some_and(|a| a.contains(&credential)))
-        .filter_map(|entry| {
-            // JSON protocols (ECS, Application Auto Scaling) name the operation in
-            // X-Amz-Target: "AmazonEC2ContainerServiceV20141113.UpdateService".
-            header(&entry, "x-amz-target")
-                .and_then(|target| target.rsplit('.').next().map(str::to_owned))
-        })
+        .filter_map(|entry| operation_of(&entry))
         .collect()
+}
+
+/// JSON protocols (ECS, Application Auto Scaling) name the operation in X-Amz-Target
+/// ("AmazonEC2ContainerServiceV20141113.UpdateService"); query protocols (SNS,
+/// CloudWatch 1.99) in the form body's `Action=` field.
+fn operation_of(entry: &serde_json::Value) -> Option<String> {
+    if let Some(target) = header(entry, "x-amz-target") {
+        return target.rsplit('.').next().map(str::to_owned);
+    }
+    let body = entry["body"].as_str()?;
+    let body = if entry["body_encoded"].as_bool() == Some(true) {
+        String::from_utf8(base64_decode(body)?).ok()?
+    } else {
+        body.to_owned()
+    };
+    body.split('&')
+        .find_map(|pair| pair.strip_prefix("Action="))
+        .map(str::to_owned)
+}
+
+/// Standard base64 (moto encodes bodies that are not text).
+fn base64_decode(text: &str) -> Option<Vec<u8>> {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = Vec::new();
+    let mut buffer = 0u32;
+    let mut bits = 0;
+    for byte in text
+        .bytes()
+        .filter(|b| !b.is_ascii_whitespace() && *b != b'=')
+    {
+        let value = ALPHABET.iter().position(|&c| c == byte)?;
+        buffer = (buffer << 6) | u32::try_from(value).ok()?;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push(u8::try_from((buffer >> bits) & 0xff).ok()?);
+        }
+    }
+    Some(out)
 }
 
 /// Operations that change something: everything but reads.
