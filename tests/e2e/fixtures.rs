@@ -258,34 +258,19 @@ fn operation_of(entry: &serde_json::Value) -> Option<String> {
     }
     let body = entry["body"].as_str()?;
     let body = if entry["body_encoded"].as_bool() == Some(true) {
-        String::from_utf8(base64_decode(body)?).ok()?
+        {
+            use base64::Engine;
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(body)
+                .ok()?;
+            String::from_utf8(bytes).ok()?
+        }
     } else {
         body.to_owned()
     };
     body.split('&')
         .find_map(|pair| pair.strip_prefix("Action="))
         .map(str::to_owned)
-}
-
-/// Standard base64 (moto encodes bodies that are not text).
-fn base64_decode(text: &str) -> Option<Vec<u8>> {
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = Vec::new();
-    let mut buffer = 0u32;
-    let mut bits = 0;
-    for byte in text
-        .bytes()
-        .filter(|b| !b.is_ascii_whitespace() && *b != b'=')
-    {
-        let value = ALPHABET.iter().position(|&c| c == byte)?;
-        buffer = (buffer << 6) | u32::try_from(value).ok()?;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push(u8::try_from((buffer >> bits) & 0xff).ok()?);
-        }
-    }
-    Some(out)
 }
 
 /// Operations that change something: everything but reads.
