@@ -1,5 +1,8 @@
-//! Apply: runs the planned changes with bounded concurrency. One failing resource
-//! never stops the others; every change gets an outcome.
+//! Apply: runs the planned changes with bounded concurrency. Changes of one group (one
+//! service and what hangs off it) run in plan order; groups run concurrently. One
+//! failing resource never stops the others; every change gets an outcome.
+
+use std::collections::BTreeMap;
 
 use futures::stream::{self, StreamExt};
 use serde::Serialize;
@@ -7,7 +10,7 @@ use serde::Serialize;
 use crate::aws::ecs::{self, EcsError};
 use crate::aws::{error_chain, Clients};
 use crate::observed::ServiceKey;
-use crate::plan::{Change, Operation, Resource};
+use crate::plan::{Change, EcsOperation, Operation, Resource};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApplyError {
@@ -29,24 +32,55 @@ impl Outcome {
     }
 }
 
-/// Executes `changes`, at most `concurrency` calls in flight. Outcomes come back in
+/// Executes `changes`, at most `concurrency` groups in flight. Outcomes come back in
 /// the order of `changes`, whatever order the calls finished in.
 pub async fn apply(clients: &Clients, changes: Vec<Change>, concurrency: usize) -> Vec<Outcome> {
-    let mut outcomes: Vec<(usize, Outcome)> = stream::iter(changes.into_iter().enumerate())
-        .map(|(index, change)| async move {
-            let error = execute(clients, &change).await.err().map(|e| error_chain(&e));
-            if let Some(error) = &error {
-                tracing::warn!(resource = %change.resource, %error, "change failed");
-            } else {
-                tracing::info!(resource = %change.resource, operation = ?change.operation, "change applied");
-            }
-            (index, Outcome { change, error })
-        })
+    let mut groups: BTreeMap<String, Vec<(usize, Change)>> = BTreeMap::new();
+    for (index, change) in changes.into_iter().enumerate() {
+        groups
+            .entry(change.group.clone())
+            .or_default()
+            .push((index, change));
+    }
+    let mut outcomes: Vec<(usize, Outcome)> = stream::iter(groups.into_values())
+        .map(|group| apply_group(clients, group))
         .buffer_unordered(concurrency.max(1))
-        .collect()
-        .await;
+        .collect::<Vec<_>>()
+        .await
+        .into_iter()
+        .flatten()
+        .collect();
     outcomes.sort_by_key(|(index, _)| *index);
     outcomes.into_iter().map(|(_, outcome)| outcome).collect()
+}
+
+async fn apply_group(clients: &Clients, group: Vec<(usize, Change)>) -> Vec<(usize, Outcome)> {
+    let mut outcomes = Vec::with_capacity(group.len());
+    let mut failed: Option<String> = None;
+    for (index, change) in group {
+        let error = match &failed {
+            // Later changes of a group depend on the earlier ones (a tag before the
+            // scale-down it protects): never run them out of order.
+            Some(first) => Some(format!(
+                "skipped: an earlier change of this resource failed ({first})"
+            )),
+            None => execute(clients, &change)
+                .await
+                .err()
+                .map(|e| error_chain(&e)),
+        };
+        match &error {
+            Some(error) => {
+                tracing::warn!(resource = %change.resource, %error, "change failed");
+                failed.get_or_insert_with(|| change.summary.clone());
+            }
+            None => {
+                tracing::info!(resource = %change.resource, summary = %change.summary, "change applied")
+            }
+        }
+        outcomes.push((index, Outcome { change, error }));
+    }
+    outcomes
 }
 
 async fn execute(clients: &Clients, change: &Change) -> Result<(), ApplyError> {
@@ -57,10 +91,15 @@ async fn execute(clients: &Clients, change: &Change) -> Result<(), ApplyError> {
                 cluster,
                 service,
             },
-            Operation::SetDesiredCount { count },
+            Operation::Ecs(operation),
         ) => {
             let client = clients.ecs(region).await;
-            ecs::set_desired_count(&client, &ServiceKey::new(cluster, service), *count).await?;
+            let key = ServiceKey::new(cluster, service);
+            match operation {
+                EcsOperation::SetDesiredCount { count } => {
+                    ecs::set_desired_count(&client, &key, *count).await?;
+                }
+            }
         }
     }
     Ok(())

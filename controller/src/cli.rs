@@ -11,6 +11,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::aws::{CallPolicy, Clients};
 use crate::pass::{run_pass, PassOptions, PassReport};
 use crate::render;
+use crate::revision::revision;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -51,6 +52,12 @@ pub struct PassArgs {
     /// Upper bound on one AWS call, retries included (e.g. 30s, 2m).
     #[arg(long, default_value = "30s", value_parser = parse_timeout)]
     pub call_timeout: Duration,
+    /// The desired state's revision for events; default: its git commit.
+    #[arg(long, env = "MOORING_REVISION")]
+    pub revision: Option<String>,
+    /// Print the AWS requests of the pass by operation.
+    #[arg(long)]
+    pub stats: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -127,9 +134,13 @@ async fn pass(args: PassArgs, apply: bool) -> ExitCode {
     let options = PassOptions {
         concurrency: usize::from(args.concurrency),
         apply,
+        revision: revision(args.revision.as_deref(), &args.paths),
     };
-    let report = run_pass(&desired, &clients, options, chrono::Utc::now()).await;
+    let report = run_pass(&desired, &clients, &options, chrono::Utc::now()).await;
     print_report(&report, args.output, apply);
+    if args.stats && args.output == Output::Text {
+        print!("\n{}", render::calls_text(&report));
+    }
     if report.failed() > 0 {
         ExitCode::from(EXIT_ERROR)
     } else if !apply && !report.plan.is_empty() {
@@ -145,8 +156,7 @@ fn print_report(report: &PassReport, output: Output, applied: bool) {
             Ok(text) => println!("{text}"),
             Err(e) => eprintln!("error: rendering the report as JSON failed: {e}"),
         },
-        Output::Text if applied => print!("{}", render::apply_text(report)),
-        Output::Text => print!("{}", render::plan_text(report)),
+        Output::Text => print!("{}", render::report_text(report, applied)),
     }
 }
 

@@ -27,6 +27,15 @@ pub enum ObserveError {
     },
 }
 
+impl ObserveError {
+    /// The stack whose resources were not observed.
+    pub fn stack(&self) -> &str {
+        match self {
+            ObserveError::Region { stack, .. } | ObserveError::Ecs { stack, .. } => stack,
+        }
+    }
+}
+
 /// Reads every declared service, one DescribeServices call per cluster and batch of
 /// ten, at most `concurrency` calls in flight.
 pub async fn observe(

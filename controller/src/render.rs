@@ -1,106 +1,103 @@
-//! Human output of `plan` and `apply`, read like a Terraform plan. JSON output is the
-//! `PassReport` serialised as is.
+//! Human output of `plan` and `apply`, read like a Terraform plan, rendered from the
+//! pass's events. JSON output is the `PassReport` serialised as is.
 
 use std::fmt::Write;
 
+use crate::events::{Event, EventType, FieldDiff, Phase, Reason};
 use crate::pass::PassReport;
-use crate::plan::{Change, FieldDiff, Notice, Severity};
 
-/// The plan, grouped by stack: `~` a change, `!` a warning, `·` a note.
-pub fn plan_text(report: &PassReport) -> String {
+/// The events grouped by stack, then a summary line.
+///
+/// Planned: `+` create, `~` change, `-` delete. Applied: `✓`, failed: `✗`.
+/// Noticed: `!` a warning, `·` a note.
+pub fn report_text(report: &PassReport, applied: bool) -> String {
     let mut out = String::new();
     for stack in &report.stacks {
-        let changes: Vec<&Change> = report
-            .plan
-            .changes
+        let region = stack.region.as_deref().unwrap_or("no region");
+        let _ = writeln!(
+            out,
+            "stack {} ({}, {region})",
+            stack.name,
+            stack.source.display()
+        );
+        let events: Vec<&Event> = report
+            .events
             .iter()
-            .filter(|c| c.stack == stack.name)
+            .filter(|e| e.stack == stack.name)
             .collect();
-        let notices: Vec<&Notice> = report
-            .plan
-            .notices
+        if events
             .iter()
-            .filter(|n| n.stack == stack.name)
-            .collect();
-        stack_heading(&mut out, report, &stack.name);
-        if changes.is_empty() && notices.is_empty() {
+            .all(|e| e.phase == Phase::Observed && e.kind == EventType::Normal)
+        {
             out.push_str("  no changes\n");
         }
-        for change in changes {
-            let _ = writeln!(out, "  ~ {}", change.resource);
-            diff_lines(&mut out, &change.diff);
+        for event in events {
+            event_lines(&mut out, event);
         }
-        notice_lines(&mut out, &notices);
         out.push('\n');
     }
-    errors(&mut out, report);
-    let count = report.plan.changes.len();
-    let _ = match count {
-        0 => writeln!(out, "No changes. The account matches the desired state."),
-        1 => writeln!(out, "Plan: 1 change. `mooring apply` makes it."),
-        n => writeln!(out, "Plan: {n} changes. `mooring apply` makes them."),
-    };
-    out
-}
-
-/// What `apply` did, change by change, then a summary line.
-pub fn apply_text(report: &PassReport) -> String {
-    let mut out = String::new();
-    let outcomes = report.outcomes.as_deref().unwrap_or_default();
-    for stack in &report.stacks {
-        let done: Vec<_> = outcomes
-            .iter()
-            .filter(|o| o.change.stack == stack.name)
-            .collect();
-        let notices: Vec<&Notice> = report
-            .plan
-            .notices
-            .iter()
-            .filter(|n| n.stack == stack.name)
-            .collect();
-        stack_heading(&mut out, report, &stack.name);
-        if done.is_empty() && notices.is_empty() {
-            out.push_str("  no changes\n");
-        }
-        for outcome in done {
-            match &outcome.error {
-                None => {
-                    let _ = writeln!(out, "  ✓ {} updated", outcome.change.resource);
-                }
-                Some(error) => {
-                    let _ = writeln!(out, "  ✗ {} failed: {error}", outcome.change.resource);
-                }
-            }
-            diff_lines(&mut out, &outcome.change.diff);
-        }
-        notice_lines(&mut out, &notices);
-        out.push('\n');
-    }
-    errors(&mut out, report);
-    let changed = outcomes.iter().filter(|o| o.succeeded()).count();
+    let planned = count(report, Phase::Planned);
+    let changed = count(report, Phase::Applied);
     let failed = report.failed();
-    let _ = if failed == 0 {
+    let _ = if applied && failed == 0 {
         writeln!(out, "Apply complete: {changed} changed, 0 failed.")
-    } else {
+    } else if applied {
         writeln!(
             out,
-            "Apply incomplete: {changed} changed, {failed} failed (see above)."
+            "Apply incomplete: {changed} changed, {failed} failed (see ✗ above)."
         )
+    } else if failed > 0 {
+        writeln!(
+            out,
+            "Plan incomplete: {planned} change(s) planned, {failed} failure(s) (see ✗ above)."
+        )
+    } else {
+        match planned {
+            0 => writeln!(out, "No changes. The account matches the desired state."),
+            1 => writeln!(out, "Plan: 1 change. `mooring apply` makes it."),
+            n => writeln!(out, "Plan: {n} changes. `mooring apply` makes them."),
+        }
     };
     out
 }
 
-fn stack_heading(out: &mut String, report: &PassReport, name: &str) {
-    let Some(stack) = report.stacks.iter().find(|s| s.name == name) else {
-        return;
-    };
-    let region = stack.region.as_deref().unwrap_or("no region");
-    let _ = writeln!(
-        out,
-        "stack {} ({}, {region})",
-        stack.name,
-        stack.source.display()
-    );
+fn count(report: &PassReport, phase: Phase) -> usize {
+    report.events.iter().filter(|e| e.phase == phase).count()
+}
+
+fn event_lines(out: &mut String, event: &Event) {
+    match event.phase {
+        Phase::Planned => {
+            let mark = match event.reason {
+                Reason::Created | Reason::Adopted => '+',
+                Reason::Pruned => '-',
+                _ => '~',
+            };
+            let _ = writeln!(out, "  {mark} {}", event.object);
+        }
+        Phase::Applied => {
+            let _ = writeln!(
+                out,
+                "  ✓ {}: {}: {}",
+                event.object, event.reason, event.message
+            );
+        }
+        Phase::Failed => {
+            let _ = writeln!(out, "  ✗ {}: {}", event.object, event.message);
+        }
+        Phase::Observed => {
+            let mark = match event.kind {
+                EventType::Warning => '!',
+                EventType::Normal => '·',
+            };
+            let _ = writeln!(
+                out,
+                "  {mark} {}: {}: {}",
+                event.object, event.reason, event.message
+            );
+        }
+    }
+    diff_lines(out, &event.diff);
 }
 
 fn diff_lines(out: &mut String, diff: &[FieldDiff]) {
@@ -113,30 +110,35 @@ fn diff_lines(out: &mut String, diff: &[FieldDiff]) {
     }
 }
 
-fn notice_lines(out: &mut String, notices: &[&Notice]) {
-    for notice in notices {
-        let mark = match notice.severity {
-            Severity::Warning => '!',
-            Severity::Normal => '·',
-        };
-        let subject = notice
-            .resource
-            .as_ref()
-            .map_or_else(|| "stack".to_owned(), ToString::to_string);
-        let _ = writeln!(
-            out,
-            "  {mark} {subject}: {:?}: {}",
-            notice.reason, notice.message
-        );
-        diff_lines(out, &notice.diff);
-    }
-}
-
-fn errors(out: &mut String, report: &PassReport) {
-    for error in &report.observe_errors {
-        let _ = writeln!(out, "✗ {error}");
-    }
-    if !report.observe_errors.is_empty() {
+/// `--stats`: AWS requests of the pass by operation (retries included).
+pub fn calls_text(report: &PassReport) -> String {
+    let mut out = String::from("AWS requests (retries included):\n");
+    let width = report
+        .calls
+        .iter()
+        .map(|c| c.service.len() + c.operation.len() + 1)
+        .max()
+        .unwrap_or(0);
+    let mut total = 0;
+    for call in &report.calls {
+        total += call.stats.requests;
+        let name = format!("{} {}", call.service, call.operation);
+        let _ = write!(out, "  {name:<width$}  {:>6}", call.stats.requests);
+        if call.stats.failed > 0 {
+            let _ = write!(
+                out,
+                "  ({} failed, {} throttled)",
+                call.stats.failed, call.stats.throttled
+            );
+        }
         out.push('\n');
     }
+    let _ = writeln!(
+        out,
+        "  {:<width$}  {total:>6}  ({} mutating, pass took {} ms)",
+        "total",
+        report.mutating_requests(),
+        report.duration_ms
+    );
+    out
 }

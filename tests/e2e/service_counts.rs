@@ -97,12 +97,30 @@ async fn drift_made_by_hand_is_planned_and_corrected() {
     let apply = mooring(&["apply", &path]).await;
     assert_eq!(apply.code, 0, "{apply:?}");
     assert!(
-        apply
-            .stdout
-            .contains(&format!("✓ ecs-service {cluster}/backend updated")),
+        apply.stdout.contains(&format!(
+            "✓ ecs-service {cluster}/backend: DriftCorrected: set desiredCount to 1"
+        )),
         "{apply:?}"
     );
     assert_eq!(desired_count(REGION, &cluster, "backend").await, 1);
+
+    // The same pass as machine-readable events: a DriftCorrected event with its diff.
+    scale_behind_moorings_back(REGION, &cluster, "backend", 3).await;
+    let json = mooring(&["apply", &path, "--output", "json", "--revision", "abc123"]).await;
+    assert_eq!(json.code, 0, "{json:?}");
+    let report: serde_json::Value =
+        serde_json::from_str(&json.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {json:?}"));
+    let event = &report["events"][0];
+    assert_eq!(event["type"], "Normal");
+    assert_eq!(event["reason"], "DriftCorrected");
+    assert_eq!(event["object"], format!("ecs-service {cluster}/backend"));
+    assert_eq!(event["stack"], "drift");
+    assert_eq!(event["revision"], "abc123");
+    assert_eq!(event["phase"], "applied");
+    assert_eq!(
+        event["diff"][0],
+        serde_json::json!({"field": "desiredCount", "before": 3, "after": 1})
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -285,5 +303,18 @@ async fn a_second_apply_makes_no_mutating_call() {
         second_calls,
         ["DescribeServices"],
         "a converged account costs reads only"
+    );
+
+    // mooring's own counters agree with the emulator's recording.
+    let stats = mooring(&["apply", &path, "--stats"]).await;
+    assert_eq!(stats.code, 0, "{stats:?}");
+    assert!(stats.stdout.contains("ECS DescribeServices"), "{stats:?}");
+    assert!(stats.stdout.contains("(0 mutating"), "{stats:?}");
+    let json = mooring(&["apply", &path, "--output", "json"]).await;
+    let report: serde_json::Value =
+        serde_json::from_str(&json.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {json:?}"));
+    assert_eq!(
+        report["calls"],
+        serde_json::json!([{"service": "ECS", "operation": "DescribeServices", "requests": 1, "failed": 0, "throttled": 0}])
     );
 }

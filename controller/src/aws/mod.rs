@@ -2,6 +2,7 @@
 //! Adapters take and return our own types (`observed`), never leak SDK types.
 
 pub mod ecs;
+pub mod stats;
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -10,6 +11,8 @@ use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use tokio::sync::Mutex;
+
+use self::stats::{CallStats, CountCalls};
 
 /// How patient mooring is with AWS.
 #[derive(Debug, Clone, Copy)]
@@ -35,6 +38,7 @@ impl Default for CallPolicy {
 /// another endpoint (the local emulator) without any code here knowing about it.
 pub struct Clients {
     base: SdkConfig,
+    stats: CallStats,
     ecs: Mutex<HashMap<String, aws_sdk_ecs::Client>>,
 }
 
@@ -52,8 +56,14 @@ impl Clients {
             .await;
         Self {
             base,
+            stats: CallStats::default(),
             ecs: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Requests made by every client so far, by operation.
+    pub fn stats(&self) -> &CallStats {
+        &self.stats
     }
 
     /// The region used for stacks that do not name one.
@@ -77,6 +87,7 @@ impl Clients {
             .or_insert_with(|| {
                 let config = aws_sdk_ecs::config::Builder::from(&self.base)
                     .region(Region::new(region.to_owned()))
+                    .interceptor(CountCalls(self.stats.clone()))
                     .build();
                 aws_sdk_ecs::Client::from_conf(config)
             })

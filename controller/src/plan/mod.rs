@@ -2,15 +2,18 @@
 //!
 //! Pure and deterministic: no I/O, no clock (the instant is an argument, used by
 //! off-hours schedules), no SDK types. Everything `mooring plan` prints comes from here,
-//! and `mooring apply` executes exactly these changes.
+//! and `mooring apply` executes exactly these changes. One module per resource kind.
+
+mod ecs;
 
 use std::fmt;
 
 use chrono::{DateTime, Utc};
-use desired_state::{DesiredState, Management, Service, Stack};
+use desired_state::{DesiredState, Stack};
 use serde::Serialize;
 
-use crate::observed::{Observed, ObservedStack, ServiceKey, ServiceState};
+pub use crate::events::{EventType, FieldDiff, Reason};
+use crate::observed::{Observed, ObservedStack};
 
 /// Everything one pass would do, plus what it noticed but will not change.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -26,7 +29,7 @@ impl Plan {
 }
 
 /// An AWS resource mooring manages, named the way people know it.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Resource {
     #[serde(rename_all = "camelCase")]
@@ -47,19 +50,17 @@ impl fmt::Display for Resource {
     }
 }
 
-/// One field of one resource, before and after.
+/// What the applier calls to make a change happen, one variant family per AWS service.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct FieldDiff {
-    pub field: String,
-    pub before: serde_json::Value,
-    pub after: serde_json::Value,
+#[serde(untagged)]
+pub enum Operation {
+    Ecs(EcsOperation),
 }
 
-/// What the applier has to call to make a change happen.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "op", rename_all = "camelCase")]
-pub enum Operation {
-    /// ECS UpdateService with only `desiredCount` set.
+pub enum EcsOperation {
+    /// UpdateService with only `desiredCount` set.
     #[serde(rename_all = "camelCase")]
     SetDesiredCount { count: u32 },
 }
@@ -69,28 +70,16 @@ pub enum Operation {
 pub struct Change {
     pub stack: String,
     pub resource: Resource,
-    /// Why mooring wants this change (the event reason once applied).
+    /// The event reason once applied (DriftCorrected, Created, Updated, Pruned, Adopted).
     pub reason: Reason,
+    /// What the change does, as a verb phrase: "set desiredCount to 2".
+    pub summary: String,
     pub diff: Vec<FieldDiff>,
     pub operation: Operation,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum Severity {
-    Normal,
-    Warning,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum Reason {
-    /// The account differs from the desired state and mooring will correct it.
-    DriftCorrected,
-    /// The account differs, but the resource is in `observe` mode: reported only.
-    DriftDetected,
-    /// A declared service does not exist; mooring never creates services.
-    ServiceNotFound,
-    /// The stack names an account and the resources found belong to another one.
-    AccountMismatch,
+    /// Changes with the same group are applied one after another, in plan order, and
+    /// the rest of a group is skipped when one fails (e.g. ownership tag before the
+    /// scalable target it covers). Different groups run concurrently.
+    pub group: String,
 }
 
 /// Something the pass noticed and will not change.
@@ -99,7 +88,7 @@ pub enum Reason {
 pub struct Notice {
     pub stack: String,
     pub resource: Option<Resource>,
-    pub severity: Severity,
+    pub kind: EventType,
     pub reason: Reason,
     pub message: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -128,7 +117,7 @@ fn plan_stack(stack: &Stack, seen: &ObservedStack, plan: &mut Plan) {
             plan.notices.push(Notice {
                 stack: stack.name.clone(),
                 resource: None,
-                severity: Severity::Warning,
+                kind: EventType::Warning,
                 reason: Reason::AccountMismatch,
                 message: format!(
                     "stack is declared for account {wanted} but the credentials reach account {found}; nothing in this stack is changed"
@@ -139,76 +128,7 @@ fn plan_stack(stack: &Stack, seen: &ObservedStack, plan: &mut Plan) {
         }
     }
     for service in &stack.services {
-        plan_service_count(stack, seen, service, plan);
-    }
-}
-
-/// `desiredCount` of a service without autoscaling: mooring owns it.
-/// With autoscaling declared the autoscaler owns the count inside [min, max], so it is
-/// never "corrected" here.
-fn plan_service_count(stack: &Stack, seen: &ObservedStack, service: &Service, plan: &mut Plan) {
-    if service.management == Management::Paused {
-        return;
-    }
-    let resource = Resource::EcsService {
-        region: seen.region.clone(),
-        cluster: service.cluster.clone(),
-        service: service.name.clone(),
-    };
-    let key = ServiceKey::new(&service.cluster, &service.name);
-    let found = match seen.services.get(&key) {
-        Some(ServiceState::Found(found)) => found,
-        Some(ServiceState::Missing { why }) => {
-            plan.notices.push(Notice {
-                stack: stack.name.clone(),
-                resource: Some(resource),
-                severity: Severity::Warning,
-                reason: Reason::ServiceNotFound,
-                message: format!(
-                    "service not found in region {} ({why}); mooring never creates services, the deploy pipeline does",
-                    seen.region
-                ),
-                diff: Vec::new(),
-            });
-            return;
-        }
-        // Not observed: the observer records every declared service, so this only
-        // happens when observation of this service failed; plan nothing blind.
-        None => return,
-    };
-    if service.autoscaling.is_some() {
-        return;
-    }
-    let Some(wanted) = service.desired_count else {
-        return;
-    };
-    if found.desired_count == wanted {
-        return;
-    }
-    let diff = vec![FieldDiff {
-        field: "desiredCount".into(),
-        before: found.desired_count.into(),
-        after: wanted.into(),
-    }];
-    match service.management {
-        Management::Full => plan.changes.push(Change {
-            stack: stack.name.clone(),
-            resource,
-            reason: Reason::DriftCorrected,
-            diff,
-            operation: Operation::SetDesiredCount { count: wanted },
-        }),
-        Management::Observe => plan.notices.push(Notice {
-            stack: stack.name.clone(),
-            resource: Some(resource),
-            severity: Severity::Warning,
-            reason: Reason::DriftDetected,
-            message:
-                "differs from the desired state; management is `observe`, so it is only reported"
-                    .into(),
-            diff,
-        }),
-        Management::Paused => {}
+        ecs::plan_service(stack, seen, service, plan);
     }
 }
 

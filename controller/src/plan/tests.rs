@@ -88,7 +88,10 @@ fn drifted_count_of_an_owned_service_is_corrected() {
     let change = &plan.changes[0];
     assert_eq!(change.resource.to_string(), "ecs-service shop/web");
     assert_eq!(change.reason, Reason::DriftCorrected);
-    assert_eq!(change.operation, Operation::SetDesiredCount { count: 2 });
+    assert_eq!(
+        change.operation,
+        Operation::Ecs(EcsOperation::SetDesiredCount { count: 2 })
+    );
     assert_eq!(change.diff[0].field, "desiredCount");
     assert_eq!(change.diff[0].before, serde_json::json!(5));
     assert_eq!(change.diff[0].after, serde_json::json!(2));
@@ -126,7 +129,7 @@ fn observe_mode_reports_drift_and_changes_nothing() {
     assert!(plan.changes.is_empty());
     assert_eq!(plan.notices.len(), 1);
     assert_eq!(plan.notices[0].reason, Reason::DriftDetected);
-    assert_eq!(plan.notices[0].severity, Severity::Warning);
+    assert_eq!(plan.notices[0].kind, EventType::Warning);
     assert_eq!(plan.notices[0].diff[0].before, serde_json::json!(4));
 }
 

@@ -1,0 +1,127 @@
+//! A counter per AWS operation: every HTTP request the SDK sends (retries included),
+//! how many failed and how many were throttled. Printed by `--stats`, and the basis of
+//! the "a converged pass costs reads only" checks.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::interceptors::context::{
+    BeforeDeserializationInterceptorContextRef, BeforeTransmitInterceptorContextRef,
+};
+use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::orchestrator::Metadata;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::config_bag::ConfigBag;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct OperationStats {
+    /// HTTP requests sent, retries included.
+    pub requests: u64,
+    /// Responses with an error status.
+    pub failed: u64,
+    /// Of those, throttling errors.
+    pub throttled: u64,
+}
+
+/// Shared by every client of a process; cheap to clone.
+#[derive(Debug, Clone, Default)]
+pub struct CallStats {
+    counts: Arc<Mutex<BTreeMap<(String, String), OperationStats>>>,
+}
+
+/// Operation names that only read.
+pub fn is_read_only(operation: &str) -> bool {
+    ["Describe", "List", "Get"]
+        .iter()
+        .any(|prefix| operation.starts_with(prefix))
+}
+
+impl CallStats {
+    /// (service, operation) → counts, sorted.
+    pub fn snapshot(&self) -> BTreeMap<(String, String), OperationStats> {
+        match self.counts.lock() {
+            Ok(counts) => counts.clone(),
+            // A panic while holding the lock cannot leave the map half-updated in a
+            // way that matters for counters; read it anyway.
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    pub fn mutating_requests(&self) -> u64 {
+        self.snapshot()
+            .iter()
+            .filter(|((_, operation), _)| !is_read_only(operation))
+            .map(|(_, stats)| stats.requests)
+            .sum()
+    }
+
+    fn update(&self, cfg: &ConfigBag, update: impl FnOnce(&mut OperationStats)) {
+        let Some(metadata) = cfg.load::<Metadata>() else {
+            return;
+        };
+        let key = (metadata.service().to_owned(), metadata.name().to_owned());
+        let mut counts = match self.counts.lock() {
+            Ok(counts) => counts,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        update(counts.entry(key).or_default());
+    }
+}
+
+/// The SDK interceptor that feeds `CallStats`.
+#[derive(Debug, Clone)]
+pub struct CountCalls(pub CallStats);
+
+impl Intercept for CountCalls {
+    fn name(&self) -> &'static str {
+        "mooring::CountCalls"
+    }
+
+    fn read_before_transmit(
+        &self,
+        _context: &BeforeTransmitInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        self.0.update(cfg, |stats| stats.requests += 1);
+        Ok(())
+    }
+
+    fn read_after_transmit(
+        &self,
+        context: &BeforeDeserializationInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let response = context.response();
+        let status = response.status().as_u16();
+        if status < 400 {
+            return Ok(());
+        }
+        // JSON protocols name the error in a header, query protocols in the body.
+        let header = response
+            .headers()
+            .get("x-amzn-errortype")
+            .unwrap_or_default()
+            .to_owned();
+        let body = response
+            .body()
+            .bytes()
+            .map(|bytes| String::from_utf8_lossy(bytes).into_owned())
+            .unwrap_or_default();
+        let throttled = status == 429
+            || header.contains("Throttl")
+            || body.contains("Throttl")
+            || header.contains("TooManyRequests")
+            || body.contains("RequestLimitExceeded");
+        self.0.update(cfg, |stats| {
+            stats.failed += 1;
+            if throttled {
+                stats.throttled += 1;
+            }
+        });
+        Ok(())
+    }
+}

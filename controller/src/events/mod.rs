@@ -1,0 +1,212 @@
+//! Events: every decision mooring makes, as data. A planned change, an applied change,
+//! a failed one, and everything noticed but not changed becomes an `Event`. The human
+//! output of `plan` and `apply` is rendered from events, and the sinks (JSON lines on
+//! stdout, SNS, CloudWatch metrics) publish the same events.
+
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::apply::Outcome;
+use crate::plan::{Change, Notice, Plan};
+
+/// Kubernetes' two event types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum EventType {
+    Normal,
+    Warning,
+}
+
+/// Why an event happened. Stable names: people alert on them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum Reason {
+    /// The account differs from the desired state (planned correction, or `observe` mode).
+    DriftDetected,
+    /// A difference from what mooring last applied was put back.
+    DriftCorrected,
+    /// A declared resource that did not exist was created.
+    Created,
+    /// A resource was changed to follow a new desired state.
+    Updated,
+    /// A resource mooring owns left the desired state and was deleted.
+    Pruned,
+    /// An existing resource was taken over (`adopt: true`) and tagged as this stack's.
+    Adopted,
+    /// A declared ECS service does not exist; mooring never creates services.
+    ServiceNotFound,
+    /// A change failed; the message says which call and why.
+    ApplyFailed,
+    /// AWS throttled mooring; the SDK backed off and retried.
+    Throttled,
+    /// Reading the account failed; the resources concerned were not planned.
+    ObserveFailed,
+    DesiredStateInvalid,
+    DesiredStateLoaded,
+    /// More deletions than the per-pass cap: the rest waits.
+    PruneBlocked,
+    SubscriptionPendingConfirmation,
+    /// The stack names an account and the credentials reach another one.
+    AccountMismatch,
+    /// A declared resource exists but is not this stack's (untagged without `adopt`,
+    /// or tagged by another stack): it is left alone.
+    NotOwned,
+    /// Something outside mooring manages a field mooring would otherwise own (e.g. a
+    /// scalable target registered on a service declared without autoscaling).
+    ManagedElsewhere,
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self, f)
+    }
+}
+
+/// One field of one resource, before and after (`null` when absent).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FieldDiff {
+    pub field: String,
+    pub before: serde_json::Value,
+    pub after: serde_json::Value,
+}
+
+impl FieldDiff {
+    pub fn new(
+        field: impl Into<String>,
+        before: impl Into<serde_json::Value>,
+        after: impl Into<serde_json::Value>,
+    ) -> Self {
+        Self {
+            field: field.into(),
+            before: before.into(),
+            after: after.into(),
+        }
+    }
+}
+
+/// Whether an event reports what a pass would do (`plan`) or what it did (`apply`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Phase {
+    Planned,
+    Applied,
+    Failed,
+    /// Noticed, not a change.
+    Observed,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Event {
+    pub time: DateTime<Utc>,
+    #[serde(rename = "type")]
+    pub kind: EventType,
+    pub reason: Reason,
+    /// The resource, as `plan` names it (`ecs-service cluster/name`), or `stack NAME`.
+    pub object: String,
+    pub message: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub diff: Vec<FieldDiff>,
+    /// The git commit (or given value) of the desired state that was applied.
+    pub revision: Option<String>,
+    pub stack: String,
+    pub phase: Phase,
+    /// How many identical events this one stands for (folded repeats).
+    pub count: u32,
+}
+
+/// What every event of one pass shares.
+#[derive(Debug, Clone)]
+pub struct EventContext {
+    pub time: DateTime<Utc>,
+    pub revision: Option<String>,
+}
+
+impl EventContext {
+    fn event(
+        &self,
+        stack: &str,
+        phase: Phase,
+        (kind, reason): (EventType, Reason),
+        object: String,
+        message: String,
+        diff: Vec<FieldDiff>,
+    ) -> Event {
+        Event {
+            time: self.time,
+            kind,
+            reason,
+            object,
+            message,
+            diff,
+            revision: self.revision.clone(),
+            stack: stack.to_owned(),
+            phase,
+            count: 1,
+        }
+    }
+
+    pub fn notice(&self, notice: &Notice) -> Event {
+        let object = notice
+            .resource
+            .as_ref()
+            .map_or_else(|| format!("stack {}", notice.stack), ToString::to_string);
+        self.event(
+            &notice.stack,
+            Phase::Observed,
+            (notice.kind, notice.reason),
+            object,
+            notice.message.clone(),
+            notice.diff.clone(),
+        )
+    }
+
+    /// A change `plan` would make.
+    pub fn planned(&self, change: &Change) -> Event {
+        let reason = match change.reason {
+            // Before it is corrected, drift is only detected.
+            Reason::DriftCorrected => Reason::DriftDetected,
+            other => other,
+        };
+        self.event(
+            &change.stack,
+            Phase::Planned,
+            (EventType::Normal, reason),
+            change.resource.to_string(),
+            format!("will {}", change.summary),
+            change.diff.clone(),
+        )
+    }
+
+    /// A change `apply` made or failed to make.
+    pub fn outcome(&self, outcome: &Outcome) -> Event {
+        let change = &outcome.change;
+        match &outcome.error {
+            None => self.event(
+                &change.stack,
+                Phase::Applied,
+                (EventType::Normal, change.reason),
+                change.resource.to_string(),
+                change.summary.clone(),
+                change.diff.clone(),
+            ),
+            Some(error) => self.event(
+                &change.stack,
+                Phase::Failed,
+                (EventType::Warning, Reason::ApplyFailed),
+                change.resource.to_string(),
+                format!("could not {}: {error}", change.summary),
+                change.diff.clone(),
+            ),
+        }
+    }
+
+    /// Every event of a plan: notices first (they explain what is left out), then
+    /// the changes, in plan order.
+    pub fn plan_events(&self, plan: &Plan) -> Vec<Event> {
+        plan.notices
+            .iter()
+            .map(|n| self.notice(n))
+            .chain(plan.changes.iter().map(|c| self.planned(c)))
+            .collect()
+    }
+}
