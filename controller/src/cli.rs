@@ -9,7 +9,9 @@ use std::time::Duration;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::aws::{CallPolicy, Clients};
-use crate::pass::{run_pass, PassOptions, PassReport};
+use crate::events::stdout::write_json_lines;
+use crate::events::EventSinks;
+use crate::pass::{calls_since, run_pass, PassOptions, PassReport};
 use crate::render;
 use crate::revision::revision;
 
@@ -63,7 +65,10 @@ pub struct PassArgs {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Output {
     Text,
+    /// The whole report as one JSON document.
     Json,
+    /// Every event as one JSON object a line (for CloudWatch Logs, `jq`).
+    Jsonl,
 }
 
 /// Exit codes, Terraform's `-detailed-exitcode` convention for `plan`.
@@ -136,7 +141,10 @@ async fn pass(args: PassArgs, apply: bool) -> ExitCode {
         apply,
         revision: revision(args.revision.as_deref(), &args.paths),
     };
-    let report = run_pass(&desired, &clients, &options, chrono::Utc::now()).await;
+    let mut report = run_pass(&desired, &clients, &options, chrono::Utc::now()).await;
+    if apply {
+        publish_events(&desired, &clients, &mut report).await;
+    }
     print_report(&report, args.output, apply);
     if args.stats && args.output == Output::Text {
         print!("\n{}", render::calls_text(&report));
@@ -150,8 +158,32 @@ async fn pass(args: PassArgs, apply: bool) -> ExitCode {
     }
 }
 
+/// The SNS and metrics sinks of `spec.events` (`apply` only: `plan` is read-only). A
+/// one-shot run folds within its own pass, then flushes. The sinks' problems and
+/// requests join the report.
+async fn publish_events(
+    desired: &desired_state::DesiredState,
+    clients: &Clients,
+    report: &mut PassReport,
+) {
+    let mut sinks = EventSinks::new(desired, clients);
+    if sinks.is_empty() {
+        return;
+    }
+    let before = clients.stats().snapshot();
+    let mut problems = sinks.publish(report).await;
+    problems.extend(sinks.flush().await);
+    report.events.extend(problems);
+    report.add_calls(calls_since(&before, clients));
+}
+
 fn print_report(report: &PassReport, output: Output, applied: bool) {
     match output {
+        Output::Jsonl => {
+            if let Err(e) = write_json_lines(&mut std::io::stdout().lock(), &report.events) {
+                eprintln!("error: {}", crate::aws::error_chain(&e));
+            }
+        }
         Output::Json => match serde_json::to_string_pretty(report) {
             Ok(text) => println!("{text}"),
             Err(e) => eprintln!("error: rendering the report as JSON failed: {e}"),

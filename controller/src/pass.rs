@@ -71,12 +71,35 @@ impl PassReport {
             .count()
     }
 
+    /// Requests that changed managed resources; telemetry (events, metrics) is not one.
     pub fn mutating_requests(&self) -> u64 {
         self.calls
             .iter()
-            .filter(|c| !crate::aws::stats::is_read_only(&c.operation))
+            .filter(|c| crate::aws::stats::is_mutating(&c.operation))
             .map(|c| c.stats.requests)
             .sum()
+    }
+}
+
+impl PassReport {
+    /// Adds requests made after the pass (the event sinks') to its counts.
+    pub fn add_calls(&mut self, calls: Vec<OperationCount>) {
+        for call in calls {
+            match self
+                .calls
+                .iter_mut()
+                .find(|c| c.service == call.service && c.operation == call.operation)
+            {
+                Some(known) => {
+                    known.stats.requests += call.stats.requests;
+                    known.stats.failed += call.stats.failed;
+                    known.stats.throttled += call.stats.throttled;
+                }
+                None => self.calls.push(call),
+            }
+        }
+        self.calls
+            .sort_by(|a, b| (&a.service, &a.operation).cmp(&(&b.service, &b.operation)));
     }
 }
 
@@ -143,7 +166,8 @@ pub async fn run_pass(
     }
 }
 
-fn calls_since(
+/// Requests made since `before` (a `CallStats::snapshot`), by operation.
+pub fn calls_since(
     before: &BTreeMap<(String, String), OperationStats>,
     clients: &Clients,
 ) -> Vec<OperationCount> {

@@ -11,6 +11,7 @@ mod alarm_checks;
 mod autoscaling;
 mod diagnostics;
 mod duration;
+mod events;
 mod load;
 pub mod model;
 mod parse;

@@ -1,7 +1,7 @@
 //! The validated desired state: plain Rust types, no positions, every reference resolved
 //! and every value checked. This is what the controller plans against.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use schemars::JsonSchema;
@@ -49,6 +49,8 @@ pub struct Stack {
     pub services: Vec<Service>,
     /// Stack-level alarms (not tied to one service), by alarm name.
     pub alarms: BTreeMap<String, Alarm>,
+    /// The stack's event sinks besides stdout; `None` when `spec.events` is absent.
+    pub events: Option<Events>,
 }
 
 impl Stack {
@@ -141,4 +143,39 @@ impl Protocol {
             Self::Sms => "sms",
         }
     }
+}
+
+/// `spec.events`: where events go besides stdout.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Events {
+    /// The SNS topic for events; `None`: nothing goes to SNS.
+    pub topic: Option<TopicRef>,
+    /// Event types sent to the topic (never empty).
+    pub types: BTreeSet<EventKind>,
+    /// Identical events within this window are published once, then summarised.
+    pub fold_window: Duration,
+    /// CloudWatch metrics in namespace `Mooring`.
+    pub metrics: bool,
+}
+
+impl Events {
+    /// One hour: long enough that a problem seen every pass (every few minutes) mails
+    /// people about once an hour, short enough that it is not forgotten.
+    pub const DEFAULT_FOLD_WINDOW: Duration = Duration(3600);
+}
+
+/// A topic as `spec.events.topic` names it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TopicRef {
+    /// A topic declared under `topics` (of any loaded file); its ARN is looked up at run time.
+    Name(String),
+    /// A topic managed elsewhere.
+    Arn(String),
+}
+
+/// Kubernetes' two event types, as `spec.events.types` lists them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, JsonSchema)]
+pub enum EventKind {
+    Normal,
+    Warning,
 }

@@ -14,8 +14,8 @@ use serde::de::{self, Visitor};
 use serde::{Deserialize, Deserializer};
 
 use crate::model::{
-    AdjustmentType, Comparison, Management, MetricAggregation, PredefinedMetric, Protocol,
-    TreatMissingData,
+    AdjustmentType, Comparison, EventKind, Management, MetricAggregation, PredefinedMetric,
+    Protocol, TreatMissingData,
 };
 use crate::span::{At, NamedMap};
 
@@ -87,6 +87,34 @@ pub struct RawSpec {
     /// name (names are account-wide in AWS).
     #[serde(default)]
     pub alarms: NamedMap<RawAlarm>,
+    /// Where mooring's events go besides the JSON lines on stdout: an SNS topic (Warnings by
+    /// default, identical repeats folded into one) and CloudWatch metrics (namespace
+    /// `Mooring`). Absent: stdout only.
+    #[serde(default)]
+    pub events: Option<At<RawEvents>>,
+}
+
+/// The event sinks of a stack.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schemars(rename = "Events")]
+pub struct RawEvents {
+    /// The SNS topic that receives events: a topic name declared under `topics` (in any
+    /// loaded file) or the ARN of a topic managed elsewhere. Absent: nothing goes to SNS.
+    #[serde(default)]
+    pub topic: Option<At<String>>,
+    /// Which event types go to the topic. Default: `[Warning]`.
+    #[serde(default)]
+    pub types: Option<At<Vec<EventKind>>>,
+    /// Identical events (same stack, reason, object and message) within this window are
+    /// published once; the repeats are counted and published as one summary when the window
+    /// closes. Default: `1h`.
+    #[serde(default)]
+    pub fold_window: Option<At<RawDuration>>,
+    /// Publish CloudWatch metrics in namespace `Mooring` after each apply pass (changes by
+    /// reason, failures, warnings, pass duration; dimension `Stack`). Default: true.
+    #[serde(default)]
+    pub metrics: Option<bool>,
 }
 
 /// An off-hours schedule: when services are awake, in a time zone, with holidays.

@@ -134,6 +134,28 @@ pub(crate) fn check_across_files(files: &[ParsedFile<'_>], collector: &mut Colle
                 }
             }
         }
+        if let Some(topic) = file
+            .raw
+            .spec
+            .events
+            .as_ref()
+            .and_then(|e| e.value.topic.as_ref())
+        {
+            let text = topic.value.trim();
+            if text.starts_with("arn:") {
+                if !is_arn(text, "sns") {
+                    report.error(topic.loc, format!("invalid topic ARN `{text}` in `events.topic`: expected arn:aws:sns:<region>:<account>:<topic>"));
+                }
+            } else if !topics.contains(text) {
+                report.error(
+                    topic.loc,
+                    format!(
+                        "unknown topic `{text}` in `events.topic`{}",
+                        reference_hint(text, &topic_names, "topics", "spec.topics")
+                    ),
+                );
+            }
+        }
         for service in &file.raw.spec.services {
             let Some(scaling) = &service.value.autoscaling else {
                 continue;

@@ -152,6 +152,10 @@ fn check_stack(report: &mut Report<'_>, file: &ParsedFile<'_>) -> Option<Stack> 
             alarms.insert(name.value.clone(), alarm);
         }
     }
+    let events = spec
+        .events
+        .as_ref()
+        .and_then(|events| crate::events::check_events(report, events));
     (report.count() == errors_before).then(|| Stack {
         name: name.value.clone(),
         source: file.path.to_path_buf(),
@@ -162,6 +166,7 @@ fn check_stack(report: &mut Report<'_>, file: &ParsedFile<'_>) -> Option<Stack> 
         topics,
         services,
         alarms,
+        events,
     })
 }
 

@@ -96,3 +96,62 @@ fn sleeping_above_max_is_an_error() {
     let spec = "  schedules:\n    n: { awake: [Mon-Fri] }\n  services:\n    - cluster: c\n      name: s\n      autoscaling: { min: 1, max: 2 }\n      offHours: { schedule: n, desiredCount: 3 }\n";
     assert!(messages(&[stack("sleep", spec)])[0].contains("above its autoscaling max"));
 }
+
+#[test]
+fn events_defaults_and_topic_references() {
+    use desired_state::{EventKind, TopicRef};
+    let a = stack("a", "  topics:\n    shared-alerts: {}\n");
+    let b = stack("b", "  events:\n    topic: shared-alerts\n");
+    let state = desired_state::parse_sources(&[a, b]).unwrap();
+    let events = state.stacks[1].events.as_ref().unwrap();
+    assert_eq!(events.topic, Some(TopicRef::Name("shared-alerts".into())));
+    assert_eq!(
+        events.types.iter().copied().collect::<Vec<_>>(),
+        [EventKind::Warning]
+    );
+    assert_eq!(events.fold_window.as_secs(), 3600);
+    assert!(events.metrics);
+    assert_eq!(state.stacks[0].events, None, "no section: no sinks");
+
+    let arn = stack(
+        "c",
+        "  events:\n    topic: \"arn:aws:sns:eu-west-1:123456789012:elsewhere\"\n    types: [Normal, Warning]\n    foldWindow: 10m\n    metrics: false\n",
+    );
+    let state = desired_state::parse_sources(&[arn]).unwrap();
+    let events = state.stacks[0].events.as_ref().unwrap();
+    assert_eq!(
+        events.topic,
+        Some(TopicRef::Arn(
+            "arn:aws:sns:eu-west-1:123456789012:elsewhere".into()
+        ))
+    );
+    assert_eq!(events.types.len(), 2);
+    assert_eq!(events.fold_window.as_secs(), 600);
+    assert!(!events.metrics);
+}
+
+#[test]
+fn events_rules() {
+    let bad = stack(
+        "d",
+        "  events:\n    topic: \"arn:aws:sqs:us-east-1:123456789012:q\"\n    types: []\n    foldWindow: 0s\n",
+    );
+    let found = messages(&[bad]);
+    assert_eq!(found.len(), 3, "{found:?}");
+    assert!(
+        found.iter().any(|m| m.contains("invalid topic ARN")),
+        "{found:?}"
+    );
+    assert!(
+        found.iter().any(|m| m.contains("`events.types` is empty")),
+        "{found:?}"
+    );
+    assert!(
+        found.iter().any(|m| m.contains("longer than 0s")),
+        "{found:?}"
+    );
+    let no_topics = stack("e", "  events:\n    topic: alerts\n");
+    assert!(messages(&[no_topics])[0].contains("no topics are declared"));
+    let bad_type = stack("f", "  events:\n    types: [Error]\n");
+    assert!(!messages(&[bad_type]).is_empty());
+}

@@ -1,7 +1,9 @@
 //! The AWS side: SDK configuration and one adapter module per AWS service.
 //! Adapters take and return our own types (`observed`), never leak SDK types.
 
+pub mod cloudwatch;
 pub mod ecs;
+pub mod sns;
 pub mod stats;
 
 use std::collections::HashMap;
@@ -40,6 +42,8 @@ pub struct Clients {
     base: SdkConfig,
     stats: CallStats,
     ecs: Mutex<HashMap<String, aws_sdk_ecs::Client>>,
+    sns: Mutex<HashMap<String, aws_sdk_sns::Client>>,
+    cloudwatch: Mutex<HashMap<String, aws_sdk_cloudwatch::Client>>,
 }
 
 impl Clients {
@@ -58,6 +62,8 @@ impl Clients {
             base,
             stats: CallStats::default(),
             ecs: Mutex::new(HashMap::new()),
+            sns: Mutex::new(HashMap::new()),
+            cloudwatch: Mutex::new(HashMap::new()),
         }
     }
 
@@ -90,6 +96,34 @@ impl Clients {
                     .interceptor(CountCalls(self.stats.clone()))
                     .build();
                 aws_sdk_ecs::Client::from_conf(config)
+            })
+            .clone()
+    }
+
+    pub async fn sns(&self, region: &str) -> aws_sdk_sns::Client {
+        let mut cache = self.sns.lock().await;
+        cache
+            .entry(region.to_owned())
+            .or_insert_with(|| {
+                let config = aws_sdk_sns::config::Builder::from(&self.base)
+                    .region(Region::new(region.to_owned()))
+                    .interceptor(CountCalls(self.stats.clone()))
+                    .build();
+                aws_sdk_sns::Client::from_conf(config)
+            })
+            .clone()
+    }
+
+    pub async fn cloudwatch(&self, region: &str) -> aws_sdk_cloudwatch::Client {
+        let mut cache = self.cloudwatch.lock().await;
+        cache
+            .entry(region.to_owned())
+            .or_insert_with(|| {
+                let config = aws_sdk_cloudwatch::config::Builder::from(&self.base)
+                    .region(Region::new(region.to_owned()))
+                    .interceptor(CountCalls(self.stats.clone()))
+                    .build();
+                aws_sdk_cloudwatch::Client::from_conf(config)
             })
             .clone()
     }

@@ -31,11 +31,43 @@ pub struct CallStats {
     counts: Arc<Mutex<BTreeMap<(String, String), OperationStats>>>,
 }
 
-/// Operation names that only read.
-pub fn is_read_only(operation: &str) -> bool {
-    ["Describe", "List", "Get"]
+/// What a call does to the account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CallKind {
+    Read,
+    /// Changes a managed resource: what "a converged pass makes zero mutating calls" is about.
+    Write,
+    /// Reports on mooring itself (events to SNS, metrics to CloudWatch): it writes, but to
+    /// no resource mooring manages, and it happens on every pass by design.
+    Telemetry,
+}
+
+/// Operations that publish mooring's events and metrics. mooring manages SNS topics but
+/// never publishes to them except as the events sink, so the name alone is enough.
+const TELEMETRY: [&str; 3] = ["Publish", "PublishBatch", "PutMetricData"];
+
+pub fn classify(operation: &str) -> CallKind {
+    if TELEMETRY.contains(&operation) {
+        CallKind::Telemetry
+    } else if ["Describe", "List", "Get"]
         .iter()
         .any(|prefix| operation.starts_with(prefix))
+    {
+        CallKind::Read
+    } else {
+        CallKind::Write
+    }
+}
+
+/// Operation names that only read.
+pub fn is_read_only(operation: &str) -> bool {
+    classify(operation) == CallKind::Read
+}
+
+/// Operation names that change a managed resource (telemetry excluded).
+pub fn is_mutating(operation: &str) -> bool {
+    classify(operation) == CallKind::Write
 }
 
 impl CallStats {
@@ -52,7 +84,7 @@ impl CallStats {
     pub fn mutating_requests(&self) -> u64 {
         self.snapshot()
             .iter()
-            .filter(|((_, operation), _)| !is_read_only(operation))
+            .filter(|((_, operation), _)| is_mutating(operation))
             .map(|(_, stats)| stats.requests)
             .sum()
     }
@@ -123,5 +155,23 @@ impl Intercept for CountCalls {
             }
         });
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_and_metrics_are_telemetry_not_writes() {
+        assert_eq!(classify("DescribeServices"), CallKind::Read);
+        assert_eq!(classify("ListTopics"), CallKind::Read);
+        assert_eq!(classify("UpdateService"), CallKind::Write);
+        assert_eq!(classify("Publish"), CallKind::Telemetry);
+        assert_eq!(classify("PutMetricData"), CallKind::Telemetry);
+        // Managing alarms is a write, although it is CloudWatch too.
+        assert_eq!(classify("PutMetricAlarm"), CallKind::Write);
+        assert!(!is_mutating("Publish"));
+        assert!(is_mutating("UpdateService"));
     }
 }

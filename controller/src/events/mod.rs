@@ -3,6 +3,14 @@
 //! output of `plan` and `apply` is rendered from events, and the sinks (JSON lines on
 //! stdout, SNS, CloudWatch metrics) publish the same events.
 
+pub use self::sinks::EventSinks;
+
+pub mod fold;
+pub mod metrics;
+pub mod sinks;
+pub mod sns;
+pub mod stdout;
+
 use std::fmt;
 
 use chrono::{DateTime, Utc};
@@ -54,6 +62,9 @@ pub enum Reason {
     /// Something outside mooring manages a field mooring would otherwise own (e.g. a
     /// scalable target registered on a service declared without autoscaling).
     ManagedElsewhere,
+    /// An event sink (SNS topic, CloudWatch metrics) could not deliver; the pass itself
+    /// is unaffected.
+    EventSinkFailed,
 }
 
 impl fmt::Display for Reason {
