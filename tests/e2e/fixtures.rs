@@ -273,15 +273,12 @@ fn operation_of(entry: &serde_json::Value) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// Operations that change something: everything but reads.
+/// Operations that change a managed resource: everything but reads and telemetry
+/// (events to SNS, metrics to CloudWatch), the controller's own classification.
 pub fn mutating(operations: &[String]) -> Vec<String> {
     operations
         .iter()
-        .filter(|op| {
-            !["Describe", "List", "Get"]
-                .iter()
-                .any(|read| op.starts_with(read))
-        })
+        .filter(|op| mooring::aws::stats::is_mutating(op))
         .cloned()
         .collect()
 }

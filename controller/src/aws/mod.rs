@@ -58,6 +58,11 @@ impl Clients {
             )
             .load()
             .await;
+        Self::from_sdk_config(base)
+    }
+
+    /// Clients from a configuration built elsewhere (tests point one at the emulator).
+    pub fn from_sdk_config(base: SdkConfig) -> Self {
         Self {
             base,
             stats: CallStats::default(),
