@@ -35,6 +35,9 @@ from collections import Counter
 CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/\d{8}/([^/]+)/([^/]+)/aws4_request")
 CBOR_PATH = re.compile(r"/service/[^/]+/operation/([^/?]+)")
 READ_ONLY_PREFIXES = ("Describe", "List", "Get", "BatchGet", "Head")
+# mooring's own events and metrics: they write, but to no resource mooring manages
+# (controller/src/aws/stats.rs classifies them as telemetry).
+TELEMETRY = ("Publish", "PublishBatch", "PutMetricData")
 
 
 def header(headers: dict, name: str) -> str:
@@ -83,7 +86,7 @@ def parse(entry: dict) -> dict | None:
         "region": region,
         "accessKey": access_key,
         "operation": operation,
-        "mutating": not operation.startswith(READ_ONLY_PREFIXES),
+        "mutating": not operation.startswith(READ_ONLY_PREFIXES) and operation not in TELEMETRY,
         "method": entry.get("method"),
         "url": entry.get("url"),
     }
@@ -124,7 +127,7 @@ def main() -> int:
     source.add_argument("--file", help="a recording file (MOTO_RECORDER_FILEPATH)")
     p.add_argument("action", choices=["dump", "summary"])
     p.add_argument("--access-key", help="only requests signed with this access key id")
-    p.add_argument("--mutating", action="store_true", help="only calls whose name is not Describe*/List*/Get*")
+    p.add_argument("--mutating", action="store_true", help="only calls that change a managed resource (not Describe*/List*/Get*, not Publish/PutMetricData)")
     p.add_argument("--raw", action="store_true", help="dump: moto's own entries instead of one line a call")
     args = p.parse_args()
 
