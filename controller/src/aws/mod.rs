@@ -1,6 +1,7 @@
 //! The AWS side: SDK configuration and one adapter module per AWS service.
 //! Adapters take and return our own types (`observed`), never leak SDK types.
 
+pub mod autoscaling;
 pub mod ecs;
 pub mod stats;
 
@@ -40,6 +41,7 @@ pub struct Clients {
     base: SdkConfig,
     stats: CallStats,
     ecs: Mutex<HashMap<String, aws_sdk_ecs::Client>>,
+    autoscaling: Mutex<HashMap<String, aws_sdk_applicationautoscaling::Client>>,
 }
 
 impl Clients {
@@ -58,6 +60,7 @@ impl Clients {
             base,
             stats: CallStats::default(),
             ecs: Mutex::new(HashMap::new()),
+            autoscaling: Mutex::new(HashMap::new()),
         }
     }
 
@@ -90,6 +93,20 @@ impl Clients {
                     .interceptor(CountCalls(self.stats.clone()))
                     .build();
                 aws_sdk_ecs::Client::from_conf(config)
+            })
+            .clone()
+    }
+
+    pub async fn autoscaling(&self, region: &str) -> aws_sdk_applicationautoscaling::Client {
+        let mut cache = self.autoscaling.lock().await;
+        cache
+            .entry(region.to_owned())
+            .or_insert_with(|| {
+                let config = aws_sdk_applicationautoscaling::config::Builder::from(&self.base)
+                    .region(Region::new(region.to_owned()))
+                    .interceptor(CountCalls(self.stats.clone()))
+                    .build();
+                aws_sdk_applicationautoscaling::Client::from_conf(config)
             })
             .clone()
     }
