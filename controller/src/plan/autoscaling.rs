@@ -195,7 +195,8 @@ pub(super) fn plan_autoscaling(
             );
         }
         Some(target) => {
-            if !ours {
+            // `observe` changes nothing, so it reports drift whoever owns the target.
+            if !ours && service.management == Management::Full {
                 if !service.adopt {
                     plan.notices.push(scope.notice(
                         scope.target(),

@@ -207,4 +207,6 @@ fn plan_stack(stack: &Stack, seen: &ObservedStack, plan: &mut Plan) {
 }
 
 #[cfg(test)]
+mod autoscaling_tests;
+#[cfg(test)]
 mod tests;
