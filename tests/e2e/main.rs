@@ -4,4 +4,5 @@
 mod autoscaling;
 mod examples;
 mod fixtures;
+mod scaling_by_hand;
 mod service_counts;
