@@ -7,15 +7,22 @@ use std::collections::BTreeMap;
 use futures::stream::{self, StreamExt};
 use serde::Serialize;
 
+use crate::aws::autoscaling::{self, AutoscalingError};
 use crate::aws::ecs::{self, EcsError};
 use crate::aws::{error_chain, Clients};
+use crate::observed::autoscaling::ecs_resource_id;
 use crate::observed::ServiceKey;
-use crate::plan::{Change, EcsOperation, Operation, Resource};
+use crate::plan::{AutoscalingOperation, Change, EcsOperation, Operation, Resource};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApplyError {
     #[error(transparent)]
     Ecs(#[from] EcsError),
+    #[error(transparent)]
+    Autoscaling(#[from] AutoscalingError),
+    /// A planner bug: an operation paired with a resource it does not apply to.
+    #[error("{resource}: operation {operation} does not apply to this kind of resource")]
+    Mismatch { resource: String, operation: String },
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -84,6 +91,7 @@ async fn apply_group(clients: &Clients, group: Vec<(usize, Change)>) -> Vec<(usi
 }
 
 async fn execute(clients: &Clients, change: &Change) -> Result<(), ApplyError> {
+    use AutoscalingOperation as Aas;
     match (&change.resource, &change.operation) {
         (
             Resource::EcsService {
@@ -99,7 +107,86 @@ async fn execute(clients: &Clients, change: &Change) -> Result<(), ApplyError> {
                 EcsOperation::SetDesiredCount { count } => {
                     ecs::set_desired_count(&client, &key, *count).await?;
                 }
+                EcsOperation::TagService { arn, tags } => {
+                    ecs::tag_service(&client, &key, arn, tags).await?;
+                }
+                EcsOperation::UntagService { arn, keys } => {
+                    ecs::untag_service(&client, &key, arn, keys).await?;
+                }
             }
+        }
+        (
+            Resource::ScalableTarget {
+                region,
+                cluster,
+                service,
+            },
+            Operation::Autoscaling(Aas::RegisterScalableTarget {
+                min,
+                max,
+                suspended,
+            }),
+        ) => {
+            let client = clients.autoscaling(region).await;
+            let id = ecs_resource_id(cluster, service);
+            autoscaling::register_target(&client, &id, *min, *max, *suspended).await?;
+        }
+        (
+            Resource::ScalableTarget {
+                region,
+                cluster,
+                service,
+            },
+            Operation::Autoscaling(Aas::DeregisterScalableTarget),
+        ) => {
+            let client = clients.autoscaling(region).await;
+            autoscaling::deregister_target(&client, &ecs_resource_id(cluster, service)).await?;
+        }
+        (
+            Resource::ScalingPolicy {
+                region,
+                cluster,
+                service,
+                policy: name,
+            },
+            Operation::Autoscaling(
+                operation @ (Aas::PutScalingPolicy { .. } | Aas::DeleteScalingPolicy),
+            ),
+        ) => {
+            let client = clients.autoscaling(region).await;
+            let id = ecs_resource_id(cluster, service);
+            match operation {
+                Aas::PutScalingPolicy { policy } => {
+                    autoscaling::put_policy(&client, &id, name, policy).await?;
+                }
+                _ => autoscaling::delete_policy(&client, &id, name).await?,
+            }
+        }
+        (
+            Resource::ScheduledAction {
+                region,
+                cluster,
+                service,
+                action: name,
+            },
+            Operation::Autoscaling(
+                operation @ (Aas::PutScheduledAction { .. } | Aas::DeleteScheduledAction),
+            ),
+        ) => {
+            let client = clients.autoscaling(region).await;
+            let id = ecs_resource_id(cluster, service);
+            match operation {
+                Aas::PutScheduledAction { action } => {
+                    autoscaling::put_scheduled_action(&client, &id, name, action).await?;
+                }
+                _ => autoscaling::delete_scheduled_action(&client, &id, name).await?,
+            }
+        }
+        (resource, operation) => {
+            return Err(ApplyError::Mismatch {
+                resource: resource.to_string(),
+                operation: format!("{operation:?}"),
+            })
         }
     }
     Ok(())

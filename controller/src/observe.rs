@@ -1,13 +1,21 @@
-//! Observe: one batched read of everything the desired state names.
+//! Observe: one batched read of everything the desired state names. ECS services
+//! (DescribeServices, 10 a call, tags included) and their scalable targets (50 a call,
+//! then the region's policies and scheduled actions, see `aws::autoscaling`) are read
+//! concurrently.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use desired_state::{DesiredState, Management};
 use futures::stream::{self, StreamExt};
 
+use crate::aws::autoscaling::{self, AutoscalingError};
 use crate::aws::ecs::{self, EcsError};
 use crate::aws::{Clients, NoRegion};
-use crate::observed::{account_of_arn, Observed, ObservedStack, ServiceState};
+use crate::observed::autoscaling::{ecs_resource_id, ScalableTarget};
+use crate::observed::{
+    account_of_arn, Observed, ObservedStack, ServiceKey, ServiceState, TargetObservation,
+};
 
 /// A read that failed. The resources it covered are left out of `Observed`, so the
 /// planner plans nothing for them (never act on what was not seen).
@@ -25,19 +33,30 @@ pub enum ObserveError {
         #[source]
         source: EcsError,
     },
+    /// One read covers every stack of a region; each stack gets its own error.
+    #[error("observing the scalable targets of stack {stack} in {region} failed")]
+    Autoscaling {
+        stack: String,
+        region: String,
+        #[source]
+        source: Arc<AutoscalingError>,
+    },
 }
 
 impl ObserveError {
     /// The stack whose resources were not observed.
     pub fn stack(&self) -> &str {
         match self {
-            ObserveError::Region { stack, .. } | ObserveError::Ecs { stack, .. } => stack,
+            ObserveError::Region { stack, .. }
+            | ObserveError::Ecs { stack, .. }
+            | ObserveError::Autoscaling { stack, .. } => stack,
         }
     }
 }
 
 /// Reads every declared service, one DescribeServices call per cluster and batch of
-/// ten, at most `concurrency` calls in flight.
+/// ten, and the scalable targets of all of them, at most `concurrency` calls in flight
+/// per kind of read.
 pub async fn observe(
     desired: &DesiredState,
     clients: &Clients,
@@ -47,6 +66,8 @@ pub async fn observe(
     let mut failures = Vec::new();
     // (stack, region, cluster) → declared service names.
     let mut reads: Vec<(String, String, String, Vec<String>)> = Vec::new();
+    // region → stacks and resource ids whose scalable targets are read.
+    let mut target_reads: BTreeMap<String, (BTreeSet<String>, BTreeSet<String>)> = BTreeMap::new();
     for stack in &desired.stacks {
         let region = match clients.resolve_region(stack.region.as_deref()) {
             Ok(region) => region,
@@ -68,6 +89,15 @@ pub async fn observe(
                     .push(service.name.clone());
             }
         }
+        let region_reads = target_reads.entry(region.clone()).or_default();
+        for (cluster, names) in &by_cluster {
+            if !names.is_empty() {
+                region_reads.0.insert(stack.name.clone());
+            }
+            region_reads
+                .1
+                .extend(names.iter().map(|name| ecs_resource_id(cluster, name)));
+        }
         for (cluster, names) in by_cluster {
             reads.push((
                 stack.name.clone(),
@@ -85,15 +115,25 @@ pub async fn observe(
         );
     }
 
-    let results = stream::iter(reads)
+    let service_reads = stream::iter(reads)
         .map(|(stack, region, cluster, names)| async move {
             let client = clients.ecs(&region).await;
             let result = ecs::describe_services(&client, &cluster, &names).await;
             (stack, result)
         })
         .buffer_unordered(concurrency.max(1))
-        .collect::<Vec<_>>()
-        .await;
+        .collect::<Vec<_>>();
+    let scaling_reads = stream::iter(target_reads)
+        .filter(|(_, (_, ids))| futures::future::ready(!ids.is_empty()))
+        .map(|(region, (stacks, ids))| async move {
+            let client = clients.autoscaling(&region).await;
+            let ids: Vec<String> = ids.into_iter().collect();
+            let result = autoscaling::observe_targets(&client, &ids, concurrency).await;
+            (region, stacks, result)
+        })
+        .buffer_unordered(concurrency.max(1))
+        .collect::<Vec<_>>();
+    let (results, scaling) = futures::join!(service_reads, scaling_reads);
 
     for (stack, result) in results {
         match result {
@@ -112,5 +152,37 @@ pub async fn observe(
             Err(source) => failures.push(ObserveError::Ecs { stack, source }),
         }
     }
+    for (region, stacks, result) in scaling {
+        match result {
+            Ok(targets) => record_targets(&mut observed, &region, &targets),
+            Err(error) => {
+                // Targets stay `Unknown`: nothing that depends on them is planned.
+                let source = Arc::new(error);
+                failures.extend(stacks.into_iter().map(|stack| ObserveError::Autoscaling {
+                    stack,
+                    region: region.clone(),
+                    source: Arc::clone(&source),
+                }));
+            }
+        }
+    }
     (observed, failures)
+}
+
+/// Every found service of the region learns whether it has a scalable target.
+fn record_targets(
+    observed: &mut Observed,
+    region: &str,
+    targets: &BTreeMap<String, ScalableTarget>,
+) {
+    for stack in observed.stacks.values_mut().filter(|s| s.region == region) {
+        for (ServiceKey { cluster, name }, state) in stack.services.iter_mut() {
+            if let ServiceState::Found(found) = state {
+                found.scalable_target = match targets.get(&ecs_resource_id(cluster, name)) {
+                    Some(target) => TargetObservation::Registered(Box::new(target.clone())),
+                    None => TargetObservation::Absent,
+                };
+            }
+        }
+    }
 }

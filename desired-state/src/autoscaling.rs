@@ -27,6 +27,16 @@ pub struct Autoscaling {
     pub step_scaling: BTreeMap<String, StepScaling>,
     /// By action name.
     pub scheduled_actions: BTreeMap<String, ScheduledAction>,
+    /// Scaling activities suspended on the target (none by default).
+    pub suspended: Suspended,
+}
+
+/// Application Auto Scaling's `SuspendedState`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Suspended {
+    pub dynamic_scaling_in: bool,
+    pub dynamic_scaling_out: bool,
+    pub scheduled_scaling: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -211,6 +221,11 @@ pub fn check_autoscaling(
         target_tracking,
         step_scaling,
         scheduled_actions,
+        suspended: Suspended {
+            dynamic_scaling_in: scaling.suspended.dynamic_scaling_in,
+            dynamic_scaling_out: scaling.suspended.dynamic_scaling_out,
+            scheduled_scaling: scaling.suspended.scheduled_scaling,
+        },
     })
 }
 

@@ -12,7 +12,7 @@ pub use crate::alarm::{
 };
 pub use crate::autoscaling::{
     AdjustmentType, Autoscaling, MetricAggregation, PredefinedMetric, ScalingSchedule,
-    ScheduledAction, Step, StepScaling, TargetTracking, TrackedMetric,
+    ScheduledAction, Step, StepScaling, Suspended, TargetTracking, TrackedMetric,
 };
 pub use crate::duration::Duration;
 pub use crate::schedule::{CronExpr, Schedule, ScheduleRule, Window};

@@ -243,6 +243,25 @@ pub struct RawAutoscaling {
     /// Scheduled actions that change min/max at given times, by action name.
     #[serde(default)]
     pub scheduled_actions: NamedMap<RawScheduledAction>,
+    /// Scaling activities to suspend (all run by default).
+    #[serde(default)]
+    pub suspended: RawSuspended,
+}
+
+/// Which scaling activities of the scalable target are suspended. Default: none.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schemars(rename = "Suspended")]
+pub struct RawSuspended {
+    /// No scale-in by target-tracking and step-scaling policies. Default: false.
+    #[serde(default)]
+    pub dynamic_scaling_in: bool,
+    /// No scale-out by target-tracking and step-scaling policies. Default: false.
+    #[serde(default)]
+    pub dynamic_scaling_out: bool,
+    /// Scheduled actions do not run. Default: false.
+    #[serde(default)]
+    pub scheduled_scaling: bool,
 }
 
 /// A target-tracking policy: keep a metric near a target value.

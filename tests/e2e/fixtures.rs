@@ -341,3 +341,42 @@ fn dechunk(mut body: &str) -> String {
     }
     out
 }
+
+pub async fn autoscaling(region: &str) -> aws_sdk_applicationautoscaling::Client {
+    let config = aws_config::defaults(BehaviorVersion::latest())
+        .endpoint_url(endpoint())
+        .region(Region::new(region.to_owned()))
+        .credentials_provider(aws_sdk_ecs::config::Credentials::new(
+            "testing", "testing", None, None, "tests",
+        ))
+        .load()
+        .await;
+    aws_sdk_applicationautoscaling::Client::new(&config)
+}
+
+/// The tags of a service, as ECS reports them.
+pub async fn service_tags(
+    region: &str,
+    cluster: &str,
+    service: &str,
+) -> std::collections::BTreeMap<String, String> {
+    let output = ecs(region)
+        .await
+        .describe_services()
+        .cluster(cluster)
+        .services(service)
+        .include(aws_sdk_ecs::types::ServiceField::Tags)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("describing {cluster}/{service}: {e:?}"));
+    output
+        .services()
+        .first()
+        .map(|s| {
+            s.tags()
+                .iter()
+                .filter_map(|t| Some((t.key()?.to_owned(), t.value()?.to_owned())))
+                .collect()
+        })
+        .unwrap_or_default()
+}

@@ -1,7 +1,9 @@
 //! End-to-end tests: the real `mooring` binary, the real AWS SDK, the real local
 //! emulator (moto's server). See fixtures.rs for how the emulator is reached.
 
+mod autoscaling;
 mod event_sinks;
 mod examples;
 mod fixtures;
+mod scaling_by_hand;
 mod service_counts;

@@ -43,9 +43,16 @@ async fn apply_converges_counts_and_plan_then_shows_nothing() {
     );
     assert!(plan.stdout.contains("desiredCount: 0 → 2"), "{plan:?}");
     assert!(plan.stdout.contains("desiredCount: 3 → 1"), "{plan:?}");
-    assert!(plan.stdout.contains("Plan: 2 changes"), "{plan:?}");
+    // web and worker counts; api: claim the service, register its target, record
+    // the applied spec.
+    assert!(plan.stdout.contains("Plan: 5 changes"), "{plan:?}");
     assert!(
-        !plan.stdout.contains(&format!("{cluster}/api\n")),
+        plan.stdout
+            .contains(&format!("+ scalable-target {cluster}/api")),
+        "{plan:?}"
+    );
+    assert!(
+        !plan.stdout.contains("desiredCount: 0 → 1\n"),
         "autoscaled count untouched: {plan:?}"
     );
     assert!(
@@ -61,7 +68,7 @@ async fn apply_converges_counts_and_plan_then_shows_nothing() {
     assert!(
         apply
             .stdout
-            .contains("Apply complete: 2 changed, 0 failed."),
+            .contains("Apply complete: 5 changed, 0 failed."),
         "{apply:?}"
     );
     assert_eq!(desired_count(REGION, &cluster, "web").await, 2);
@@ -277,11 +284,19 @@ async fn a_second_apply_makes_no_mutating_call() {
     let first_key = unique_access_key();
     let first = mooring_as(&first_key, &["apply", &path]).await;
     assert_eq!(first.code, 0, "{first:?}");
-    let first_calls = operations_by(&first_key);
+    let mut first_calls = operations_by(&first_key);
+    first_calls.sort();
     assert_eq!(
         first_calls,
-        ["DescribeServices", "UpdateService", "UpdateService"],
-        "three services in one cluster: one read, two writes (worker is already right)"
+        [
+            "DescribeScalableTargets",
+            "DescribeServices",
+            "UpdateService",
+            "UpdateService"
+        ],
+        "three services in one cluster: one read of the services, one of their scalable \
+         targets (a target registered outside mooring would own the count), two writes \
+         (worker is already right)"
     );
 
     let second_key = unique_access_key();
@@ -293,16 +308,17 @@ async fn a_second_apply_makes_no_mutating_call() {
             .contains("Apply complete: 0 changed, 0 failed."),
         "{second:?}"
     );
-    let second_calls = operations_by(&second_key);
+    let mut second_calls = operations_by(&second_key);
     assert_eq!(
         mutating(&second_calls),
         Vec::<String>::new(),
         "{second_calls:?}"
     );
+    second_calls.sort();
     assert_eq!(
         second_calls,
-        ["DescribeServices"],
-        "a converged account costs reads only"
+        ["DescribeScalableTargets", "DescribeServices"],
+        "a converged account costs reads only; no target exists, so no policy reads"
     );
 
     // mooring's own counters agree with the emulator's recording.
@@ -315,6 +331,9 @@ async fn a_second_apply_makes_no_mutating_call() {
         serde_json::from_str(&json.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {json:?}"));
     assert_eq!(
         report["calls"],
-        serde_json::json!([{"service": "ECS", "operation": "DescribeServices", "requests": 1, "failed": 0, "throttled": 0}])
+        serde_json::json!([
+            {"service": "Application Auto Scaling", "operation": "DescribeScalableTargets", "requests": 1, "failed": 0, "throttled": 0},
+            {"service": "ECS", "operation": "DescribeServices", "requests": 1, "failed": 0, "throttled": 0}
+        ])
     );
 }

@@ -1,9 +1,13 @@
-//! ECS adapter: DescribeServices (observe) and UpdateService (apply `desiredCount`).
+//! ECS adapter: DescribeServices with tags (observe), UpdateService (apply `desiredCount`),
+//! TagResource / UntagResource (ownership and bookkeeping tags on services).
+
+use std::collections::BTreeMap;
 
 use aws_sdk_ecs::error::SdkError;
 use aws_sdk_ecs::operation::describe_services::DescribeServicesError;
+use aws_sdk_ecs::types::{ServiceField, Tag};
 
-use crate::observed::{ObservedService, ServiceKey, ServiceState};
+use crate::observed::{ObservedService, ServiceKey, ServiceState, TargetObservation};
 
 /// DescribeServices accepts at most this many services per call.
 pub const DESCRIBE_BATCH: usize = 10;
@@ -18,6 +22,18 @@ pub enum EcsError {
     },
     #[error("updating desiredCount of service {service} failed")]
     UpdateDesiredCount {
+        service: ServiceKey,
+        #[source]
+        source: aws_sdk_ecs::Error,
+    },
+    #[error("tagging service {service} failed")]
+    Tag {
+        service: ServiceKey,
+        #[source]
+        source: aws_sdk_ecs::Error,
+    },
+    #[error("untagging service {service} failed")]
+    Untag {
         service: ServiceKey,
         #[source]
         source: aws_sdk_ecs::Error,
@@ -37,6 +53,8 @@ pub async fn describe_services(
             .describe_services()
             .cluster(cluster)
             .set_services(Some(batch.to_vec()))
+            // Tags come with the same call: ownership costs no extra read.
+            .include(ServiceField::Tags)
             .send()
             .await;
         let output = match response {
@@ -76,6 +94,13 @@ pub async fn describe_services(
                     running_count: non_negative(s.running_count()),
                     pending_count: non_negative(s.pending_count()),
                     status: s.status().unwrap_or("UNKNOWN").to_owned(),
+                    tags: s
+                        .tags()
+                        .iter()
+                        .filter_map(|t| Some((t.key()?.to_owned(), t.value()?.to_owned())))
+                        .collect(),
+                    // Filled in by the Application Auto Scaling read.
+                    scalable_target: TargetObservation::Unknown,
                 }),
                 Some(_) => ServiceState::Missing {
                     why: "service is INACTIVE (deleted)".into(),
@@ -118,6 +143,50 @@ pub async fn set_desired_count(
         .send()
         .await
         .map_err(|e| EcsError::UpdateDesiredCount {
+            service: service.clone(),
+            source: e.into(),
+        })?;
+    Ok(())
+}
+
+/// Sets `tags` on a service, keeping its other tags. ECS tags by ARN, which the plan
+/// carries from the observation.
+pub async fn tag_service(
+    client: &aws_sdk_ecs::Client,
+    service: &ServiceKey,
+    arn: &str,
+    tags: &BTreeMap<String, String>,
+) -> Result<(), EcsError> {
+    let tags = tags
+        .iter()
+        .map(|(key, value)| Tag::builder().key(key).value(value).build())
+        .collect();
+    client
+        .tag_resource()
+        .resource_arn(arn)
+        .set_tags(Some(tags))
+        .send()
+        .await
+        .map_err(|e| EcsError::Tag {
+            service: service.clone(),
+            source: e.into(),
+        })?;
+    Ok(())
+}
+
+pub async fn untag_service(
+    client: &aws_sdk_ecs::Client,
+    service: &ServiceKey,
+    arn: &str,
+    keys: &[String],
+) -> Result<(), EcsError> {
+    client
+        .untag_resource()
+        .resource_arn(arn)
+        .set_tag_keys(Some(keys.to_vec()))
+        .send()
+        .await
+        .map_err(|e| EcsError::Untag {
             service: service.clone(),
             source: e.into(),
         })?;

@@ -1,6 +1,7 @@
 //! The AWS side: SDK configuration and one adapter module per AWS service.
 //! Adapters take and return our own types (`observed`), never leak SDK types.
 
+pub mod autoscaling;
 pub mod cloudwatch;
 pub mod ecs;
 pub mod sns;
@@ -35,6 +36,26 @@ impl Default for CallPolicy {
     }
 }
 
+/// A cached client per region for one AWS service, counting its calls. Every SDK
+/// crate has its own config builder type and no shared trait, hence a macro.
+macro_rules! regional_client {
+    ($method:ident, $cache:ident, $sdk:ident) => {
+        pub async fn $method(&self, region: &str) -> $sdk::Client {
+            let mut cache = self.$cache.lock().await;
+            cache
+                .entry(region.to_owned())
+                .or_insert_with(|| {
+                    let config = $sdk::config::Builder::from(&self.base)
+                        .region(Region::new(region.to_owned()))
+                        .interceptor(CountCalls(self.stats.clone()))
+                        .build();
+                    $sdk::Client::from_conf(config)
+                })
+                .clone()
+        }
+    };
+}
+
 /// SDK clients, built once from the standard credential chain (environment,
 /// profile, role) and cached per region. `AWS_ENDPOINT_URL` points every client at
 /// another endpoint (the local emulator) without any code here knowing about it.
@@ -42,6 +63,7 @@ pub struct Clients {
     base: SdkConfig,
     stats: CallStats,
     ecs: Mutex<HashMap<String, aws_sdk_ecs::Client>>,
+    autoscaling: Mutex<HashMap<String, aws_sdk_applicationautoscaling::Client>>,
     sns: Mutex<HashMap<String, aws_sdk_sns::Client>>,
     cloudwatch: Mutex<HashMap<String, aws_sdk_cloudwatch::Client>>,
 }
@@ -67,6 +89,7 @@ impl Clients {
             base,
             stats: CallStats::default(),
             ecs: Mutex::new(HashMap::new()),
+            autoscaling: Mutex::new(HashMap::new()),
             sns: Mutex::new(HashMap::new()),
             cloudwatch: Mutex::new(HashMap::new()),
         }
@@ -91,47 +114,10 @@ impl Clients {
             .ok_or(NoRegion)
     }
 
-    pub async fn ecs(&self, region: &str) -> aws_sdk_ecs::Client {
-        let mut cache = self.ecs.lock().await;
-        cache
-            .entry(region.to_owned())
-            .or_insert_with(|| {
-                let config = aws_sdk_ecs::config::Builder::from(&self.base)
-                    .region(Region::new(region.to_owned()))
-                    .interceptor(CountCalls(self.stats.clone()))
-                    .build();
-                aws_sdk_ecs::Client::from_conf(config)
-            })
-            .clone()
-    }
-
-    pub async fn sns(&self, region: &str) -> aws_sdk_sns::Client {
-        let mut cache = self.sns.lock().await;
-        cache
-            .entry(region.to_owned())
-            .or_insert_with(|| {
-                let config = aws_sdk_sns::config::Builder::from(&self.base)
-                    .region(Region::new(region.to_owned()))
-                    .interceptor(CountCalls(self.stats.clone()))
-                    .build();
-                aws_sdk_sns::Client::from_conf(config)
-            })
-            .clone()
-    }
-
-    pub async fn cloudwatch(&self, region: &str) -> aws_sdk_cloudwatch::Client {
-        let mut cache = self.cloudwatch.lock().await;
-        cache
-            .entry(region.to_owned())
-            .or_insert_with(|| {
-                let config = aws_sdk_cloudwatch::config::Builder::from(&self.base)
-                    .region(Region::new(region.to_owned()))
-                    .interceptor(CountCalls(self.stats.clone()))
-                    .build();
-                aws_sdk_cloudwatch::Client::from_conf(config)
-            })
-            .clone()
-    }
+    regional_client!(ecs, ecs, aws_sdk_ecs);
+    regional_client!(autoscaling, autoscaling, aws_sdk_applicationautoscaling);
+    regional_client!(sns, sns, aws_sdk_sns);
+    regional_client!(cloudwatch, cloudwatch, aws_sdk_cloudwatch);
 }
 
 #[derive(Debug, thiserror::Error)]

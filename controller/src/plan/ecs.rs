@@ -2,6 +2,7 @@
 
 use desired_state::{Management, Service, Stack};
 
+use super::autoscaling::{count_is_ours, plan_autoscaling};
 use super::{
     Change, EcsOperation, EventType, FieldDiff, Notice, Operation, Plan, Reason, Resource,
 };
@@ -65,12 +66,18 @@ pub(super) fn plan_service(
     let Some(found) = observed_service(stack, seen, service, plan) else {
         return;
     };
-    plan_desired_count(stack, seen, service, found, plan);
+    // Autoscaling first: a deregistration of this stack's target comes before a count
+    // correction in the same group.
+    plan_autoscaling(stack, seen, service, found, plan);
+    if count_is_ours(stack, service, found) {
+        plan_desired_count(stack, seen, service, found, plan);
+    }
 }
 
 /// `desiredCount` of a service without autoscaling: mooring owns it.
-/// With autoscaling declared the autoscaler owns the count inside [min, max], so it is
-/// never "corrected" here.
+/// With autoscaling declared, or a scalable target registered outside mooring, the
+/// autoscaler owns the count inside [min, max], so it is never "corrected"
+/// (`count_is_ours` decides).
 fn plan_desired_count(
     stack: &Stack,
     seen: &ObservedStack,
@@ -78,9 +85,6 @@ fn plan_desired_count(
     found: &ObservedService,
     plan: &mut Plan,
 ) {
-    if service.autoscaling.is_some() {
-        return;
-    }
     let Some(wanted) = service.desired_count else {
         return;
     };

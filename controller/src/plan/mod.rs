@@ -4,15 +4,20 @@
 //! off-hours schedules), no SDK types. Everything `mooring plan` prints comes from here,
 //! and `mooring apply` executes exactly these changes. One module per resource kind.
 
+mod autoscaling;
+mod diff;
 mod ecs;
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use chrono::{DateTime, Utc};
 use desired_state::{DesiredState, Stack};
 use serde::Serialize;
 
+pub use self::autoscaling::{AUTOSCALING_HASH_TAG, STACK_TAG};
 pub use crate::events::{EventType, FieldDiff, Reason};
+use crate::observed::autoscaling::{ScalingPolicy, ScheduledAction, SuspendedState};
 use crate::observed::{Observed, ObservedStack};
 
 /// Everything one pass would do, plus what it noticed but will not change.
@@ -38,6 +43,27 @@ pub enum Resource {
         cluster: String,
         service: String,
     },
+    /// The Application Auto Scaling target of an ECS service.
+    #[serde(rename_all = "camelCase")]
+    ScalableTarget {
+        region: String,
+        cluster: String,
+        service: String,
+    },
+    #[serde(rename_all = "camelCase")]
+    ScalingPolicy {
+        region: String,
+        cluster: String,
+        service: String,
+        policy: String,
+    },
+    #[serde(rename_all = "camelCase")]
+    ScheduledAction {
+        region: String,
+        cluster: String,
+        service: String,
+        action: String,
+    },
 }
 
 impl fmt::Display for Resource {
@@ -46,6 +72,21 @@ impl fmt::Display for Resource {
             Resource::EcsService {
                 cluster, service, ..
             } => write!(f, "ecs-service {cluster}/{service}"),
+            Resource::ScalableTarget {
+                cluster, service, ..
+            } => write!(f, "scalable-target {cluster}/{service}"),
+            Resource::ScalingPolicy {
+                cluster,
+                service,
+                policy,
+                ..
+            } => write!(f, "scaling-policy {cluster}/{service}/{policy}"),
+            Resource::ScheduledAction {
+                cluster,
+                service,
+                action,
+                ..
+            } => write!(f, "scheduled-action {cluster}/{service}/{action}"),
         }
     }
 }
@@ -55,6 +96,7 @@ impl fmt::Display for Resource {
 #[serde(untagged)]
 pub enum Operation {
     Ecs(EcsOperation),
+    Autoscaling(AutoscalingOperation),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -63,6 +105,38 @@ pub enum EcsOperation {
     /// UpdateService with only `desiredCount` set.
     #[serde(rename_all = "camelCase")]
     SetDesiredCount { count: u32 },
+    /// TagResource on the service (its other tags are kept).
+    #[serde(rename_all = "camelCase")]
+    TagService {
+        arn: String,
+        tags: BTreeMap<String, String>,
+    },
+    /// UntagResource on the service.
+    #[serde(rename_all = "camelCase")]
+    UntagService { arn: String, keys: Vec<String> },
+}
+
+/// Application Auto Scaling calls; the target, policy or action is named by the
+/// change's `resource`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "op", rename_all = "camelCase")]
+pub enum AutoscalingOperation {
+    /// RegisterScalableTarget: creates the target or updates it in place.
+    #[serde(rename_all = "camelCase")]
+    RegisterScalableTarget {
+        min: u32,
+        max: u32,
+        suspended: SuspendedState,
+    },
+    DeregisterScalableTarget,
+    PutScalingPolicy {
+        policy: ScalingPolicy,
+    },
+    DeleteScalingPolicy,
+    PutScheduledAction {
+        action: ScheduledAction,
+    },
+    DeleteScheduledAction,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -132,5 +206,7 @@ fn plan_stack(stack: &Stack, seen: &ObservedStack, plan: &mut Plan) {
     }
 }
 
+#[cfg(test)]
+mod autoscaling_tests;
 #[cfg(test)]
 mod tests;

@@ -1,12 +1,15 @@
 //! Planner unit tests: desired state from YAML, observations built by hand.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use chrono::{TimeZone, Utc};
 use desired_state::DesiredState;
 
 use super::*;
-use crate::observed::{ObservedService, ObservedStack, ServiceKey, ServiceState};
+use crate::observed::{
+    ObservedService, ObservedStack, ServiceKey, ServiceState, TargetObservation,
+};
 
 fn desired(yaml: &str) -> DesiredState {
     match desired_state::parse_sources(&[(PathBuf::from("test.yaml"), yaml.to_owned())]) {
@@ -49,7 +52,31 @@ fn found(count: u32) -> ServiceState {
         running_count: count,
         pending_count: 0,
         status: "ACTIVE".into(),
+        tags: BTreeMap::new(),
+        scalable_target: TargetObservation::Absent,
     })
+}
+
+/// `api` as a converged autoscaled service: its target matches the desired state and
+/// carries this stack's tags.
+fn converged_api(count: u32) -> ServiceState {
+    let desired = desired(STACK);
+    let Some(scaling) = desired.stacks[0].services[1].autoscaling.as_ref() else {
+        panic!("api declares autoscaling");
+    };
+    let target = autoscaling::desired_target(scaling);
+    let ServiceState::Found(mut service) = found(count) else {
+        unreachable!()
+    };
+    service.tags = BTreeMap::from([
+        (STACK_TAG.to_owned(), "shop".to_owned()),
+        (
+            AUTOSCALING_HASH_TAG.to_owned(),
+            autoscaling::spec_digest(&target),
+        ),
+    ]);
+    service.scalable_target = TargetObservation::Registered(Box::new(target));
+    ServiceState::Found(service)
 }
 
 fn observed(services: &[(&str, ServiceState)]) -> Observed {
@@ -78,7 +105,7 @@ fn drifted_count_of_an_owned_service_is_corrected() {
         &desired(STACK),
         &observed(&[
             ("web", found(5)),
-            ("api", found(3)),
+            ("api", converged_api(3)),
             ("worker", found(1)),
             ("cron", found(2)),
         ]),
@@ -104,7 +131,7 @@ fn converged_account_plans_nothing() {
         &desired(STACK),
         &observed(&[
             ("web", found(2)),
-            ("api", found(4)),
+            ("api", converged_api(4)),
             ("worker", found(1)),
             ("cron", found(0)),
         ]),
@@ -118,7 +145,11 @@ fn converged_account_plans_nothing() {
 fn the_autoscaler_owns_the_count_when_autoscaling_is_declared() {
     // api declares autoscaling 1..4; any count is the autoscaler's business.
     for count in [0, 1, 3, 9] {
-        let plan = plan(&desired(STACK), &observed(&[("api", found(count))]), now());
+        let plan = plan(
+            &desired(STACK),
+            &observed(&[("api", converged_api(count))]),
+            now(),
+        );
         assert!(plan.changes.is_empty(), "count {count}: {plan:#?}");
     }
 }

@@ -1,7 +1,11 @@
 //! What mooring saw in the account: plain types filled by the adapters in `aws/`,
 //! read by the pure planner. SDK types never cross this line.
 
+pub mod autoscaling;
+
 use std::collections::BTreeMap;
+
+pub use self::autoscaling::TargetObservation;
 
 /// One observation of every stack in the desired state, taken at the start of a pass.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -52,7 +56,7 @@ pub enum ServiceState {
     },
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ObservedService {
     pub arn: String,
     pub desired_count: u32,
@@ -60,6 +64,11 @@ pub struct ObservedService {
     pub pending_count: u32,
     /// ACTIVE or DRAINING (INACTIVE services are reported as missing).
     pub status: String,
+    /// The service's tags (read by the same DescribeServices call). `mooring:stack` says
+    /// which stack owns the service's scalable target; see docs/architecture.md.
+    pub tags: BTreeMap<String, String>,
+    /// The service's Application Auto Scaling target, read in a second batched call.
+    pub scalable_target: TargetObservation,
 }
 
 /// The account id inside an ARN (`arn:partition:service:region:account:resource`).
