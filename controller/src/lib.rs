@@ -4,6 +4,7 @@
 
 pub mod apply;
 pub mod aws;
+pub mod backoff;
 pub mod cli;
 pub mod events;
 pub mod observe;

@@ -12,8 +12,10 @@ use tracing::Instrument;
 use crate::apply::{apply, Outcome};
 use crate::aws::stats::OperationStats;
 use crate::aws::{error_chain, Clients};
+use crate::backoff::{jitter_for, ResourceBackoff};
 use crate::events::{Event, EventContext, EventType, Phase, Reason};
 use crate::observe::observe;
+use crate::plan::Change;
 use crate::plan::{plan, Plan};
 
 #[derive(Debug, Clone)]
@@ -109,6 +111,19 @@ pub async fn run_pass(
     options: &PassOptions,
     now: DateTime<Utc>,
 ) -> PassReport {
+    run_pass_with_backoff(desired, clients, options, now, None).await
+}
+
+/// A pass that holds back the changes of resources still in `backoff` after earlier
+/// failures, and records this pass's failures and successes in it. Used by processes
+/// that run many passes (the controller); `run_pass` is the one-shot form.
+pub async fn run_pass_with_backoff(
+    desired: &DesiredState,
+    clients: &Clients,
+    options: &PassOptions,
+    now: DateTime<Utc>,
+    backoff: Option<&mut ResourceBackoff>,
+) -> PassReport {
     let started = std::time::Instant::now();
     let before = clients.stats().snapshot();
     let span = tracing::info_span!("pass", stacks = desired.stacks.len(), apply = options.apply);
@@ -137,16 +152,30 @@ pub async fn run_pass(
         .collect();
     events.extend(plan.notices.iter().map(|n| context.notice(n)));
     let outcomes = if options.apply {
-        let outcomes = apply(clients, plan.changes.clone(), options.concurrency)
+        let (ready, held) = hold_back(&plan.changes, backoff.as_deref(), now);
+        events.extend(held.iter().map(|(change, until, failures)| Event {
+            kind: EventType::Warning,
+            reason: Reason::BackingOff,
+            message: format!(
+                "not tried this pass after {failures} consecutive failed pass(es); next attempt after {until}: {}",
+                change.summary
+            ),
+            phase: Phase::Observed,
+            ..context.planned(change)
+        }));
+        let outcomes = apply(clients, ready, options.concurrency)
             .instrument(span)
             .await;
+        if let Some(backoff) = backoff {
+            record_outcomes(backoff, &outcomes, now);
+        }
         events.extend(outcomes.iter().map(|o| context.outcome(o)));
         Some(outcomes)
     } else {
         events.extend(plan.changes.iter().map(|c| context.planned(c)));
         None
     };
-    let stacks = desired
+    let stacks: Vec<StackSummary> = desired
         .stacks
         .iter()
         .map(|stack| StackSummary {
@@ -155,15 +184,90 @@ pub async fn run_pass(
             region: observed.stacks.get(&stack.name).map(|s| s.region.clone()),
         })
         .collect();
+    let calls = calls_since(&before, clients);
+    events.extend(throttled_events(&calls, &context, &stacks));
     PassReport {
         stacks,
         revision: options.revision.clone(),
         events,
         plan,
         outcomes,
-        calls: calls_since(&before, clients),
+        calls,
         duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
     }
+}
+
+/// A change held back: its group may be tried again after the instant, having failed
+/// that many passes in a row.
+type HeldBack = (Change, DateTime<Utc>, u32);
+
+/// Splits changes into those to apply now and those of groups still backing off.
+fn hold_back(
+    changes: &[Change],
+    backoff: Option<&ResourceBackoff>,
+    now: DateTime<Utc>,
+) -> (Vec<Change>, Vec<HeldBack>) {
+    let mut ready = Vec::new();
+    let mut held = Vec::new();
+    for change in changes {
+        match backoff.and_then(|b| b.waiting_until(&change.group, now)) {
+            Some((until, failures)) => held.push((change.clone(), until, failures)),
+            None => ready.push(change.clone()),
+        }
+    }
+    (ready, held)
+}
+
+/// A group with any failed change backs off; a group whose changes all succeeded is
+/// cleared.
+fn record_outcomes(backoff: &mut ResourceBackoff, outcomes: &[Outcome], now: DateTime<Utc>) {
+    let mut failed_groups: BTreeMap<&str, bool> = BTreeMap::new();
+    for outcome in outcomes {
+        *failed_groups.entry(&outcome.change.group).or_default() |= !outcome.succeeded();
+    }
+    for (group, failed) in failed_groups {
+        if failed {
+            backoff.failed(group, now, jitter_for(group, backoff.failures(group)));
+        } else {
+            backoff.succeeded(group);
+        }
+    }
+}
+
+/// A Warning per stack when AWS throttled requests of the pass (the SDK retried them).
+/// Requests are counted per process, not per stack, so every stack of the pass hears it.
+fn throttled_events(
+    calls: &[OperationCount],
+    context: &EventContext,
+    stacks: &[StackSummary],
+) -> Vec<Event> {
+    let throttled: Vec<String> = calls
+        .iter()
+        .filter(|c| c.stats.throttled > 0)
+        .map(|c| format!("{} {} ×{}", c.service, c.operation, c.stats.throttled))
+        .collect();
+    if throttled.is_empty() {
+        return Vec::new();
+    }
+    let message = format!(
+        "AWS throttled {} during this pass; the SDK backed off and retried",
+        throttled.join(", ")
+    );
+    stacks
+        .iter()
+        .map(|stack| Event {
+            time: context.time,
+            kind: EventType::Warning,
+            reason: Reason::Throttled,
+            object: format!("stack {}", stack.name),
+            message: message.clone(),
+            diff: Vec::new(),
+            revision: context.revision.clone(),
+            stack: stack.name.clone(),
+            phase: Phase::Observed,
+            count: 1,
+        })
+        .collect()
 }
 
 /// Requests made since `before` (a `CallStats::snapshot`), by operation.
@@ -192,4 +296,128 @@ pub fn calls_since(
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::plan::{EcsOperation, Operation, Resource};
+
+    fn change(service: &str) -> Change {
+        Change {
+            stack: "shop".into(),
+            resource: Resource::EcsService {
+                region: "us-east-1".into(),
+                cluster: "shop".into(),
+                service: service.into(),
+            },
+            reason: Reason::DriftCorrected,
+            summary: "set desiredCount to 1".into(),
+            diff: Vec::new(),
+            operation: Operation::Ecs(EcsOperation::SetDesiredCount { count: 1 }),
+            group: format!("us-east-1/shop/{service}"),
+        }
+    }
+
+    fn outcome(service: &str, error: Option<&str>) -> Outcome {
+        Outcome {
+            change: change(service),
+            error: error.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn a_failing_resource_is_held_back_and_the_others_go_ahead() {
+        let t0 = Utc.with_ymd_and_hms(2026, 11, 26, 12, 0, 0).unwrap();
+        let mut backoff = ResourceBackoff::new(Duration::from_secs(60), Duration::from_secs(3600));
+        record_outcomes(
+            &mut backoff,
+            &[outcome("web", Some("AccessDenied")), outcome("api", None)],
+            t0,
+        );
+        assert_eq!(backoff.failures("us-east-1/shop/web"), 1);
+        assert_eq!(backoff.failures("us-east-1/shop/api"), 0);
+
+        // The next pass, 30 s later: web waits, api is applied.
+        let (ready, held) = hold_back(
+            &[change("web"), change("api")],
+            Some(&backoff),
+            t0 + chrono::Duration::seconds(30),
+        );
+        assert_eq!(ready, vec![change("api")]);
+        assert_eq!(held.len(), 1);
+        assert_eq!(held[0].0, change("web"));
+        assert_eq!(held[0].2, 1);
+
+        // Once the delay (60–90 s with jitter) is over, web is tried again.
+        let (ready, held) = hold_back(
+            &[change("web")],
+            Some(&backoff),
+            t0 + chrono::Duration::seconds(91),
+        );
+        assert_eq!(ready.len(), 1);
+        assert!(held.is_empty());
+
+        // A success clears it.
+        record_outcomes(
+            &mut backoff,
+            &[outcome("web", None)],
+            t0 + chrono::Duration::seconds(91),
+        );
+        assert!(backoff.is_empty());
+    }
+
+    #[test]
+    fn without_backoff_everything_is_applied() {
+        let t0 = Utc.with_ymd_and_hms(2026, 11, 26, 12, 0, 0).unwrap();
+        let (ready, held) = hold_back(&[change("web")], None, t0);
+        assert_eq!(ready.len(), 1);
+        assert!(held.is_empty());
+    }
+
+    #[test]
+    fn throttling_is_a_warning_for_every_stack_of_the_pass() {
+        let context = EventContext {
+            time: Utc.with_ymd_and_hms(2026, 11, 26, 12, 0, 0).unwrap(),
+            revision: Some("abc".into()),
+        };
+        let stacks = vec![StackSummary {
+            name: "shop".into(),
+            source: "shop.yaml".into(),
+            region: Some("us-east-1".into()),
+        }];
+        let calm = OperationCount {
+            service: "ECS".into(),
+            operation: "DescribeServices".into(),
+            stats: OperationStats {
+                requests: 3,
+                failed: 0,
+                throttled: 0,
+            },
+        };
+        assert!(throttled_events(std::slice::from_ref(&calm), &context, &stacks).is_empty());
+        let stormy = OperationCount {
+            operation: "UpdateService".into(),
+            stats: OperationStats {
+                requests: 5,
+                failed: 2,
+                throttled: 2,
+            },
+            ..calm.clone()
+        };
+        let events = throttled_events(&[calm, stormy], &context, &stacks);
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].reason, Reason::Throttled);
+        assert_eq!(events[0].kind, EventType::Warning);
+        assert_eq!(events[0].stack, "shop");
+        assert!(
+            events[0].message.contains("ECS UpdateService ×2"),
+            "{}",
+            events[0].message
+        );
+    }
 }

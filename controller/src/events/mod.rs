@@ -62,6 +62,8 @@ pub enum Reason {
     /// Something outside mooring manages a field mooring would otherwise own (e.g. a
     /// scalable target registered on a service declared without autoscaling).
     ManagedElsewhere,
+    /// Changes of a resource that kept failing are held back until its backoff expires.
+    BackingOff,
     /// An event sink (SNS topic, CloudWatch metrics) could not deliver; the pass itself
     /// is unaffected.
     EventSinkFailed,
