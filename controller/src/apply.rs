@@ -20,6 +20,8 @@ pub enum ApplyError {
     Ecs(#[from] EcsError),
     #[error(transparent)]
     Autoscaling(#[from] AutoscalingError),
+    #[error(transparent)]
+    Alerting(#[from] crate::apply_alerting::AlertingApplyError),
     /// A planner bug: an operation paired with a resource it does not apply to.
     #[error("{resource}: operation {operation} does not apply to this kind of resource")]
     Mismatch { resource: String, operation: String },
@@ -92,6 +94,11 @@ async fn apply_group(clients: &Clients, group: Vec<(usize, Change)>) -> Vec<(usi
 
 async fn execute(clients: &Clients, change: &Change) -> Result<(), ApplyError> {
     use AutoscalingOperation as Aas;
+    if let Some(result) =
+        crate::apply_alerting::execute(clients, &change.resource, &change.operation).await
+    {
+        return Ok(result?);
+    }
     match (&change.resource, &change.operation) {
         (
             Resource::EcsService {

@@ -3,11 +3,13 @@
 //! thin shell over `cli`.
 
 pub mod apply;
+pub mod apply_alerting;
 pub mod aws;
 pub mod backoff;
 pub mod cli;
 pub mod events;
 pub mod observe;
+pub mod observe_alerting;
 pub mod observed;
 pub mod pass;
 pub mod plan;

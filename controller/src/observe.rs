@@ -33,6 +33,12 @@ pub enum ObserveError {
         #[source]
         source: EcsError,
     },
+    #[error("observing the alarms and topics of stack {stack} failed")]
+    Alerting {
+        stack: String,
+        #[source]
+        source: crate::observe_alerting::AlertingReadError,
+    },
     /// One read covers every stack of a region; each stack gets its own error.
     #[error("observing the scalable targets of stack {stack} in {region} failed")]
     Autoscaling {
@@ -49,7 +55,8 @@ impl ObserveError {
         match self {
             ObserveError::Region { stack, .. }
             | ObserveError::Ecs { stack, .. }
-            | ObserveError::Autoscaling { stack, .. } => stack,
+            | ObserveError::Autoscaling { stack, .. }
+            | ObserveError::Alerting { stack, .. } => stack,
         }
     }
 }
@@ -166,6 +173,13 @@ pub async fn observe(
             }
         }
     }
+    // After the services: the account their ARNs told is used to resolve topic ARNs.
+    let alerting = crate::observe_alerting::observe_alerting(desired, clients, concurrency, &mut observed).await;
+    failures.extend(
+        alerting
+            .into_iter()
+            .map(|(stack, source)| ObserveError::Alerting { stack, source }),
+    );
     (observed, failures)
 }
 

@@ -19,6 +19,10 @@ pub struct Alarm {
     pub notify: Vec<String>,
     /// Same form as `notify`, for the return to OK.
     pub ok_notify: Vec<String>,
+    /// Same form as `notify`, for INSUFFICIENT_DATA.
+    pub insufficient_data_notify: Vec<String>,
+    /// A CloudWatch standard unit (metric alarms only).
+    pub unit: Option<String>,
     pub management: Management,
     pub adopt: bool,
 }
@@ -67,6 +71,15 @@ pub struct Evaluation {
     pub comparison: Comparison,
     pub treat_missing_data: TreatMissingData,
 }
+
+/// CloudWatch's standard units (`StandardUnit`).
+pub const STANDARD_UNITS: [&str; 27] = [
+    "Seconds", "Microseconds", "Milliseconds", "Bytes", "Kilobytes", "Megabytes", "Gigabytes",
+    "Terabytes", "Bits", "Kilobits", "Megabits", "Gigabits", "Terabits", "Percent", "Count",
+    "Bytes/Second", "Kilobytes/Second", "Megabytes/Second", "Gigabytes/Second",
+    "Terabytes/Second", "Bits/Second", "Kilobits/Second", "Megabits/Second",
+    "Gigabits/Second", "Terabits/Second", "Count/Second", "None",
+];
 
 /// Kept under the name the public API was announced with.
 pub type Threshold = Evaluation;

@@ -49,7 +49,23 @@ pub fn check_alarm(
             None
         }
     };
-    for target in raw.notify.iter().chain(&raw.ok_notify) {
+    if let Some(unit) = &raw.unit {
+        if !crate::alarm::STANDARD_UNITS.contains(&unit.value.as_str()) {
+            let hint = crate::parse::closest(&unit.value, crate::alarm::STANDARD_UNITS)
+                .map(|name| format!(", did you mean `{name}`?"))
+                .unwrap_or_else(|| ": expected a CloudWatch standard unit such as Percent, Seconds or Count".to_owned());
+            report.error(unit.loc, format!("unknown unit `{}`{hint}", unit.value));
+        }
+        if raw.metric.is_none() {
+            report.error(unit.loc, format!("alarm `{alarm}`: `unit` applies to metric alarms only (those with `metric`)"));
+        }
+    }
+    for target in raw
+        .notify
+        .iter()
+        .chain(&raw.ok_notify)
+        .chain(&raw.insufficient_data_notify)
+    {
         if target.value.trim().is_empty() {
             report.error(
                 target.loc,
@@ -63,6 +79,12 @@ pub fn check_alarm(
         condition,
         notify: raw.notify.iter().map(|t| t.value.clone()).collect(),
         ok_notify: raw.ok_notify.iter().map(|t| t.value.clone()).collect(),
+        insufficient_data_notify: raw
+            .insufficient_data_notify
+            .iter()
+            .map(|t| t.value.clone())
+            .collect(),
+        unit: raw.unit.as_ref().map(|u| u.value.clone()),
         management: raw.management,
         adopt: raw.adopt,
     })

@@ -16,6 +16,7 @@ pub use crate::autoscaling::{
 };
 pub use crate::duration::Duration;
 pub use crate::schedule::{CronExpr, Schedule, ScheduleRule, Window};
+pub use crate::alarm::STANDARD_UNITS;
 
 /// Everything the loaded files declare, one `Stack` per file, in load order.
 #[derive(Clone, Debug, PartialEq)]
@@ -51,6 +52,28 @@ pub struct Stack {
     pub alarms: BTreeMap<String, Alarm>,
     /// The stack's event sinks besides stdout; `None` when `spec.events` is absent.
     pub events: Option<Events>,
+    /// Prune safety for alarms and topics.
+    pub prune: Prune,
+}
+
+/// `spec.prune`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Prune {
+    /// Alarms and topics one pass may delete; the rest waits (PruneBlocked).
+    pub max_deletions_per_pass: u32,
+    /// Whether a stack without any alarm or topic may delete the ones it owns.
+    pub allow_empty: bool,
+}
+
+impl Default for Prune {
+    /// Ten: enough for an ordinary rename of a few alarms, small enough that a mistake
+    /// (a file half-deleted) costs little alerting before someone reads the warning.
+    fn default() -> Self {
+        Self {
+            max_deletions_per_pass: 10,
+            allow_empty: false,
+        }
+    }
 }
 
 impl Stack {
@@ -93,15 +116,22 @@ pub struct OffHours {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Topic {
     pub display_name: Option<String>,
+    pub kms_key_id: Option<String>,
+    /// The delivery policy document, as JSON.
+    pub delivery_policy: Option<serde_json::Value>,
+    /// Tags besides `mooring:stack`.
+    pub tags: BTreeMap<String, String>,
     pub subscriptions: Vec<Subscription>,
     pub management: Management,
     pub adopt: bool,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Subscription {
     pub protocol: Protocol,
     pub endpoint: String,
+    pub filter_policy: Option<serde_json::Value>,
+    pub raw_message_delivery: bool,
 }
 
 /// How far mooring may act on a resource.

@@ -92,6 +92,25 @@ pub struct RawSpec {
     /// `Mooring`). Absent: stdout only.
     #[serde(default)]
     pub events: Option<At<RawEvents>>,
+    /// Prune safety for alarms and topics: how many owned resources one pass may delete,
+    /// and whether a desired state without any alarm or topic may delete them all.
+    #[serde(default)]
+    pub prune: Option<At<RawPrune>>,
+}
+
+/// Prune safety.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schemars(rename = "Prune")]
+pub struct RawPrune {
+    /// Deletions one pass may make (alarms and topics together); the rest waits for the
+    /// next pass and a PruneBlocked warning says so. Default: 10.
+    #[serde(default)]
+    pub max_deletions_per_pass: Option<At<i64>>,
+    /// A stack that declares no alarm and no topic deletes nothing it owns unless this is
+    /// true (a file that went empty by mistake must not wipe the alerting). Default: false.
+    #[serde(default)]
+    pub allow_empty: bool,
 }
 
 /// The event sinks of a stack.
@@ -156,6 +175,15 @@ pub struct RawTopic {
     /// The topic's display name (used as the sender name of SMS and email notifications).
     #[serde(default)]
     pub display_name: Option<String>,
+    /// KMS key (id, alias or ARN) for server-side encryption, e.g. `alias/aws/sns`.
+    #[serde(default)]
+    pub kms_key_id: Option<At<String>>,
+    /// The topic's delivery policy (HTTP/S retries), as the JSON document SNS takes.
+    #[serde(default)]
+    pub delivery_policy: Option<serde_json::Value>,
+    /// Tags besides `mooring:stack` (which mooring sets itself).
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
     /// Subscriptions mooring keeps on the topic.
     #[serde(default, deserialize_with = "crate::span::null_as_empty")]
     pub subscriptions: Vec<At<RawSubscription>>,
@@ -178,6 +206,12 @@ pub struct RawSubscription {
     /// Where to deliver: an email address (email, email-json), a URL (http, https), an ARN
     /// (sqs, lambda) or an E.164 phone number such as `+14155550100` (sms).
     pub endpoint: At<String>,
+    /// Only messages whose attributes match this SNS filter policy are delivered.
+    #[serde(default)]
+    pub filter_policy: Option<serde_json::Value>,
+    /// Deliver the message as published, without the SNS JSON envelope (sqs, http, https).
+    #[serde(default)]
+    pub raw_message_delivery: bool,
 }
 
 /// An ECS service. mooring never creates or deletes services; it manages their count,
@@ -429,6 +463,13 @@ pub struct RawAlarm {
     /// Topics notified when the alarm returns to OK (same form as `notify`).
     #[serde(default, deserialize_with = "crate::span::null_as_empty")]
     pub ok_notify: Vec<At<String>>,
+    /// Topics notified when the alarm goes to INSUFFICIENT_DATA (same form as `notify`).
+    #[serde(default, deserialize_with = "crate::span::null_as_empty")]
+    pub insufficient_data_notify: Vec<At<String>>,
+    /// Metric alarm: the unit of the metric, e.g. `Percent` or `Seconds` (CloudWatch's
+    /// standard units). Absent: any unit.
+    #[serde(default)]
+    pub unit: Option<At<String>>,
     /// `full` (default), `observe` (report drift only) or `paused` (leave alone).
     #[serde(default)]
     pub management: Management,

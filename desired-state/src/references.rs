@@ -94,7 +94,12 @@ pub(crate) fn check_across_files(files: &[ParsedFile<'_>], collector: &mut Colle
     for file in files {
         let mut report = Report::new(collector, file.order, file.path);
         for (alarm_name, alarm) in all_alarms(&file.raw) {
-            for target in alarm.notify.iter().chain(&alarm.ok_notify) {
+            for target in alarm
+                .notify
+                .iter()
+                .chain(&alarm.ok_notify)
+                .chain(&alarm.insufficient_data_notify)
+            {
                 let text = target.value.trim();
                 if text.is_empty() || topics.contains(text) {
                     continue;

@@ -10,7 +10,9 @@ use chrono_tz::Tz;
 use crate::alarm_checks::{check_alarm, ServiceScope};
 use crate::autoscaling::check_autoscaling;
 use crate::diagnostics::Collector;
-use crate::model::{DesiredState, OffHours, Protocol, Service, Stack, Subscription, Topic};
+use crate::model::{
+    DesiredState, OffHours, Protocol, Prune, Service, Stack, Subscription, Topic,
+};
 use crate::raw::{RawAccountId, RawSchedule, RawService, RawStack, RawTopic};
 use crate::schedule::{
     parse_crontab, parse_holiday, parse_timezone, parse_window, Schedule, ScheduleRule,
@@ -156,6 +158,7 @@ fn check_stack(report: &mut Report<'_>, file: &ParsedFile<'_>) -> Option<Stack> 
         .events
         .as_ref()
         .and_then(|events| crate::events::check_events(report, events));
+    let prune = check_prune(report, spec.prune.as_ref());
     (report.count() == errors_before).then(|| Stack {
         name: name.value.clone(),
         source: file.path.to_path_buf(),
@@ -167,7 +170,29 @@ fn check_stack(report: &mut Report<'_>, file: &ParsedFile<'_>) -> Option<Stack> 
         services,
         alarms,
         events,
+        prune,
     })
+}
+
+fn check_prune(report: &mut Report<'_>, raw: Option<&At<crate::raw::RawPrune>>) -> Prune {
+    let mut prune = Prune::default();
+    let Some(raw) = raw else {
+        return prune;
+    };
+    prune.allow_empty = raw.value.allow_empty;
+    if let Some(max) = &raw.value.max_deletions_per_pass {
+        match u32::try_from(max.value) {
+            Ok(value) => prune.max_deletions_per_pass = value,
+            Err(_) => report.error(
+                max.loc,
+                format!(
+                    "invalid maxDeletionsPerPass {}: expected 0 (never prune) or more",
+                    max.value
+                ),
+            ),
+        }
+    }
+    prune
 }
 
 fn check_schedule(
@@ -280,13 +305,49 @@ fn check_topic(report: &mut Report<'_>, name: &At<String>, raw: &RawTopic) -> Op
                 ),
             );
         }
+        let raw_delivery = subscription.value.raw_message_delivery;
+        if raw_delivery && !matches!(protocol, Protocol::Sqs | Protocol::Http | Protocol::Https) {
+            report.error(
+                subscription.loc,
+                format!(
+                    "`rawMessageDelivery` applies to sqs, http and https subscriptions, not {}",
+                    protocol.as_str()
+                ),
+            );
+        }
+        if let Some(policy) = &subscription.value.filter_policy {
+            if !policy.is_object() {
+                report.error(
+                    subscription.loc,
+                    "`filterPolicy` must be a mapping of attribute names to conditions",
+                );
+            }
+        }
         subscriptions.push(Subscription {
             protocol,
             endpoint: endpoint.value.trim().to_owned(),
+            filter_policy: subscription.value.filter_policy.clone(),
+            raw_message_delivery: raw_delivery,
         });
+    }
+    if let Some(key) = &raw.kms_key_id {
+        if key.value.trim().is_empty() {
+            report.error(key.loc, "empty `kmsKeyId`: expected a key id, alias or ARN");
+        }
+    }
+    if let Some(policy) = &raw.delivery_policy {
+        if !policy.is_object() {
+            report.error(name.loc, format!("topic `{text}`: `deliveryPolicy` must be a mapping (the SNS delivery policy document)"));
+        }
+    }
+    if raw.tags.keys().any(|key| key.starts_with("mooring:")) {
+        report.error(name.loc, format!("topic `{text}`: tags starting with `mooring:` are mooring's own"));
     }
     (report.count() == errors_before).then(|| Topic {
         display_name: raw.display_name.clone(),
+        kms_key_id: raw.kms_key_id.as_ref().map(|k| k.value.clone()),
+        delivery_policy: raw.delivery_policy.clone(),
+        tags: raw.tags.clone(),
         subscriptions,
         management: raw.management,
         adopt: raw.adopt,

@@ -1,11 +1,13 @@
 //! The AWS side: SDK configuration and one adapter module per AWS service.
 //! Adapters take and return our own types (`observed`), never leak SDK types.
 
+pub mod alarms;
 pub mod autoscaling;
 pub mod cloudwatch;
 pub mod ecs;
 pub mod sns;
 pub mod stats;
+pub mod topics;
 
 use std::collections::HashMap;
 use std::time::Duration;

@@ -1,6 +1,7 @@
 //! What mooring saw in the account: plain types filled by the adapters in `aws/`,
 //! read by the pure planner. SDK types never cross this line.
 
+pub mod alerting;
 pub mod autoscaling;
 
 use std::collections::BTreeMap;
@@ -24,6 +25,8 @@ pub struct ObservedStack {
     pub account: Option<String>,
     /// Keyed by (cluster, service name) as declared.
     pub services: BTreeMap<ServiceKey, ServiceState>,
+    /// The stack's CloudWatch alarms and SNS topics; `None` when they were not read.
+    pub alerting: Option<alerting::Alerting>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]

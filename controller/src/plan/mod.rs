@@ -4,9 +4,11 @@
 //! off-hours schedules), no SDK types. Everything `mooring plan` prints comes from here,
 //! and `mooring apply` executes exactly these changes. One module per resource kind.
 
+mod alarms;
 mod autoscaling;
 mod diff;
 mod ecs;
+mod topics;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -15,7 +17,9 @@ use chrono::{DateTime, Utc};
 use desired_state::{DesiredState, Stack};
 use serde::Serialize;
 
+pub use self::alarms::AlarmOperation;
 pub use self::autoscaling::{AUTOSCALING_HASH_TAG, STACK_TAG};
+pub use self::topics::{TopicOperation, TOPIC_DIGEST_TAG};
 pub use crate::events::{EventType, FieldDiff, Reason};
 use crate::observed::autoscaling::{ScalingPolicy, ScheduledAction, SuspendedState};
 use crate::observed::{Observed, ObservedStack};
@@ -64,6 +68,19 @@ pub enum Resource {
         service: String,
         action: String,
     },
+    /// A CloudWatch alarm (metric, metric-math or composite).
+    #[serde(rename_all = "camelCase")]
+    Alarm { region: String, name: String },
+    #[serde(rename_all = "camelCase")]
+    Topic { region: String, name: String },
+    /// A subscription of a topic, named by protocol and endpoint.
+    #[serde(rename_all = "camelCase")]
+    Subscription {
+        region: String,
+        topic: String,
+        protocol: String,
+        endpoint: String,
+    },
 }
 
 impl fmt::Display for Resource {
@@ -87,6 +104,14 @@ impl fmt::Display for Resource {
                 action,
                 ..
             } => write!(f, "scheduled-action {cluster}/{service}/{action}"),
+            Resource::Alarm { name, .. } => write!(f, "alarm {name}"),
+            Resource::Topic { name, .. } => write!(f, "topic {name}"),
+            Resource::Subscription {
+                topic,
+                protocol,
+                endpoint,
+                ..
+            } => write!(f, "subscription {topic}/{protocol}:{endpoint}"),
         }
     }
 }
@@ -97,6 +122,8 @@ impl fmt::Display for Resource {
 pub enum Operation {
     Ecs(EcsOperation),
     Autoscaling(AutoscalingOperation),
+    Alarm(AlarmOperation),
+    Topic(TopicOperation),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -203,6 +230,12 @@ fn plan_stack(stack: &Stack, seen: &ObservedStack, plan: &mut Plan) {
     }
     for service in &stack.services {
         ecs::plan_service(stack, seen, service, plan);
+    }
+    if let Some(alerting) = &seen.alerting {
+        let mut budget = alarms::PruneBudget::new(stack);
+        topics::plan_topics(stack, seen, alerting, &mut budget, plan);
+        alarms::plan_alarms(stack, seen, alerting, &mut budget, plan);
+        budget.report(stack, plan);
     }
 }
 

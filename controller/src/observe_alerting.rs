@@ -1,0 +1,197 @@
+//! Observe the alarms and topics of each stack, at the lowest read cost that still lets
+//! the planner decide ownership and pruning (docs/architecture.md, "Alarms and topics"):
+//!
+//! - DescribeAlarms by name prefix, pages of 100: the prefixes are the first name
+//!   segments (up to and including the first `-`, `_`, `.` or `/`) of the stack's
+//!   declared alarm and topic names, so alarms that left the desired state are still
+//!   found while they share a first segment with something declared. A stack declaring
+//!   neither alarms nor topics is scanned whole (prefix `""`) to say what it keeps.
+//! - Tags only where ownership is in question: declared alarms whose description lacks
+//!   this stack's marker, and undeclared alarms that carry it (prune candidates, at most
+//!   the prune cap of them a pass).
+//! - ListTopics once; attributes, tags and subscriptions of the declared topics found;
+//!   tags of undeclared topics under the prefixes (prune candidates).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use desired_state::{DesiredState, Stack};
+use futures::stream::{self, StreamExt, TryStreamExt};
+
+use crate::aws::alarms::{self, AlarmsError};
+use crate::aws::topics::{self, TopicsError};
+use crate::aws::Clients;
+use crate::observed::alerting::{Alerting, ObservedTopic, TopicSettings};
+use crate::observed::Observed;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AlertingReadError {
+    #[error(transparent)]
+    Alarms(#[from] AlarmsError),
+    #[error(transparent)]
+    Topics(#[from] TopicsError),
+}
+
+/// Reads the alarms and topics of every observed stack into `observed`; a stack whose
+/// reads failed keeps `alerting: None` and gets its error back.
+pub async fn observe_alerting(
+    desired: &DesiredState,
+    clients: &Clients,
+    concurrency: usize,
+    observed: &mut Observed,
+) -> Vec<(String, AlertingReadError)> {
+    let mut failures = Vec::new();
+    for stack in &desired.stacks {
+        let Some(seen) = observed.stacks.get_mut(&stack.name) else {
+            continue;
+        };
+        let region = seen.region.clone();
+        match read_stack(stack, clients, &region, seen.account.as_deref(), concurrency).await {
+            Ok(alerting) => seen.alerting = Some(alerting),
+            Err(error) => failures.push((stack.name.clone(), error)),
+        }
+    }
+    failures
+}
+
+/// The first segment of a name, separator included (`portfolio-dev-cpu` → `portfolio-`);
+/// a name without a separator is its own prefix.
+pub fn first_segment(name: &str) -> &str {
+    match name.find(['-', '_', '.', '/']) {
+        Some(at) => &name[..=at],
+        None => name,
+    }
+}
+
+/// The prefixes a stack's alarms are read by: first segments of its alarm and topic
+/// names, without any that a shorter one already covers. `[""]` (everything) when the
+/// stack declares neither.
+pub fn scan_prefixes(stack: &Stack) -> Vec<String> {
+    let segments: BTreeSet<&str> = stack
+        .all_alarms()
+        .map(|(name, _)| first_segment(name))
+        .chain(stack.topics.keys().map(|name| first_segment(name)))
+        .collect();
+    if segments.is_empty() {
+        return vec![String::new()];
+    }
+    let mut prefixes: Vec<String> = Vec::new();
+    // Sorted, so a covering prefix comes before what it covers.
+    for segment in segments {
+        if !prefixes.iter().any(|p| segment.starts_with(p.as_str())) {
+            prefixes.push(segment.to_owned());
+        }
+    }
+    prefixes
+}
+
+async fn read_stack(
+    stack: &Stack,
+    clients: &Clients,
+    region: &str,
+    account: Option<&str>,
+    concurrency: usize,
+) -> Result<Alerting, AlertingReadError> {
+    let cloudwatch = clients.cloudwatch(region).await;
+    let sns = clients.sns(region).await;
+    let prefixes = scan_prefixes(stack);
+    let declared_alarms: BTreeSet<&str> = stack.all_alarms().map(|(name, _)| name).collect();
+    let whole_region = prefixes.iter().any(String::is_empty);
+
+    let mut found = BTreeMap::new();
+    for prefix in &prefixes {
+        found.append(&mut alarms::describe_by_prefix(&cloudwatch, prefix).await?);
+    }
+    let topic_arns = topics::list_topics(&sns, region).await?;
+
+    // Which alarms need their tags read.
+    let empty_and_kept = declared_alarms.is_empty() && !stack.prune.allow_empty;
+    let mut candidates = 0u32;
+    let mut wanted_tags = Vec::new();
+    for (name, alarm) in &found {
+        let ours_by_marker = alarm.marker.as_ref().is_some_and(|m| m.stack == stack.name);
+        if declared_alarms.contains(name.as_str()) {
+            if !ours_by_marker {
+                wanted_tags.push(name.clone());
+            }
+        } else if ours_by_marker && !empty_and_kept && candidates < stack.prune.max_deletions_per_pass {
+            candidates += 1;
+            wanted_tags.push(name.clone());
+        }
+    }
+    let tags: Vec<(String, BTreeMap<String, String>)> = stream::iter(wanted_tags)
+        .map(|name| {
+            let arn = found.get(&name).map(|a| a.arn.clone()).unwrap_or_default();
+            let client = &cloudwatch;
+            async move { alarms::list_tags(client, &arn).await.map(|tags| (name, tags)) }
+        })
+        .buffer_unordered(concurrency.max(1))
+        .try_collect()
+        .await?;
+    for (name, read) in tags {
+        if let Some(alarm) = found.get_mut(&name) {
+            alarm.tags = Some(read);
+        }
+    }
+
+    // Topics: the declared ones in full, undeclared ones under the prefixes by their tags.
+    let mut wanted_topics: Vec<(String, String, bool)> = Vec::new();
+    for (name, arn) in &topic_arns {
+        if stack.topics.contains_key(name) {
+            wanted_topics.push((name.clone(), arn.clone(), true));
+        } else if (!whole_region || stack.prune.allow_empty)
+            && prefixes.iter().any(|p| name.starts_with(p.as_str()))
+        {
+            wanted_topics.push((name.clone(), arn.clone(), false));
+        }
+    }
+    let topics_found: Vec<(String, ObservedTopic)> = stream::iter(wanted_topics)
+        .map(|(name, arn, declared)| {
+            let client = &sns;
+            async move {
+                let topic = if declared {
+                    topics::describe_topic(client, &arn, true).await?
+                } else {
+                    ObservedTopic {
+                        tags: topics::list_tags(client, &arn).await?,
+                        arn,
+                        settings: TopicSettings::default(),
+                        subscriptions: None,
+                    }
+                };
+                Ok::<_, TopicsError>((name, topic))
+            }
+        })
+        .buffer_unordered(concurrency.max(1))
+        .try_collect()
+        .await?;
+
+    let known_account = account.map(str::to_owned).or_else(|| {
+        topic_arns
+            .values()
+            .chain(found.values().map(|a| &a.arn))
+            .find_map(|arn| crate::observed::account_of_arn(arn).map(str::to_owned))
+    });
+    let partition = topic_arns
+        .values()
+        .chain(found.values().map(|a| &a.arn))
+        .find_map(|arn| arn.split(':').nth(1).map(str::to_owned))
+        .unwrap_or_else(|| "aws".to_owned());
+    Ok(Alerting {
+        alarms: found,
+        topics: topics_found.into_iter().collect(),
+        topic_arn_prefix: known_account
+            .map(|account| format!("arn:{partition}:sns:{region}:{account}:")),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_segments() {
+        assert_eq!(first_segment("portfolio-dev-cpu-high"), "portfolio-");
+        assert_eq!(first_segment("api_latency"), "api_");
+        assert_eq!(first_segment("standalone"), "standalone");
+    }
+}

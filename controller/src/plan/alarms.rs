@@ -1,0 +1,429 @@
+//! CloudWatch alarms: create, update in place, adopt, prune, and the prune budget that
+//! alarms and topics share.
+//!
+//! Ownership is the `mooring:stack` tag. So that a converged pass reads no tags, mooring
+//! also ends every description it writes with a marker, `[mooring:stack=<stack> <digest>]`,
+//! the digest being that of the alarm spec it put: an alarm with this stack's marker is
+//! treated as this stack's for updates, and a difference while the marker's digest equals
+//! the desired one is drift (DriftCorrected), otherwise the desired state changed
+//! (Updated). Deleting always needs the tag as well: a marker alone never prunes.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use desired_state::{Alarm, AlarmCondition, Management, Stack};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use super::diff::{field_diffs, summarize};
+use super::{Change, EventType, Notice, Operation, Plan, Reason, Resource, STACK_TAG};
+use crate::observed::alerting::{AlarmSpec, Alerting, Marker, MathMetric, ObservedAlarm};
+use crate::observed::ObservedStack;
+
+/// CloudWatch calls; the alarm is named by the change's resource.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "op", rename_all = "camelCase")]
+pub enum AlarmOperation {
+    /// PutMetricAlarm (or PutCompositeAlarm): every field, the description with the
+    /// marker; `tags` only when creating. Actions that are not ARNs are topic names whose
+    /// ARN was unknown when planning (resolved when applied).
+    #[serde(rename_all = "camelCase")]
+    PutAlarm {
+        spec: AlarmSpec,
+        description: String,
+        #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+        tags: BTreeMap<String, String>,
+    },
+    /// TagResource (adoption).
+    #[serde(rename_all = "camelCase")]
+    TagAlarm {
+        arn: String,
+        tags: BTreeMap<String, String>,
+    },
+    DeleteAlarm,
+}
+
+/// Deletions of one stack in one pass, alarms and topics together.
+pub(super) struct PruneBudget {
+    remaining: u32,
+    cap: u32,
+    /// Owned resources left for a later pass because of the cap.
+    waiting: Vec<String>,
+    /// What an emptied desired state keeps: (kind, names).
+    kept: Vec<(&'static str, Vec<String>)>,
+}
+
+impl PruneBudget {
+    pub(super) fn new(stack: &Stack) -> Self {
+        Self {
+            remaining: stack.prune.max_deletions_per_pass,
+            cap: stack.prune.max_deletions_per_pass,
+            waiting: Vec::new(),
+            kept: Vec::new(),
+        }
+    }
+
+    /// Whether one more deletion fits; records `name` as waiting when it does not.
+    pub(super) fn take(&mut self, name: &str) -> bool {
+        if self.remaining == 0 {
+            self.waiting.push(name.to_owned());
+            return false;
+        }
+        self.remaining -= 1;
+        true
+    }
+
+    pub(super) fn wait(&mut self, name: &str) {
+        self.waiting.push(name.to_owned());
+    }
+
+    pub(super) fn keep(&mut self, kind: &'static str, names: Vec<String>) {
+        if !names.is_empty() {
+            self.kept.push((kind, names));
+        }
+    }
+
+    /// PruneBlocked warnings for what the cap or an emptied desired state held back.
+    pub(super) fn report(self, stack: &Stack, plan: &mut Plan) {
+        for (kind, names) in &self.kept {
+            plan.notices.push(Notice {
+                stack: stack.name.clone(),
+                resource: None,
+                kind: EventType::Warning,
+                reason: Reason::PruneBlocked,
+                message: format!(
+                    "the stack declares no {kind}s, so the {} {kind}(s) it owns are kept ({}): a file that went empty by mistake must not delete the alerting; set spec.prune.allowEmpty: true to delete them",
+                    names.len(),
+                    listed(names)
+                ),
+                diff: Vec::new(),
+            });
+        }
+        if !self.waiting.is_empty() {
+            plan.notices.push(Notice {
+                stack: stack.name.clone(),
+                resource: None,
+                kind: EventType::Warning,
+                reason: Reason::PruneBlocked,
+                message: format!(
+                    "{} more owned resource(s) left the desired state but at most {} are deleted per pass (spec.prune.maxDeletionsPerPass); they wait for the next pass: {}",
+                    self.waiting.len(),
+                    self.cap,
+                    listed(&self.waiting)
+                ),
+                diff: Vec::new(),
+            });
+        }
+    }
+}
+
+/// The first few names, then how many more.
+fn listed(names: &[String]) -> String {
+    const SHOWN: usize = 5;
+    let mut text = names
+        .iter()
+        .take(SHOWN)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if names.len() > SHOWN {
+        text.push_str(&format!(" and {} more", names.len() - SHOWN));
+    }
+    text
+}
+
+/// The ARN of a notify target: ARNs as written; topic names by the observed topic, else
+/// the region's ARN prefix; else the bare name (resolved when applied, after the topic's
+/// creation in the same group).
+pub(super) fn topic_arn(alerting: &Alerting, target: &str) -> String {
+    if target.starts_with("arn:") {
+        return target.to_owned();
+    }
+    if let Some(topic) = alerting.topics.get(target) {
+        return topic.arn.clone();
+    }
+    match &alerting.topic_arn_prefix {
+        Some(prefix) => format!("{prefix}{target}"),
+        None => target.to_owned(),
+    }
+}
+
+fn actions(alerting: &Alerting, targets: &[String]) -> Vec<String> {
+    let arns: BTreeSet<String> = targets.iter().map(|t| topic_arn(alerting, t)).collect();
+    arns.into_iter().collect()
+}
+
+/// The declared alarm in the shape DescribeAlarms reports it.
+pub(super) fn desired_spec(alarm: &Alarm, alerting: &Alerting) -> AlarmSpec {
+    let mut spec = AlarmSpec {
+        description: alarm.description.clone().filter(|d| !d.is_empty()),
+        alarm_actions: actions(alerting, &alarm.notify),
+        ok_actions: actions(alerting, &alarm.ok_notify),
+        insufficient_data_actions: actions(alerting, &alarm.insufficient_data_notify),
+        ..AlarmSpec::default()
+    };
+    let evaluation = match &alarm.condition {
+        AlarmCondition::Metric { metric, evaluation } => {
+            spec.namespace = Some(metric.namespace.clone());
+            spec.metric = Some(metric.metric.clone());
+            spec.dimensions = metric.dimensions.clone();
+            spec.statistic = Some(metric.statistic.as_str().to_owned());
+            spec.unit = alarm.unit.clone();
+            evaluation
+        }
+        AlarmCondition::MetricMath {
+            metrics,
+            expression,
+            evaluation,
+        } => {
+            spec.metrics = metrics
+                .iter()
+                .map(|(id, query)| {
+                    let metric = MathMetric {
+                        namespace: query.namespace.clone(),
+                        metric: query.metric.clone(),
+                        dimensions: query.dimensions.clone(),
+                        statistic: query.statistic.as_str().to_owned(),
+                    };
+                    (id.clone(), metric)
+                })
+                .collect();
+            spec.expression = Some(expression.clone());
+            evaluation
+        }
+        AlarmCondition::Composite { rule, .. } => {
+            spec.rule = Some(rule.clone());
+            return spec;
+        }
+    };
+    spec.period = u32::try_from(evaluation.period.as_secs()).ok();
+    spec.evaluation_periods = Some(evaluation.evaluation_periods);
+    spec.datapoints_to_alarm = Some(evaluation.datapoints_to_alarm);
+    spec.threshold = Some(evaluation.threshold);
+    spec.comparison = Some(evaluation.comparison.as_aws_str().to_owned());
+    spec.treat_missing_data = Some(evaluation.treat_missing_data.as_aws_str().to_owned());
+    spec
+}
+
+/// 16 hex digits of the SHA-256 of the spec's canonical JSON: enough to tell specs apart,
+/// short enough for the description.
+pub(super) fn spec_digest<T: Serialize>(spec: &T) -> String {
+    // Plain structs, strings, numbers and BTreeMaps: serialising cannot fail; an empty
+    // string would only make the next pass put the alarm again.
+    let canonical = serde_json::to_string(spec).unwrap_or_default();
+    Sha256::digest(canonical.as_bytes())
+        .iter()
+        .take(8)
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
+enum Ownership {
+    Ours,
+    Adopt,
+    NotOwned(String),
+}
+
+fn ownership(stack: &Stack, alarm: &Alarm, found: &ObservedAlarm) -> Ownership {
+    if found.marker.as_ref().is_some_and(|m| m.stack == stack.name) {
+        return Ownership::Ours;
+    }
+    match found.tags.as_ref().map(|tags| tags.get(STACK_TAG)) {
+        Some(Some(owner)) if *owner == stack.name => Ownership::Ours,
+        Some(Some(owner)) => Ownership::NotOwned(format!(
+            "the alarm is tagged {STACK_TAG}={owner}: it belongs to stack {owner} and is left alone"
+        )),
+        Some(None) if alarm.adopt => Ownership::Adopt,
+        Some(None) => Ownership::NotOwned(
+            "the alarm exists without mooring's tag; set adopt: true to take it over".into(),
+        ),
+        None => Ownership::NotOwned("the alarm's tags could not be read".into()),
+    }
+}
+
+pub(super) fn plan_alarms(
+    stack: &Stack,
+    seen: &ObservedStack,
+    alerting: &Alerting,
+    budget: &mut PruneBudget,
+    plan: &mut Plan,
+) {
+    let resource = |name: &str| Resource::Alarm {
+        region: seen.region.clone(),
+        name: name.to_owned(),
+    };
+    let mut declared = BTreeSet::new();
+    for (name, alarm) in stack.all_alarms() {
+        declared.insert(name);
+        if alarm.management == Management::Paused {
+            continue;
+        }
+        let desired = desired_spec(alarm, alerting);
+        let marker = Marker {
+            stack: stack.name.clone(),
+            digest: spec_digest(&desired),
+        };
+        let found = alerting.alarms.get(name);
+        let diff = field_diffs(found.map(|f| &f.spec), Some(&desired));
+        let change = |reason: Reason, summary: String, diff, operation| Change {
+            stack: stack.name.clone(),
+            resource: resource(name),
+            reason,
+            summary,
+            diff,
+            operation: Operation::Alarm(operation),
+            group: alarm_group(&seen.region, name, &desired),
+        };
+        let put = AlarmOperation::PutAlarm {
+            spec: desired.clone(),
+            description: marker.append_to(desired.description.as_deref()),
+            tags: BTreeMap::new(),
+        };
+        let Some(found) = found else {
+            if alarm.management == Management::Observe {
+                plan.notices.push(drift_notice(stack, resource(name), "the alarm does not exist; management is `observe`, so it is not created", diff));
+                continue;
+            }
+            let AlarmOperation::PutAlarm { spec, description, .. } = put else {
+                continue;
+            };
+            let tags = BTreeMap::from([(STACK_TAG.to_owned(), stack.name.clone())]);
+            let kind = if spec.is_composite() { "composite alarm" } else { "alarm" };
+            plan.changes.push(change(
+                Reason::Created,
+                format!("create {kind} {name}"),
+                diff,
+                AlarmOperation::PutAlarm { spec, description, tags },
+            ));
+            continue;
+        };
+        if alarm.management == Management::Observe {
+            if !diff.is_empty() {
+                plan.notices.push(drift_notice(stack, resource(name), "the alarm differs from the desired state; management is `observe`, so it is only reported", diff));
+            }
+            continue;
+        }
+        let marked = found.marker.as_ref() == Some(&marker);
+        match ownership(stack, alarm, found) {
+            Ownership::NotOwned(message) => plan.notices.push(Notice {
+                stack: stack.name.clone(),
+                resource: Some(resource(name)),
+                kind: EventType::Warning,
+                reason: Reason::NotOwned,
+                message,
+                diff: Vec::new(),
+            }),
+            Ownership::Adopt => {
+                let tags = BTreeMap::from([(STACK_TAG.to_owned(), stack.name.clone())]);
+                let tag_diff = vec![super::FieldDiff::new(
+                    format!("tags.{STACK_TAG}"),
+                    serde_json::Value::Null,
+                    stack.name.clone(),
+                )];
+                plan.changes.push(change(
+                    Reason::Adopted,
+                    format!("adopt alarm {name} for stack {}", stack.name),
+                    tag_diff,
+                    AlarmOperation::TagAlarm {
+                        arn: found.arn.clone(),
+                        tags,
+                    },
+                ));
+                let summary = if diff.is_empty() {
+                    format!("mark alarm {name} as this stack's")
+                } else {
+                    format!("update alarm {name}: {}", summarize(&diff))
+                };
+                plan.changes.push(change(Reason::Adopted, summary, diff, put));
+            }
+            Ownership::Ours if diff.is_empty() && marked => {}
+            Ownership::Ours => {
+                let drift = found.marker.as_ref().is_some_and(|m| m.digest == marker.digest);
+                let (reason, summary) = match (drift, diff.is_empty()) {
+                    (_, true) => (Reason::Updated, format!("restore mooring's marker on alarm {name}")),
+                    (true, false) => (Reason::DriftCorrected, format!("correct alarm {name}: {}", summarize(&diff))),
+                    (false, false) => (Reason::Updated, format!("update alarm {name}: {}", summarize(&diff))),
+                };
+                plan.changes.push(change(reason, summary, diff, put));
+            }
+        }
+    }
+    plan_alarm_prunes(stack, seen, alerting, &declared, budget, plan);
+}
+
+/// Undeclared alarms with this stack's marker and tag are deleted, within the budget.
+fn plan_alarm_prunes(
+    stack: &Stack,
+    seen: &ObservedStack,
+    alerting: &Alerting,
+    declared: &BTreeSet<&str>,
+    budget: &mut PruneBudget,
+    plan: &mut Plan,
+) {
+    let candidates: Vec<(&String, &ObservedAlarm)> = alerting
+        .alarms
+        .iter()
+        .filter(|(name, found)| {
+            !declared.contains(name.as_str())
+                && found.marker.as_ref().is_some_and(|m| m.stack == stack.name)
+        })
+        .collect();
+    if declared.is_empty() && !stack.prune.allow_empty {
+        budget.keep("alarm", candidates.iter().map(|(n, _)| (*n).clone()).collect());
+        return;
+    }
+    for (name, found) in candidates {
+        match found.tags.as_ref().map(|tags| tags.get(STACK_TAG)) {
+            // The marker can be copied by hand: only the tag allows a deletion.
+            Some(Some(owner)) if *owner == stack.name => {
+                if budget.take(name) {
+                    plan.changes.push(Change {
+                        stack: stack.name.clone(),
+                        resource: Resource::Alarm {
+                            region: seen.region.clone(),
+                            name: name.clone(),
+                        },
+                        reason: Reason::Pruned,
+                        summary: format!("delete alarm {name} (it left the desired state)"),
+                        diff: field_diffs(Some(&found.spec), None::<&AlarmSpec>),
+                        operation: Operation::Alarm(AlarmOperation::DeleteAlarm),
+                        group: format!("alarm:{}:{name}", seen.region),
+                    });
+                }
+            }
+            Some(_) => {}
+            // Tags not read this pass: beyond the cap of tag reads.
+            None => budget.wait(name),
+        }
+    }
+}
+
+/// An alarm's changes run on their own, unless an action waits for a topic created in
+/// this pass (its ARN unknown when planning): then after that topic's changes.
+fn alarm_group(region: &str, name: &str, spec: &AlarmSpec) -> String {
+    let pending_topic = spec
+        .alarm_actions
+        .iter()
+        .chain(&spec.ok_actions)
+        .chain(&spec.insufficient_data_actions)
+        .find(|action| !action.starts_with("arn:"));
+    match pending_topic {
+        Some(topic) => super::topics::topic_group(region, topic),
+        None => format!("alarm:{region}:{name}"),
+    }
+}
+
+fn drift_notice(
+    stack: &Stack,
+    resource: Resource,
+    message: &str,
+    diff: Vec<super::FieldDiff>,
+) -> Notice {
+    Notice {
+        stack: stack.name.clone(),
+        resource: Some(resource),
+        kind: EventType::Warning,
+        reason: Reason::DriftDetected,
+        message: message.to_owned(),
+        diff,
+    }
+}
