@@ -5,7 +5,9 @@
 //!   segments (up to and including the first `-`, `_`, `.` or `/`) of the stack's
 //!   declared alarm and topic names, so alarms that left the desired state are still
 //!   found while they share a first segment with something declared. A stack declaring
-//!   neither alarms nor topics is scanned whole (prefix `""`) to say what it keeps.
+//!   neither alarms nor topics is scanned whole (prefix `""`) to say what it keeps, when
+//!   it declares no services either (the file was emptied) or `prune.allowEmpty` is set;
+//!   a stack of services only costs no alarm or topic read at all.
 //! - Tags only where ownership is in question: declared alarms whose description lacks
 //!   this stack's marker, and undeclared alarms that carry it (prune candidates, at most
 //!   the prune cap of them a pass).
@@ -14,7 +16,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use desired_state::{DesiredState, Stack};
+use desired_state::{DesiredState, Management, Stack};
 use futures::stream::{self, StreamExt, TryStreamExt};
 
 use crate::aws::alarms::{self, AlarmsError};
@@ -44,6 +46,14 @@ pub async fn observe_alerting(
         let Some(seen) = observed.stacks.get_mut(&stack.name) else {
             continue;
         };
+        // Paused resources are skipped entirely, reads included.
+        let declares_alerting = stack
+            .all_alarms()
+            .any(|(_, alarm)| alarm.management != Management::Paused)
+            || stack.topics.values().any(|t| t.management != Management::Paused);
+        if !declares_alerting && !stack.services.is_empty() && !stack.prune.allow_empty {
+            continue;
+        }
         let region = seen.region.clone();
         match read_stack(stack, clients, &region, seen.account.as_deref(), concurrency).await {
             Ok(alerting) => seen.alerting = Some(alerting),
@@ -136,8 +146,10 @@ async fn read_stack(
     // Topics: the declared ones in full, undeclared ones under the prefixes by their tags.
     let mut wanted_topics: Vec<(String, String, bool)> = Vec::new();
     for (name, arn) in &topic_arns {
-        if stack.topics.contains_key(name) {
-            wanted_topics.push((name.clone(), arn.clone(), true));
+        if let Some(topic) = stack.topics.get(name) {
+            if topic.management != Management::Paused {
+                wanted_topics.push((name.clone(), arn.clone(), true));
+            }
         } else if (!whole_region || stack.prune.allow_empty)
             && prefixes.iter().any(|p| name.starts_with(p.as_str()))
         {

@@ -2,6 +2,8 @@
 //! lines on stdout. What was published is read back from the emulator: an SQS queue
 //! subscribed to the events topic receives what SNS delivered, ListMetrics and
 //! GetMetricStatistics show the metrics, and moto's recorder shows what `plan` called.
+//! The events topics here are made (or left missing) by the tests themselves, so they are
+//! declared `management: paused`: mooring would otherwise create or adopt them.
 
 use std::time::Duration;
 
@@ -150,7 +152,7 @@ async fn a_missing_service_is_one_warning_on_the_topic_across_passes_then_one_su
     let stack = unique("fold");
     let yaml = stack_yaml(
         &stack,
-        &format!("  topics:\n    {topic}: {{}}\n"),
+        &format!("  topics:\n    {topic}: {{ management: paused }}\n"),
         &format!("    topic: {topic}\n    metrics: false\n"),
         &format!(
             "    - {{ cluster: {cluster}, name: web, desiredCount: 1 }}\n\
@@ -365,7 +367,7 @@ async fn plan_publishes_nothing_and_jsonl_prints_one_event_a_line() {
     let stack = unique("jsonl");
     let yaml = stack_yaml(
         &stack,
-        &format!("  topics:\n    {topic}: {{}}\n"),
+        &format!("  topics:\n    {topic}: {{ management: paused }}\n"),
         &format!("    topic: {topic}\n    types: [Normal, Warning]\n"),
         &format!(
             "    - {{ cluster: {cluster}, name: web, desiredCount: 2 }}\n\
@@ -444,7 +446,7 @@ async fn a_missing_events_topic_is_a_warning_not_a_failure() {
     let stack = unique("notopic");
     let yaml = stack_yaml(
         &stack,
-        &format!("  topics:\n    {topic}: {{}}\n"),
+        &format!("  topics:\n    {topic}: {{ management: paused }}\n"),
         &format!("    topic: {topic}\n    metrics: false\n"),
         &format!("    - {{ cluster: {cluster}, name: web, desiredCount: 1 }}\n"),
     );
