@@ -120,7 +120,10 @@ async fn topic(
             attribute,
             value,
         } => topics::set_topic_attribute(&client, arn, attribute, value).await?,
-        TopicOperation::TagTopic { topic_arn: arn, tags } => {
+        TopicOperation::TagTopic {
+            topic_arn: arn,
+            tags,
+        } => {
             let arn = topic_arn(&client, region, name, arn.as_ref()).await?;
             topics::tag_topic(&client, &arn, tags).await?;
         }

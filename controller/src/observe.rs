@@ -174,7 +174,9 @@ pub async fn observe(
         }
     }
     // After the services: the account their ARNs told is used to resolve topic ARNs.
-    let alerting = crate::observe_alerting::observe_alerting(desired, clients, concurrency, &mut observed).await;
+    let alerting =
+        crate::observe_alerting::observe_alerting(desired, clients, concurrency, &mut observed)
+            .await;
     failures.extend(
         alerting
             .into_iter()

@@ -50,12 +50,23 @@ pub async fn observe_alerting(
         let declares_alerting = stack
             .all_alarms()
             .any(|(_, alarm)| alarm.management != Management::Paused)
-            || stack.topics.values().any(|t| t.management != Management::Paused);
+            || stack
+                .topics
+                .values()
+                .any(|t| t.management != Management::Paused);
         if !declares_alerting && !stack.services.is_empty() && !stack.prune.allow_empty {
             continue;
         }
         let region = seen.region.clone();
-        match read_stack(stack, clients, &region, seen.account.as_deref(), concurrency).await {
+        match read_stack(
+            stack,
+            clients,
+            &region,
+            seen.account.as_deref(),
+            concurrency,
+        )
+        .await
+        {
             Ok(alerting) => seen.alerting = Some(alerting),
             Err(error) => failures.push((stack.name.clone(), error)),
         }
@@ -123,7 +134,10 @@ async fn read_stack(
             if !ours_by_marker {
                 wanted_tags.push(name.clone());
             }
-        } else if ours_by_marker && !empty_and_kept && candidates < stack.prune.max_deletions_per_pass {
+        } else if ours_by_marker
+            && !empty_and_kept
+            && candidates < stack.prune.max_deletions_per_pass
+        {
             candidates += 1;
             wanted_tags.push(name.clone());
         }
@@ -132,7 +146,11 @@ async fn read_stack(
         .map(|name| {
             let arn = found.get(&name).map(|a| a.arn.clone()).unwrap_or_default();
             let client = &cloudwatch;
-            async move { alarms::list_tags(client, &arn).await.map(|tags| (name, tags)) }
+            async move {
+                alarms::list_tags(client, &arn)
+                    .await
+                    .map(|tags| (name, tags))
+            }
         })
         .buffer_unordered(concurrency.max(1))
         .try_collect()

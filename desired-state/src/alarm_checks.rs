@@ -53,11 +53,19 @@ pub fn check_alarm(
         if !crate::alarm::STANDARD_UNITS.contains(&unit.value.as_str()) {
             let hint = crate::parse::closest(&unit.value, crate::alarm::STANDARD_UNITS)
                 .map(|name| format!(", did you mean `{name}`?"))
-                .unwrap_or_else(|| ": expected a CloudWatch standard unit such as Percent, Seconds or Count".to_owned());
+                .unwrap_or_else(|| {
+                    ": expected a CloudWatch standard unit such as Percent, Seconds or Count"
+                        .to_owned()
+                });
             report.error(unit.loc, format!("unknown unit `{}`{hint}", unit.value));
         }
         if raw.metric.is_none() {
-            report.error(unit.loc, format!("alarm `{alarm}`: `unit` applies to metric alarms only (those with `metric`)"));
+            report.error(
+                unit.loc,
+                format!(
+                    "alarm `{alarm}`: `unit` applies to metric alarms only (those with `metric`)"
+                ),
+            );
         }
     }
     for target in raw

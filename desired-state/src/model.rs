@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
+pub use crate::alarm::STANDARD_UNITS;
 pub use crate::alarm::{
     Alarm, AlarmCondition, Comparison, MetricQuery, Statistic, Threshold, TreatMissingData,
 };
@@ -16,7 +17,6 @@ pub use crate::autoscaling::{
 };
 pub use crate::duration::Duration;
 pub use crate::schedule::{CronExpr, Schedule, ScheduleRule, Window};
-pub use crate::alarm::STANDARD_UNITS;
 
 /// Everything the loaded files declare, one `Stack` per file, in load order.
 #[derive(Clone, Debug, PartialEq)]

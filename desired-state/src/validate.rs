@@ -10,9 +10,7 @@ use chrono_tz::Tz;
 use crate::alarm_checks::{check_alarm, ServiceScope};
 use crate::autoscaling::check_autoscaling;
 use crate::diagnostics::Collector;
-use crate::model::{
-    DesiredState, OffHours, Protocol, Prune, Service, Stack, Subscription, Topic,
-};
+use crate::model::{DesiredState, OffHours, Protocol, Prune, Service, Stack, Subscription, Topic};
 use crate::raw::{RawAccountId, RawSchedule, RawService, RawStack, RawTopic};
 use crate::schedule::{
     parse_crontab, parse_holiday, parse_timezone, parse_window, Schedule, ScheduleRule,
@@ -341,7 +339,10 @@ fn check_topic(report: &mut Report<'_>, name: &At<String>, raw: &RawTopic) -> Op
         }
     }
     if raw.tags.keys().any(|key| key.starts_with("mooring:")) {
-        report.error(name.loc, format!("topic `{text}`: tags starting with `mooring:` are mooring's own"));
+        report.error(
+            name.loc,
+            format!("topic `{text}`: tags starting with `mooring:` are mooring's own"),
+        );
     }
     (report.count() == errors_before).then(|| Topic {
         display_name: raw.display_name.clone(),

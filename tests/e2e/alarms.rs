@@ -90,7 +90,11 @@ pub async fn assert_converged(path: &str) -> Value {
     assert_eq!(plan.code, 0, "converged: {plan:?}");
     let (run, report, operations) = run_json("apply", path).await;
     assert_eq!(run.code, 0, "{run:?}");
-    assert_eq!(mutating(&operations), Vec::<String>::new(), "{operations:?}");
+    assert_eq!(
+        mutating(&operations),
+        Vec::<String>::new(),
+        "{operations:?}"
+    );
     let writes: Vec<String> = calls(&report)
         .into_keys()
         .filter(|op| mooring::aws::stats::is_mutating(op))
@@ -138,7 +142,12 @@ async fn alarms_and_topics_converge_and_every_drift_is_corrected_with_its_diff()
     let path = file.path.to_string_lossy().into_owned();
     let created = apply(&path).await;
     // Three alarms, the topic, two subscriptions, and the topic's digest tag written last.
-    assert_eq!(events(&created, "Created").len(), 3 + 1 + 2 + 1, "{:#}", created["events"]);
+    assert_eq!(
+        events(&created, "Created").len(),
+        3 + 1 + 2 + 1,
+        "{:#}",
+        created["events"]
+    );
     assert_converged(&path).await;
 
     // Console edits: a threshold raised, an alarm action removed, an alarm deleted, the
@@ -176,12 +185,22 @@ async fn alarms_and_topics_converge_and_every_drift_is_corrected_with_its_diff()
         .unwrap_or_else(|e| panic!("{e:?}"));
 
     let corrected = apply(&path).await;
-    let event = event_for(&corrected, "DriftCorrected", &format!("alarm {prefix}-cpu-high"));
+    let event = event_for(
+        &corrected,
+        "DriftCorrected",
+        &format!("alarm {prefix}-cpu-high"),
+    );
     assert_eq!(diff_of(event, "threshold")["before"], 95.0);
     assert_eq!(diff_of(event, "threshold")["after"], 80.0);
-    assert_eq!(diff_of(event, "alarmActions")["before"], serde_json::json!([]));
+    assert_eq!(
+        diff_of(event, "alarmActions")["before"],
+        serde_json::json!([])
+    );
     let event = event_for(&corrected, "Created", &format!("alarm {prefix}-5xx-rate"));
-    assert_eq!(diff_of(event, "expression")["after"], "100 * FILL(errors, 0) / requests");
+    assert_eq!(
+        diff_of(event, "expression")["after"],
+        "100 * FILL(errors, 0) / requests"
+    );
     assert_converged(&path).await;
 
     // The topic deleted, then a subscription removed.
@@ -301,15 +320,31 @@ async fn pruning_is_capped_per_pass_and_never_touches_an_alarm_without_the_tag()
     let path = file.path.to_string_lossy().into_owned();
     for (pass, left) in [(1, 22), (2, 12), (3, 2)] {
         let report = apply(&path).await;
-        assert_eq!(events(&report, "Pruned").len(), 10, "pass {pass}: {:#}", report["events"]);
+        assert_eq!(
+            events(&report, "Pruned").len(),
+            10,
+            "pass {pass}: {:#}",
+            report["events"]
+        );
         let blocked = events(&report, "PruneBlocked");
-        assert_eq!(blocked.len(), usize::from(pass < 3), "pass {pass}: {blocked:#?}");
-        assert_eq!(alarm_names(REGION, &prefix).await.len(), left, "pass {pass}");
+        assert_eq!(
+            blocked.len(),
+            usize::from(pass < 3),
+            "pass {pass}: {blocked:#?}"
+        );
+        assert_eq!(
+            alarm_names(REGION, &prefix).await.len(),
+            left,
+            "pass {pass}"
+        );
     }
     assert_converged(&path).await;
     let mut left = alarm_names(REGION, &prefix).await;
     left.sort();
-    assert_eq!(left, [format!("{prefix}-0000"), format!("{prefix}-by-hand")]);
+    assert_eq!(
+        left,
+        [format!("{prefix}-0000"), format!("{prefix}-by-hand")]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -325,7 +360,11 @@ async fn an_emptied_desired_state_deletes_nothing_and_says_why() {
     let empty = DesiredFile::write("alarms.yaml", &stack_yaml(&stack, REGION, "  alarms: {}\n"));
     let empty_path = empty.path.to_string_lossy().into_owned();
     let report = apply(&empty_path).await;
-    assert!(events(&report, "Pruned").is_empty(), "{:#}", report["events"]);
+    assert!(
+        events(&report, "Pruned").is_empty(),
+        "{:#}",
+        report["events"]
+    );
     let blocked = events(&report, "PruneBlocked");
     assert_eq!(blocked.len(), 1, "{:#}", report["events"]);
     let message = blocked[0]["message"].as_str().unwrap_or_default();

@@ -5,12 +5,12 @@
 use std::collections::BTreeMap;
 
 use aws_sdk_cloudwatch::types::{
-    AlarmType, ComparisonOperator, CompositeAlarm, Dimension, Metric, MetricAlarm,
-    MetricDataQuery, MetricStat, StandardUnit, Statistic, Tag,
+    AlarmType, ComparisonOperator, CompositeAlarm, Dimension, Metric, MetricAlarm, MetricDataQuery,
+    MetricStat, StandardUnit, Statistic, Tag,
 };
 use aws_sdk_cloudwatch::Client;
 
-use crate::observed::alerting::{AlarmSpec, MathMetric, Marker, ObservedAlarm};
+use crate::observed::alerting::{AlarmSpec, Marker, MathMetric, ObservedAlarm};
 
 /// DescribeAlarms returns at most 100 alarms a page.
 const PAGE: i32 = 100;
@@ -122,7 +122,9 @@ fn metric_alarm(alarm: &MetricAlarm) -> Option<(String, ObservedAlarm)> {
             .or_else(|| alarm.statistic().map(|s| s.as_str().to_owned())),
         unit: alarm.unit().map(|u| u.as_str().to_owned()),
         period: alarm.period().and_then(|p| u32::try_from(p).ok()),
-        evaluation_periods: alarm.evaluation_periods().and_then(|p| u32::try_from(p).ok()),
+        evaluation_periods: alarm
+            .evaluation_periods()
+            .and_then(|p| u32::try_from(p).ok()),
         // Absent means "all evaluated periods", which is how mooring writes it.
         datapoints_to_alarm: alarm
             .datapoints_to_alarm()
@@ -197,7 +199,10 @@ fn composite_alarm(alarm: &CompositeAlarm) -> Option<(String, ObservedAlarm)> {
     ))
 }
 
-pub async fn list_tags(client: &Client, arn: &str) -> Result<BTreeMap<String, String>, AlarmsError> {
+pub async fn list_tags(
+    client: &Client,
+    arn: &str,
+) -> Result<BTreeMap<String, String>, AlarmsError> {
     let output = client
         .list_tags_for_resource()
         .resource_arn(arn)
@@ -281,8 +286,14 @@ pub async fn put(
         .put_metric_alarm()
         .alarm_name(name)
         .alarm_description(description)
-        .set_evaluation_periods(spec.evaluation_periods.map(|p| i32::try_from(p).unwrap_or(i32::MAX)))
-        .set_datapoints_to_alarm(spec.datapoints_to_alarm.map(|p| i32::try_from(p).unwrap_or(i32::MAX)))
+        .set_evaluation_periods(
+            spec.evaluation_periods
+                .map(|p| i32::try_from(p).unwrap_or(i32::MAX)),
+        )
+        .set_datapoints_to_alarm(
+            spec.datapoints_to_alarm
+                .map(|p| i32::try_from(p).unwrap_or(i32::MAX)),
+        )
         .set_threshold(spec.threshold)
         .set_comparison_operator(spec.comparison.as_deref().map(ComparisonOperator::from))
         .set_treat_missing_data(spec.treat_missing_data.clone())

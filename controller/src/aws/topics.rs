@@ -22,7 +22,7 @@ pub enum TopicsError {
         operation: &'static str,
         resource: String,
         #[source]
-        source: aws_sdk_sns::Error,
+        source: Box<aws_sdk_sns::Error>,
     },
     #[error("building tag {key} for SNS topic {topic} failed")]
     BuildTag {
@@ -42,7 +42,7 @@ fn call_failed<'a>(
     move |source| TopicsError::Call {
         operation,
         resource: resource.to_owned(),
-        source,
+        source: Box::new(source),
     }
 }
 
@@ -64,7 +64,10 @@ pub async fn list_topics(
     Ok(topics)
 }
 
-pub async fn list_tags(client: &Client, arn: &str) -> Result<BTreeMap<String, String>, TopicsError> {
+pub async fn list_tags(
+    client: &Client,
+    arn: &str,
+) -> Result<BTreeMap<String, String>, TopicsError> {
     let output = client
         .list_tags_for_resource()
         .resource_arn(arn)
@@ -185,7 +188,10 @@ fn sdk_tags(topic: &str, tags: &BTreeMap<String, String>) -> Result<Vec<Tag>, To
 /// Attribute name → value as SNS takes them; `None` values clear the attribute.
 pub fn topic_attributes(settings: &TopicSettings) -> BTreeMap<&'static str, String> {
     BTreeMap::from([
-        ("DisplayName", settings.display_name.clone().unwrap_or_default()),
+        (
+            "DisplayName",
+            settings.display_name.clone().unwrap_or_default(),
+        ),
         (
             "KmsMasterKeyId",
             settings.kms_master_key_id.clone().unwrap_or_default(),

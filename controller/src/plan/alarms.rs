@@ -28,7 +28,7 @@ pub enum AlarmOperation {
     /// ARN was unknown when planning (resolved when applied).
     #[serde(rename_all = "camelCase")]
     PutAlarm {
-        spec: AlarmSpec,
+        spec: Box<AlarmSpec>,
         description: String,
         #[serde(skip_serializing_if = "BTreeMap::is_empty")]
         tags: BTreeMap<String, String>,
@@ -274,25 +274,41 @@ pub(super) fn plan_alarms(
             group: alarm_group(&seen.region, name, &desired),
         };
         let put = AlarmOperation::PutAlarm {
-            spec: desired.clone(),
+            spec: Box::new(desired.clone()),
             description: marker.append_to(desired.description.as_deref()),
             tags: BTreeMap::new(),
         };
         let Some(found) = found else {
             if alarm.management == Management::Observe {
-                plan.notices.push(drift_notice(stack, resource(name), "the alarm does not exist; management is `observe`, so it is not created", diff));
+                plan.notices.push(drift_notice(
+                    stack,
+                    resource(name),
+                    "the alarm does not exist; management is `observe`, so it is not created",
+                    diff,
+                ));
                 continue;
             }
-            let AlarmOperation::PutAlarm { spec, description, .. } = put else {
+            let AlarmOperation::PutAlarm {
+                spec, description, ..
+            } = put
+            else {
                 continue;
             };
             let tags = BTreeMap::from([(STACK_TAG.to_owned(), stack.name.clone())]);
-            let kind = if spec.is_composite() { "composite alarm" } else { "alarm" };
+            let kind = if spec.is_composite() {
+                "composite alarm"
+            } else {
+                "alarm"
+            };
             plan.changes.push(change(
                 Reason::Created,
                 format!("create {kind} {name}"),
                 diff,
-                AlarmOperation::PutAlarm { spec, description, tags },
+                AlarmOperation::PutAlarm {
+                    spec,
+                    description,
+                    tags,
+                },
             ));
             continue;
         };
@@ -333,15 +349,28 @@ pub(super) fn plan_alarms(
                 } else {
                     format!("update alarm {name}: {}", summarize(&diff))
                 };
-                plan.changes.push(change(Reason::Adopted, summary, diff, put));
+                plan.changes
+                    .push(change(Reason::Adopted, summary, diff, put));
             }
             Ownership::Ours if diff.is_empty() && marked => {}
             Ownership::Ours => {
-                let drift = found.marker.as_ref().is_some_and(|m| m.digest == marker.digest);
+                let drift = found
+                    .marker
+                    .as_ref()
+                    .is_some_and(|m| m.digest == marker.digest);
                 let (reason, summary) = match (drift, diff.is_empty()) {
-                    (_, true) => (Reason::Updated, format!("restore mooring's marker on alarm {name}")),
-                    (true, false) => (Reason::DriftCorrected, format!("correct alarm {name}: {}", summarize(&diff))),
-                    (false, false) => (Reason::Updated, format!("update alarm {name}: {}", summarize(&diff))),
+                    (_, true) => (
+                        Reason::Updated,
+                        format!("restore mooring's marker on alarm {name}"),
+                    ),
+                    (true, false) => (
+                        Reason::DriftCorrected,
+                        format!("correct alarm {name}: {}", summarize(&diff)),
+                    ),
+                    (false, false) => (
+                        Reason::Updated,
+                        format!("update alarm {name}: {}", summarize(&diff)),
+                    ),
                 };
                 plan.changes.push(change(reason, summary, diff, put));
             }
@@ -368,7 +397,10 @@ fn plan_alarm_prunes(
         })
         .collect();
     if declared.is_empty() && !stack.prune.allow_empty {
-        budget.keep("alarm", candidates.iter().map(|(n, _)| (*n).clone()).collect());
+        budget.keep(
+            "alarm",
+            candidates.iter().map(|(n, _)| (*n).clone()).collect(),
+        );
         return;
     }
     for (name, found) in candidates {

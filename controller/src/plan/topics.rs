@@ -133,8 +133,7 @@ pub(super) fn plan_topics(
         .topics
         .iter()
         .filter(|(name, found)| {
-            !stack.topics.contains_key(*name)
-                && found.tags.get(STACK_TAG) == Some(&stack.name)
+            !stack.topics.contains_key(*name) && found.tags.get(STACK_TAG) == Some(&stack.name)
         })
         .collect();
     if stack.topics.is_empty() && !stack.prune.allow_empty {
@@ -150,7 +149,9 @@ pub(super) fn plan_topics(
                     name: name.clone(),
                 },
                 reason: Reason::Pruned,
-                summary: format!("delete topic {name} and its subscriptions (it left the desired state)"),
+                summary: format!(
+                    "delete topic {name} and its subscriptions (it left the desired state)"
+                ),
                 diff: vec![FieldDiff::new("arn", found.arn.clone(), Value::Null)],
                 operation: Operation::Topic(TopicOperation::DeleteTopic {
                     arn: found.arn.clone(),
@@ -200,7 +201,10 @@ fn plan_topic(
                 kind: Kind::Create,
                 summary: format!("create topic {name}"),
                 diff: field_diffs(None::<&TopicSettings>, Some(&settings)),
-                operation: TopicOperation::CreateTopic { settings: settings.clone(), tags },
+                operation: TopicOperation::CreateTopic {
+                    settings: settings.clone(),
+                    tags,
+                },
             });
             None
         }
@@ -217,7 +221,11 @@ fn plan_topic(
                         resource: topic_resource.clone(),
                         kind: Kind::Adopt,
                         summary: format!("adopt topic {name} for stack {}", stack.name),
-                        diff: vec![FieldDiff::new(format!("tags.{STACK_TAG}"), Value::Null, stack.name.clone())],
+                        diff: vec![FieldDiff::new(
+                            format!("tags.{STACK_TAG}"),
+                            Value::Null,
+                            stack.name.clone(),
+                        )],
                         operation: TopicOperation::TagTopic {
                             topic_arn: Some(found.arn.clone()),
                             tags: BTreeMap::from([(STACK_TAG.to_owned(), stack.name.clone())]),
@@ -234,7 +242,9 @@ fn plan_topic(
             Some(found.arn.clone())
         }
     };
-    let observed_subscriptions = found.and_then(|f| f.subscriptions.clone()).unwrap_or_default();
+    let observed_subscriptions = found
+        .and_then(|f| f.subscriptions.clone())
+        .unwrap_or_default();
     for wanted in &subscriptions {
         let resource = Resource::Subscription {
             region: seen.region.clone(),
@@ -281,9 +291,14 @@ fn plan_topic(
                     endpoint: extra.endpoint.clone(),
                 },
                 kind: Kind::Prune,
-                summary: format!("unsubscribe {} {} from topic {name}", extra.protocol, extra.endpoint),
+                summary: format!(
+                    "unsubscribe {} {} from topic {name}",
+                    extra.protocol, extra.endpoint
+                ),
                 diff: field_diffs(Some(extra), None),
-                operation: TopicOperation::Unsubscribe { arn: sub_arn.clone() },
+                operation: TopicOperation::Unsubscribe {
+                    arn: sub_arn.clone(),
+                },
             });
         }
     }
@@ -294,7 +309,13 @@ fn plan_topic(
                 plan.notices.push(Notice {
                     resource: Some(step.resource),
                     diff: step.diff,
-                    ..notice(Reason::DriftDetected, format!("would {}; management is `observe`, so it is only reported", step.summary))
+                    ..notice(
+                        Reason::DriftDetected,
+                        format!(
+                            "would {}; management is `observe`, so it is only reported",
+                            step.summary
+                        ),
+                    )
                 });
             }
         }
@@ -303,7 +324,9 @@ fn plan_topic(
                 steps.push(Step {
                     resource: topic_resource.clone(),
                     kind: Kind::Record,
-                    summary: format!("record the applied spec of topic {name} ({TOPIC_DIGEST_TAG})"),
+                    summary: format!(
+                        "record the applied spec of topic {name} ({TOPIC_DIGEST_TAG})"
+                    ),
                     diff: vec![FieldDiff::new(
                         format!("tags.{TOPIC_DIGEST_TAG}"),
                         found.and_then(|f| f.tags.get(TOPIC_DIGEST_TAG).cloned()),
@@ -315,7 +338,10 @@ fn plan_topic(
                     },
                 });
             }
-            let first = steps.first().map(|s| reason(s.kind, recorded)).unwrap_or(Reason::Updated);
+            let first = steps
+                .first()
+                .map(|s| reason(s.kind, recorded))
+                .unwrap_or(Reason::Updated);
             for step in steps {
                 let reason = match step.kind {
                     Kind::Record => first,
@@ -354,9 +380,24 @@ fn topic_updates(
     steps: &mut Vec<Step>,
 ) {
     let attributes = [
-        ("DisplayName", "displayName", found.settings.display_name.clone().map(Value::from), wanted.display_name.clone().map(Value::from)),
-        ("KmsMasterKeyId", "kmsMasterKeyId", found.settings.kms_master_key_id.clone().map(Value::from), wanted.kms_master_key_id.clone().map(Value::from)),
-        ("DeliveryPolicy", "deliveryPolicy", found.settings.delivery_policy.clone(), wanted.delivery_policy.clone()),
+        (
+            "DisplayName",
+            "displayName",
+            found.settings.display_name.clone().map(Value::from),
+            wanted.display_name.clone().map(Value::from),
+        ),
+        (
+            "KmsMasterKeyId",
+            "kmsMasterKeyId",
+            found.settings.kms_master_key_id.clone().map(Value::from),
+            wanted.kms_master_key_id.clone().map(Value::from),
+        ),
+        (
+            "DeliveryPolicy",
+            "deliveryPolicy",
+            found.settings.delivery_policy.clone(),
+            wanted.delivery_policy.clone(),
+        ),
     ];
     for (attribute, field, have, want) in attributes {
         if have == want {
@@ -391,7 +432,13 @@ fn topic_updates(
             summary: "tag the topic".into(),
             diff: missing
                 .iter()
-                .map(|(key, value)| FieldDiff::new(format!("tags.{key}"), found.tags.get(key).cloned(), value.clone()))
+                .map(|(key, value)| {
+                    FieldDiff::new(
+                        format!("tags.{key}"),
+                        found.tags.get(key).cloned(),
+                        value.clone(),
+                    )
+                })
                 .collect(),
             operation: TopicOperation::TagTopic {
                 topic_arn: Some(found.arn.clone()),
@@ -413,12 +460,20 @@ fn subscription_updates(
             resource: resource.clone(),
             kind: Kind::Update,
             summary: "set the subscription's filter policy".into(),
-            diff: vec![FieldDiff::new("filterPolicy", have.filter_policy.clone(), want.filter_policy.clone())],
+            diff: vec![FieldDiff::new(
+                "filterPolicy",
+                have.filter_policy.clone(),
+                want.filter_policy.clone(),
+            )],
             operation: TopicOperation::SetSubscriptionAttribute {
                 arn: arn.to_owned(),
                 attribute: "FilterPolicy".into(),
                 // An empty policy document removes the filter.
-                value: want.filter_policy.as_ref().map(Value::to_string).unwrap_or_else(|| "{}".into()),
+                value: want
+                    .filter_policy
+                    .as_ref()
+                    .map(Value::to_string)
+                    .unwrap_or_else(|| "{}".into()),
             },
         });
     }
@@ -427,7 +482,11 @@ fn subscription_updates(
             resource: resource.clone(),
             kind: Kind::Update,
             summary: "set the subscription's raw message delivery".into(),
-            diff: vec![FieldDiff::new("rawMessageDelivery", have.raw_message_delivery, want.raw_message_delivery)],
+            diff: vec![FieldDiff::new(
+                "rawMessageDelivery",
+                have.raw_message_delivery,
+                want.raw_message_delivery,
+            )],
             operation: TopicOperation::SetSubscriptionAttribute {
                 arn: arn.to_owned(),
                 attribute: "RawMessageDelivery".into(),
