@@ -14,9 +14,8 @@ use crate::observed::alerting::{AlarmSpec, Marker, MathMetric, ObservedAlarm};
 
 /// DescribeAlarms returns at most 100 alarms a page.
 const PAGE: i32 = 100;
-/// The query id of a metric-math alarm's expression. Declared metric ids start with a
-/// lowercase letter; this one cannot be declared (`validate` rejects uppercase-free ids
-/// only by their first letter, so the id is made unlikely instead: it ends with `_`).
+/// The query id of a metric-math alarm's expression. A declared metric id could in
+/// principle be spelled the same; ending in `_` makes that unlikely (not impossible).
 pub const EXPRESSION_ID: &str = "expression_";
 
 #[derive(Debug, thiserror::Error)]

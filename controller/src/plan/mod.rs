@@ -240,6 +240,8 @@ fn plan_stack(stack: &Stack, seen: &ObservedStack, plan: &mut Plan) {
 }
 
 #[cfg(test)]
+mod alerting_tests;
+#[cfg(test)]
 mod autoscaling_tests;
 #[cfg(test)]
 mod tests;
