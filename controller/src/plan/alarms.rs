@@ -152,6 +152,14 @@ fn actions(alerting: &Alerting, targets: &[String]) -> Vec<String> {
     arns.into_iter().collect()
 }
 
+/// The digest in an alarm's marker. It covers the alarm as declared (notify targets as
+/// written, not as resolved): a topic name resolves to a bare name in the pass that
+/// creates the topic and to its ARN afterwards, and the marker must not differ between
+/// the two.
+pub(super) fn declared_digest(alarm: &Alarm) -> String {
+    spec_digest(&desired_spec(alarm, &Alerting::default()))
+}
+
 /// The declared alarm in the shape DescribeAlarms reports it.
 pub(super) fn desired_spec(alarm: &Alarm, alerting: &Alerting) -> AlarmSpec {
     let mut spec = AlarmSpec {
@@ -260,7 +268,7 @@ pub(super) fn plan_alarms(
         let desired = desired_spec(alarm, alerting);
         let marker = Marker {
             stack: stack.name.clone(),
-            digest: spec_digest(&desired),
+            digest: declared_digest(alarm),
         };
         let found = alerting.alarms.get(name);
         let diff = field_diffs(found.map(|f| &f.spec), Some(&desired));

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use chrono::{TimeZone, Utc};
 use desired_state::DesiredState;
 
-use super::alarms::{desired_spec, spec_digest};
+use super::alarms::{declared_digest, desired_spec};
 use super::*;
 use crate::observed::alerting::{
     Alerting, Marker, ObservedAlarm, ObservedSubscription, ObservedTopic, SubscriptionSettings,
@@ -62,7 +62,7 @@ fn as_put(
                 arn: format!("arn:aws:cloudwatch:us-east-1:123456789012:alarm:{name}"),
                 marker: Some(Marker {
                     stack: "shop".into(),
-                    digest: spec_digest(&spec),
+                    digest: declared_digest(declared),
                 }),
                 spec,
                 tags: tags.then(|| BTreeMap::from([(STACK_TAG.to_owned(), "shop".to_owned())])),
@@ -220,4 +220,26 @@ fn prunes_are_capped_and_need_the_tag() {
         "{}",
         blocked[0].message
     );
+}
+
+#[test]
+fn an_alarm_put_before_its_topic_existed_is_converged_once_the_topic_exists() {
+    let state = stack(&alarm("shop-db-cpu", 80), "");
+    // The pass that created the topic knew no ARN for it: the alarm was planned with the
+    // bare topic name, resolved to the ARN when applied.
+    let unresolved = Alerting::default();
+    let mut alerting = base();
+    alerting.alarms = as_put(&state, &unresolved, true);
+    for observed in alerting.alarms.values_mut() {
+        for action in &mut observed.spec.alarm_actions {
+            *action = format!("{PREFIX}{action}");
+        }
+    }
+    let plan = run(&state, alerting);
+    let alarm_changes: Vec<_> = plan
+        .changes
+        .iter()
+        .filter(|c| matches!(c.resource, Resource::Alarm { .. }))
+        .collect();
+    assert!(alarm_changes.is_empty(), "{alarm_changes:#?}");
 }
