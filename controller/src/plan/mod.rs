@@ -7,6 +7,7 @@
 mod autoscaling;
 mod diff;
 mod ecs;
+mod offhours;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -16,6 +17,10 @@ use desired_state::{DesiredState, Stack};
 use serde::Serialize;
 
 pub use self::autoscaling::{AUTOSCALING_HASH_TAG, STACK_TAG};
+pub use self::offhours::{
+    schedule_driven, ASLEEP_SINCE_TAG, ASLEEP_UNTIL_TAG, AWAKE_UNTIL_TAG, SCHEDULE_REASONS,
+    SLEEP_INTERRUPTIONS_TAG, WAKE_COUNT_TAG,
+};
 pub use crate::events::{EventType, FieldDiff, Reason};
 use crate::observed::autoscaling::{ScalingPolicy, ScheduledAction, SuspendedState};
 use crate::observed::{Observed, ObservedStack};
@@ -169,23 +174,21 @@ pub struct Notice {
     pub diff: Vec<FieldDiff>,
 }
 
-/// Plans every stack of the desired state against what was observed.
-///
-/// `_now` is the instant schedules are evaluated at; off-hours planning arrives with the
-/// schedules issue, and taking the instant already keeps the signature stable.
-pub fn plan(desired: &DesiredState, observed: &Observed, _now: DateTime<Utc>) -> Plan {
+/// Plans every stack of the desired state against what was observed; `now` is the
+/// instant off-hours schedules are evaluated at.
+pub fn plan(desired: &DesiredState, observed: &Observed, now: DateTime<Utc>) -> Plan {
     let mut plan = Plan::default();
     for stack in &desired.stacks {
         // The observer fills every stack it was given; a missing entry means the
         // stack could not be observed, and nothing is planned blind.
         if let Some(seen) = observed.stacks.get(&stack.name) {
-            plan_stack(stack, seen, &mut plan);
+            plan_stack(stack, seen, now, &mut plan);
         }
     }
     plan
 }
 
-fn plan_stack(stack: &Stack, seen: &ObservedStack, plan: &mut Plan) {
+fn plan_stack(stack: &Stack, seen: &ObservedStack, now: DateTime<Utc>, plan: &mut Plan) {
     if let (Some(wanted), Some(found)) = (&stack.account, &seen.account) {
         if wanted != found {
             plan.notices.push(Notice {
@@ -202,11 +205,13 @@ fn plan_stack(stack: &Stack, seen: &ObservedStack, plan: &mut Plan) {
         }
     }
     for service in &stack.services {
-        ecs::plan_service(stack, seen, service, plan);
+        ecs::plan_service(stack, seen, service, now, plan);
     }
 }
 
 #[cfg(test)]
 mod autoscaling_tests;
+#[cfg(test)]
+mod offhours_tests;
 #[cfg(test)]
 mod tests;
