@@ -13,3 +13,4 @@ pub mod pass;
 pub mod plan;
 pub mod render;
 pub mod revision;
+pub mod schedule_preview;
