@@ -257,16 +257,12 @@ pub(super) fn wanted_count(phase: Phase, found: &ObservedService) -> Option<(u32
             Some((
                 sleep_count,
                 Reason::Sleep,
-                format!("sleep: set desiredCount to {sleep_count} (wake count {wake})"),
+                format!("set desiredCount to {sleep_count} (wake count {wake})"),
             ))
         }
-        Phase::Waking { wake_count } => wake_count.map(|count| {
-            (
-                count,
-                Reason::Wake,
-                format!("wake: set desiredCount to {count}"),
-            )
-        }),
+        Phase::Waking { wake_count } => {
+            wake_count.map(|count| (count, Reason::Wake, format!("set desiredCount to {count}")))
+        }
     }
 }
 
@@ -306,7 +302,7 @@ pub(super) fn plan_after_count(
                 stack: stack.name.clone(),
                 resource: service_resource(seen, service),
                 reason: Reason::Wake,
-                summary: format!("wake: remove {}", keys.join(", ")),
+                summary: format!("remove {}", keys.join(", ")),
                 diff: keys
                     .iter()
                     .filter_map(|key| {

@@ -188,7 +188,7 @@ fn a_day_sleeps_at_night_and_wakes_with_the_counts_it_had() {
         summaries(&night, "web"),
         [
             "Sleep: record wake count 2 before sleeping",
-            "Sleep: sleep: set desiredCount to 0 (wake count 2)",
+            "Sleep: set desiredCount to 0 (wake count 2)",
             "Sleep: mark the sleep complete (mooring:asleep-since=2026-03-02T21:00:00Z)",
         ]
     );
@@ -196,8 +196,8 @@ fn a_day_sleeps_at_night_and_wakes_with_the_counts_it_had() {
         summaries(&night, "api"),
         [
             "Sleep: record wake count 3 before sleeping",
-            "Sleep: sleep: update the scalable target: max 4 → 0, min 1 → 0, suspended.dynamicScalingInSuspended false → true and 2 more",
-            "Sleep: sleep: set desiredCount to 0 (wake count 3)",
+            "Sleep: update the scalable target: max 4 → 0, min 1 → 0, suspended.dynamicScalingInSuspended false → true and 2 more",
+            "Sleep: set desiredCount to 0 (wake count 3)",
             "Sleep: mark the sleep complete (mooring:asleep-since=2026-03-02T21:00:00Z)",
         ]
     );
@@ -212,8 +212,8 @@ fn a_day_sleeps_at_night_and_wakes_with_the_counts_it_had() {
     assert_eq!(
         summaries(&morning, "web"),
         [
-            "Wake: wake: set desiredCount to 2",
-            "Wake: wake: remove mooring:wake-count, mooring:asleep-since",
+            "Wake: set desiredCount to 2",
+            "Wake: remove mooring:wake-count, mooring:asleep-since",
         ]
     );
     assert_eq!(found(&mut account, "web").desired_count, 2);
@@ -277,7 +277,7 @@ fn a_crash_between_the_scale_up_and_the_tag_removal_converges() {
     let again = pass(&mut account, "2026-03-03T06:35:00Z");
     assert_eq!(
         summaries(&again, "web"),
-        ["Wake: wake: remove mooring:wake-count, mooring:asleep-since"]
+        ["Wake: remove mooring:wake-count, mooring:asleep-since"]
     );
     assert_eq!(found(&mut account, "web").desired_count, 2);
     assert_eq!(found(&mut account, "api").desired_count, 3);
@@ -340,7 +340,7 @@ fn the_lambda_applies_only_schedule_driven_changes() {
         summaries(&plan, "web"),
         [
             "Sleep: record wake count 5 before sleeping",
-            "Sleep: sleep: set desiredCount to 0 (wake count 5)",
+            "Sleep: set desiredCount to 0 (wake count 5)",
             "Sleep: mark the sleep complete (mooring:asleep-since=2026-03-02T21:00:00Z)",
         ]
     );

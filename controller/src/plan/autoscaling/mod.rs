@@ -228,11 +228,6 @@ pub(super) fn plan_autoscaling(
                 for step in steps.iter_mut() {
                     if step.kind == StepKind::Update && step.resource == target {
                         step.kind = StepKind::OffHours(off_hours.reason);
-                        step.summary = format!(
-                            "{}: {}",
-                            off_hours.reason.to_string().to_lowercase(),
-                            step.summary
-                        );
                     }
                 }
             }
