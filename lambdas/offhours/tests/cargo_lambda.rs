@@ -35,7 +35,11 @@ fn endpoint() -> String {
     }
     let script = repo_root().join("tests/emulator/moto.sh");
     let started = Command::new(&script).arg("start").output().unwrap();
-    assert!(started.status.success(), "{}", String::from_utf8_lossy(&started.stderr));
+    assert!(
+        started.status.success(),
+        "{}",
+        String::from_utf8_lossy(&started.stderr)
+    );
     let env = Command::new(&script).arg("env").output().unwrap();
     String::from_utf8_lossy(&env.stdout)
         .split_whitespace()
@@ -46,7 +50,16 @@ fn endpoint() -> String {
 
 fn desired_count(endpoint: &str, cluster: &str) -> i64 {
     let json = moto(
-        &["describe", "--region", "us-east-1", "--cluster", cluster, "--service", "web", "--json"],
+        &[
+            "describe",
+            "--region",
+            "us-east-1",
+            "--cluster",
+            cluster,
+            "--service",
+            "web",
+            "--json",
+        ],
         endpoint,
     );
     let row: serde_json::Value = serde_json::from_str(json.trim()).unwrap();
@@ -73,7 +86,15 @@ fn invoke(path_env: &str, port: u16, time: &str) -> serde_json::Value {
     let deadline = Instant::now() + Duration::from_secs(600);
     loop {
         let output = Command::new("cargo")
-            .args(["lambda", "invoke", "offhours", "-A", "127.0.0.1", "-P", &port.to_string()])
+            .args([
+                "lambda",
+                "invoke",
+                "offhours",
+                "-A",
+                "127.0.0.1",
+                "-P",
+                &port.to_string(),
+            ])
             .args(["--data-ascii", &scheduled_event(time)])
             .env("PATH", path_env)
             .output()
@@ -150,7 +171,14 @@ spec:
         .port();
     let _watch = Watch(
         Command::new("cargo")
-            .args(["lambda", "watch", "-A", "127.0.0.1", "-P", &port.to_string()])
+            .args([
+                "lambda",
+                "watch",
+                "-A",
+                "127.0.0.1",
+                "-P",
+                &port.to_string(),
+            ])
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .env("PATH", &path_env)
             .env("MOORING_DESIRED_STATE", &file)
@@ -170,13 +198,27 @@ spec:
     assert_eq!(night["now"], "2026-03-27T19:00:00Z", "{night:#}");
     assert_eq!(night["failed"], 0, "{night:#}");
     assert_eq!(night["applied"], 3, "{night:#}");
-    assert!(night["events"].as_array().unwrap().iter().all(|e| e["reason"] == "Sleep"), "{night:#}");
+    assert!(
+        night["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["reason"] == "Sleep"),
+        "{night:#}"
+    );
     assert_eq!(desired_count(&endpoint, &cluster), 0);
 
     // Monday 2026-03-30 07:00 CEST (05:00 UTC; the clocks went forward on Sunday): awake.
     let morning = invoke(&path_env, port, "2026-03-30T05:00:00Z");
     assert_eq!(morning["failed"], 0, "{morning:#}");
-    assert!(morning["events"].as_array().unwrap().iter().any(|e| e["reason"] == "Wake"), "{morning:#}");
+    assert!(
+        morning["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["reason"] == "Wake"),
+        "{morning:#}"
+    );
     assert_eq!(desired_count(&endpoint, &cluster), 2);
 
     let _ = std::fs::remove_dir_all(&dir);
