@@ -74,7 +74,7 @@ pub struct PassArgs {
     pub stats: bool,
     /// Evaluate off-hours schedules at this instant (RFC 3339) instead of the clock's:
     /// for demos, tests and "what happens tonight".
-    #[arg(long, value_parser = parse_instant)]
+    #[arg(long, env = "MOORING_NOW", value_parser = parse_instant)]
     pub now: Option<chrono::DateTime<chrono::Utc>>,
 }
 
