@@ -180,10 +180,60 @@ count=$(desired_count)
 printf '%s✓ %s is back at the declared desiredCount %s%s\n' "$GREEN" "$SERVICE" "$DECLARED" "$RESET"
 
 # ---------------------------------------------------------------------------------------
-# OFF-HOURS DEMO GOES HERE (arrives with the off-hours issue): a schedule in the example,
-# `mooring schedule FILE` previewing sleep/wake, an apply at a sleeping instant scaling the
-# service down (and the mooring:wake-count tag), an apply at a waking instant restoring it.
-# Until then the demo shows nothing about off-hours.
+# Off-hours: the same service on an office-hours schedule (Europe/Berlin). An injected
+# clock (--now) shows a whole night in seconds, across the spring-forward night of
+# 2026-03-29: it sleeps at 20:00 CET on Friday and wakes at 07:00 CEST on Monday.
+OFFHOURS_DIR=$(mktemp -d)
+OFFHOURS_FILE=$OFFHOURS_DIR/office-hours.yaml
+cat >"$OFFHOURS_FILE" <<YAML
+apiVersion: mooring/v1
+kind: Stack
+metadata:
+  name: tap-offhours
+spec:
+  region: $REGION
+  schedules:
+    office-hours:
+      timezone: Europe/Berlin
+      awake: ["Mon-Fri 07:00-20:00"]
+      holidays: ["12-24", "12-25"]
+  services:
+    - cluster: $CLUSTER
+      name: $SERVICE
+      desiredCount: $DECLARED
+      offHours: { schedule: office-hours, desiredCount: 0 }
+YAML
+wake_count_tag() {
+    "$MOTO" describe --region "$REGION" --cluster "$CLUSTER" --service "$SERVICE" --json |
+        python3 -c 'import json, sys; print({t["key"]: t["value"] for t in json.load(sys.stdin).get("tags", [])}.get("mooring:wake-count", ""))'
+}
+
+heading "9. Off-hours: $SERVICE sleeps outside Mon-Fri 07:00-20:00 Berlin time"
+mooring schedule "$OFFHOURS_FILE" --from 2026-03-27T12:00:00Z --days 4
+((rc == 0)) || fail "mooring schedule exited $rc"
+
+heading "10. Friday 20:00 CET (19:00 UTC): apply puts it to sleep"
+mooring apply "$OFFHOURS_FILE" --now 2026-03-27T19:00:00Z
+explain apply 0
+count=$(desired_count)
+[[ $count == 0 ]] || fail "desiredCount is $count after the sleep, expected 0"
+tag=$(wake_count_tag)
+[[ $tag == "$DECLARED" ]] || fail "mooring:wake-count is '$tag', expected $DECLARED"
+printf '%s✓ asleep at 0 tasks; mooring:wake-count=%s recorded before scaling down%s\n' "$GREEN" "$tag" "$RESET"
+
+heading "11. Sunday noon, after the clocks went forward: still asleep, nothing to do"
+mooring plan "$OFFHOURS_FILE" --now 2026-03-29T12:00:00Z
+explain plan 0
+
+heading "12. Monday 07:00 CEST (05:00 UTC): apply wakes it"
+mooring apply "$OFFHOURS_FILE" --now 2026-03-30T05:00:00Z
+explain apply 0
+count=$(desired_count)
+[[ $count == "$DECLARED" ]] || fail "desiredCount is $count after the wake, expected $DECLARED"
+tag=$(wake_count_tag)
+[[ -z $tag ]] || fail "mooring:wake-count is still there after the wake ($tag)"
+printf '%s✓ awake at %s task(s); the wake-count tag is gone%s\n' "$GREEN" "$count" "$RESET"
+rm -rf "$OFFHOURS_DIR"
 # ---------------------------------------------------------------------------------------
 
 heading "Done"

@@ -39,6 +39,18 @@ pub enum Command {
     Plan(PassArgs),
     /// Run one reconcile pass: observe, plan, apply. Exit 0 converged, 1 failures.
     Apply(PassArgs),
+    /// Preview off-hours: each service's next sleep/wake transitions (local and UTC time)
+    /// and a timeline. Reads no AWS. Exit 0, or 2 when the desired state is invalid.
+    Schedule {
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// Start of the preview (RFC 3339); default: now.
+        #[arg(long, value_parser = parse_instant)]
+        from: Option<chrono::DateTime<chrono::Utc>>,
+        /// How many days to show.
+        #[arg(long, default_value_t = 7, value_parser = clap::value_parser!(u32).range(1..=366))]
+        days: u32,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -60,6 +72,10 @@ pub struct PassArgs {
     /// Print the AWS requests of the pass by operation.
     #[arg(long)]
     pub stats: bool,
+    /// Evaluate off-hours schedules at this instant (RFC 3339) instead of the clock's:
+    /// for demos, tests and "what happens tonight".
+    #[arg(long, env = "MOORING_NOW", value_parser = parse_instant)]
+    pub now: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -82,6 +98,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::Schema => schema(),
         Command::Plan(args) => pass(args, false).await,
         Command::Apply(args) => pass(args, true).await,
+        Command::Schedule { paths, from, days } => schedule(&paths, from, days),
     }
 }
 
@@ -104,6 +121,32 @@ fn validate(paths: &[PathBuf]) -> ExitCode {
             ExitCode::from(EXIT_PENDING_OR_INVALID)
         }
     }
+}
+
+fn schedule(paths: &[PathBuf], from: Option<chrono::DateTime<chrono::Utc>>, days: u32) -> ExitCode {
+    match desired_state::load(paths) {
+        Ok(desired) => {
+            let from = from.unwrap_or_else(chrono::Utc::now);
+            print!(
+                "{}",
+                crate::schedule_preview::preview_text(&desired, from, days)
+            );
+            ExitCode::from(EXIT_OK)
+        }
+        Err(diagnostics) => {
+            eprintln!("{diagnostics}");
+            eprintln!("error: {} problem(s) found", diagnostics.len());
+            ExitCode::from(EXIT_PENDING_OR_INVALID)
+        }
+    }
+}
+
+fn parse_instant(text: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    chrono::DateTime::parse_from_rfc3339(text)
+        .map(|at| at.with_timezone(&chrono::Utc))
+        .map_err(|_| {
+            format!("expected an RFC 3339 instant such as 2026-03-02T21:00:00Z, found `{text}`")
+        })
 }
 
 fn schema() -> ExitCode {
@@ -140,8 +183,10 @@ async fn pass(args: PassArgs, apply: bool) -> ExitCode {
         concurrency: usize::from(args.concurrency),
         apply,
         revision: revision(args.revision.as_deref(), &args.paths),
+        schedule_only: false,
     };
-    let mut report = run_pass(&desired, &clients, &options, chrono::Utc::now()).await;
+    let now = args.now.unwrap_or_else(chrono::Utc::now);
+    let mut report = run_pass(&desired, &clients, &options, now).await;
     if apply {
         publish_events(&desired, &clients, &mut report).await;
     }

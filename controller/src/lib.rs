@@ -15,3 +15,4 @@ pub mod pass;
 pub mod plan;
 pub mod render;
 pub mod revision;
+pub mod schedule_preview;

@@ -26,6 +26,8 @@ pub struct PassOptions {
     pub apply: bool,
     /// The revision of the desired state, attached to every event.
     pub revision: Option<String>,
+    /// Apply only schedule-driven changes (sleep, wake): the `offhours` Lambda.
+    pub schedule_only: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -130,7 +132,11 @@ pub async fn run_pass_with_backoff(
     let (observed, failures) = observe(desired, clients, options.concurrency)
         .instrument(span.clone())
         .await;
-    let plan = plan(desired, &observed, now);
+    let plan = if options.schedule_only {
+        crate::plan::schedule_driven(plan(desired, &observed, now))
+    } else {
+        plan(desired, &observed, now)
+    };
     let context = EventContext {
         time: now,
         revision: options.revision.clone(),

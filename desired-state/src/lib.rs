@@ -18,6 +18,7 @@ mod parse;
 mod raw;
 mod references;
 mod schedule;
+mod schedule_state;
 mod schema;
 mod span;
 mod validate;
@@ -27,7 +28,10 @@ use std::path::{Path, PathBuf};
 pub use crate::diagnostics::{Diagnostic, Diagnostics};
 pub use crate::model::*;
 pub use crate::parse::{API_VERSION, KIND, MAX_FILE_BYTES};
-pub use crate::schedule::is_awake;
+pub use crate::schedule_state::{
+    first_instant, is_awake, next_transition, state_at, state_with_override, transitions,
+    transitions_with_override, Transition,
+};
 pub use crate::schema::json_schema;
 
 use crate::diagnostics::Collector;

@@ -16,7 +16,9 @@ pub use crate::autoscaling::{
     ScheduledAction, Step, StepScaling, Suspended, TargetTracking, TrackedMetric,
 };
 pub use crate::duration::Duration;
-pub use crate::schedule::{CronExpr, Schedule, ScheduleRule, Window};
+pub use crate::schedule::{
+    CronExpr, MonthDay, Override, Schedule, ScheduleRule, WakeState, Window,
+};
 
 /// Everything the loaded files declare, one `Stack` per file, in load order.
 #[derive(Clone, Debug, PartialEq)]

@@ -154,9 +154,15 @@ pub struct RawSchedule {
     /// Windows when services are asleep; awake at all other times. Same grammar as `awake`.
     #[serde(default)]
     pub asleep: Option<Vec<At<String>>>,
-    /// Dates (`YYYY-MM-DD`, in the schedule's time zone) when services sleep all day.
+    /// Dates when services sleep all day, in the schedule's time zone: `YYYY-MM-DD` for one
+    /// date, `MM-DD` for every year (e.g. `12-25`).
     #[serde(default, deserialize_with = "crate::span::null_as_empty")]
     pub holidays: Vec<At<String>>,
+    /// A temporary override that ends by itself: services are `state` until `until`, then
+    /// the schedule decides again. For one-offs without a pull request, tag the service
+    /// `mooring:awake-until=<RFC 3339>` or `mooring:asleep-until=<RFC 3339>` instead.
+    #[serde(default, rename = "override")]
+    pub temporary_override: Option<At<RawOverride>>,
     /// Five-field crontab expression (`minute hour day-of-month month day-of-week`, e.g.
     /// `0 20 * * Mon-Fri`) at which services go to sleep. Used together with `wakeAt`
     /// instead of windows: the state is whichever of the two fired last.
@@ -165,6 +171,27 @@ pub struct RawSchedule {
     /// Five-field crontab expression at which services wake up (see `sleepAt`).
     #[serde(default)]
     pub wake_at: Option<At<String>>,
+}
+
+/// A state forced until an instant.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schemars(rename = "Override")]
+pub struct RawOverride {
+    /// `awake` or `asleep`.
+    pub state: At<RawWakeState>,
+    /// RFC 3339 instant with an offset, e.g. `2026-03-02T22:00:00+01:00`, when the
+    /// override ends.
+    pub until: At<String>,
+}
+
+/// Awake or asleep.
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+#[schemars(rename = "WakeState")]
+pub enum RawWakeState {
+    Awake,
+    Asleep,
 }
 
 /// An SNS topic and its subscriptions.

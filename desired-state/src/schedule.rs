@@ -1,10 +1,10 @@
-//! Off-hours schedules: the awake/asleep window grammar, holidays, cron pairs, and the pure
-//! `is_awake(schedule, instant)` that the controller and the Lambda share.
+//! Off-hours schedules: the awake/asleep window grammar, holidays, cron pairs. Evaluation
+//! (DST-correct `state_at` and `transitions`) lives in `schedule_state.rs`.
 
 use std::collections::BTreeSet;
 use std::str::FromStr;
 
-use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Timelike, Utc, Weekday};
+use chrono::{DateTime, Datelike, NaiveDate, Utc, Weekday};
 use chrono_tz::Tz;
 
 /// A validated off-hours schedule.
@@ -15,6 +15,54 @@ pub struct Schedule {
     pub rule: ScheduleRule,
     /// Local dates on which services sleep all day.
     pub holidays: BTreeSet<NaiveDate>,
+    /// Yearly holidays (`MM-DD`), e.g. `12-25`: asleep all day every year.
+    pub yearly_holidays: BTreeSet<MonthDay>,
+    /// A temporary override from the desired state; it ends by itself at `until`.
+    pub temporary_override: Option<Override>,
+}
+
+impl Schedule {
+    /// Whether a local date is a holiday (a dated one or a yearly one).
+    pub fn is_holiday(&self, date: NaiveDate) -> bool {
+        self.holidays.contains(&date)
+            || self.yearly_holidays.contains(&MonthDay {
+                month: date.month(),
+                day: date.day(),
+            })
+    }
+}
+
+/// A yearly date, `MM-DD`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct MonthDay {
+    pub month: u32,
+    pub day: u32,
+}
+
+/// Awake or asleep.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WakeState {
+    Awake,
+    Asleep,
+}
+
+impl std::fmt::Display for WakeState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            WakeState::Awake => "awake",
+            WakeState::Asleep => "asleep",
+        })
+    }
+}
+
+/// A state forced until an instant, after which the schedule decides again (the
+/// desired state's `override`, or the service tags `mooring:awake-until` /
+/// `mooring:asleep-until`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Override {
+    pub state: WakeState,
+    pub until: DateTime<Utc>,
 }
 
 /// When services are awake.
@@ -72,42 +120,6 @@ impl CronExpr {
     /// The crate schedule (with the seconds field added).
     pub fn schedule(&self) -> &cron::Schedule {
         &self.schedule
-    }
-
-    /// The last time the expression fired at or before `instant`, in `tz`.
-    pub fn last_fired(&self, tz: Tz, instant: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        // `after(t)` iterates from t; stepping back from one second later includes t itself.
-        let from = (instant + chrono::Duration::seconds(1)).with_timezone(&tz);
-        self.schedule
-            .after(&from)
-            .next_back()
-            .map(|at| at.with_timezone(&Utc))
-    }
-}
-
-/// Whether services on `schedule` are awake at `instant`. Pure: the same answer everywhere.
-pub fn is_awake(schedule: &Schedule, instant: DateTime<Utc>) -> bool {
-    let local = schedule.timezone.from_utc_datetime(&instant.naive_utc());
-    if schedule.holidays.contains(&local.date_naive()) {
-        return false;
-    }
-    // Wall-clock minute: on daylight-saving days a window edge inside a skipped hour takes
-    // effect at the first instant after the gap; in a repeated hour, at its first occurrence.
-    let minute = u16::try_from(local.hour() * 60 + local.minute()).unwrap_or(0);
-    let weekday = local.weekday();
-    match &schedule.rule {
-        ScheduleRule::Awake(windows) => windows.iter().any(|w| w.contains(weekday, minute)),
-        ScheduleRule::Asleep(windows) => !windows.iter().any(|w| w.contains(weekday, minute)),
-        ScheduleRule::Cron { sleep_at, wake_at } => {
-            match (
-                sleep_at.last_fired(schedule.timezone, instant),
-                wake_at.last_fired(schedule.timezone, instant),
-            ) {
-                (Some(slept), Some(woke)) => woke >= slept,
-                (Some(_), None) => false,
-                (None, _) => true,
-            }
-        }
     }
 }
 
@@ -227,6 +239,31 @@ pub fn parse_holiday(text: &str) -> Result<NaiveDate, String> {
         .filter(|_| valid_shape)
         .ok_or_else(|| {
             format!("invalid holiday `{text}`: expected a date as YYYY-MM-DD, e.g. `2026-12-24`")
+        })
+}
+
+/// Parses a yearly holiday, `MM-DD` (29 February allowed: it applies in leap years).
+pub fn parse_yearly_holiday(text: &str) -> Result<MonthDay, String> {
+    let invalid = || {
+        format!("invalid holiday `{text}`: expected a date as YYYY-MM-DD or a yearly one as MM-DD, e.g. `12-25`")
+    };
+    let (month, day) = text.split_once('-').ok_or_else(invalid)?;
+    if month.len() != 2 || day.len() != 2 {
+        return Err(invalid());
+    }
+    let month: u32 = month.parse().map_err(|_| invalid())?;
+    let day: u32 = day.parse().map_err(|_| invalid())?;
+    // 2024 is a leap year, so every real MM-DD has a date in it.
+    NaiveDate::from_ymd_opt(2024, month, day).ok_or_else(invalid)?;
+    Ok(MonthDay { month, day })
+}
+
+/// Parses an RFC 3339 instant (an override's `until`).
+pub fn parse_instant(text: &str) -> Result<DateTime<Utc>, String> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|at| at.with_timezone(&Utc))
+        .map_err(|_| {
+            format!("invalid instant `{text}`: expected RFC 3339 with an offset, e.g. `2026-03-02T22:00:00+01:00`")
         })
 }
 
@@ -392,6 +429,7 @@ pub fn check_aws_schedule(text: &str) -> Result<(), String> {
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
+    use crate::schedule_state::is_awake;
 
     fn utc(text: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(text)
@@ -404,6 +442,8 @@ mod tests {
             timezone: chrono_tz::Europe::Berlin,
             rule: ScheduleRule::Awake(vec![parse_window("Mon-Fri 07:00-20:00").unwrap()]),
             holidays: [NaiveDate::from_ymd_opt(2026, 12, 24).unwrap()].into(),
+            yearly_holidays: BTreeSet::new(),
+            temporary_override: None,
         }
     }
 
@@ -501,6 +541,8 @@ mod tests {
                 wake_at: parse_crontab("0 7 * * *").unwrap(),
             },
             holidays: BTreeSet::new(),
+            yearly_holidays: BTreeSet::new(),
+            temporary_override: None,
         };
         assert!(is_awake(&s, utc("2026-03-02T12:00:00Z")));
         assert!(!is_awake(&s, utc("2026-03-02T21:00:00Z")));

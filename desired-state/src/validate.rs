@@ -11,9 +11,10 @@ use crate::alarm_checks::{check_alarm, ServiceScope};
 use crate::autoscaling::check_autoscaling;
 use crate::diagnostics::Collector;
 use crate::model::{DesiredState, OffHours, Protocol, Prune, Service, Stack, Subscription, Topic};
-use crate::raw::{RawAccountId, RawSchedule, RawService, RawStack, RawTopic};
+use crate::raw::{RawAccountId, RawSchedule, RawService, RawStack, RawTopic, RawWakeState};
 use crate::schedule::{
-    parse_crontab, parse_holiday, parse_timezone, parse_window, Schedule, ScheduleRule,
+    parse_crontab, parse_holiday, parse_instant, parse_timezone, parse_window,
+    parse_yearly_holiday, Override, Schedule, ScheduleRule, WakeState,
 };
 use crate::span::{At, Loc};
 
@@ -254,7 +255,18 @@ fn check_schedule(
         }
     };
     let mut holidays = BTreeSet::new();
+    let mut yearly_holidays = BTreeSet::new();
     for day in &raw.holidays {
+        // `MM-DD` is five characters; anything else is read as a full date.
+        if day.value.len() == 5 {
+            match parse_yearly_holiday(&day.value) {
+                Ok(month_day) => {
+                    yearly_holidays.insert(month_day);
+                }
+                Err(err) => report.error(day.loc, err),
+            }
+            continue;
+        }
         match parse_holiday(&day.value) {
             Ok(date) => {
                 holidays.insert(date);
@@ -262,6 +274,18 @@ fn check_schedule(
             Err(err) => report.error(day.loc, err),
         }
     }
+    let temporary_override = raw.temporary_override.as_ref().and_then(|o| {
+        parse_instant(&o.value.until.value)
+            .map_err(|err| report.error(o.value.until.loc, err))
+            .ok()
+            .map(|until| Override {
+                state: match o.value.state.value {
+                    RawWakeState::Awake => WakeState::Awake,
+                    RawWakeState::Asleep => WakeState::Asleep,
+                },
+                until,
+            })
+    });
     if report.count() != errors_before {
         return None;
     }
@@ -269,6 +293,8 @@ fn check_schedule(
         timezone: timezone?,
         rule: rule?,
         holidays,
+        yearly_holidays,
+        temporary_override,
     })
 }
 

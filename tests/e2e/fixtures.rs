@@ -19,6 +19,10 @@ pub const WAIT: Duration = Duration::from_secs(120);
 
 pub const ACCOUNT: &str = "123456789012";
 
+/// Wednesday 2026-03-04 16:00 in Berlin, 15:00 in London, 10:00 in New York: every example
+/// schedule is awake.
+pub const AWAKE_INSTANT: &str = "2026-03-04T15:00:00Z";
+
 /// The emulator's URL: `AWS_ENDPOINT_URL` when set (tests/run.sh and .ci/run start
 /// the emulator and set it), else the emulator script starts (or reuses) one.
 pub fn endpoint() -> &'static str {
@@ -212,6 +216,10 @@ pub async fn mooring_as(access_key_id: &str, args: &[&str]) -> Run {
         .env("AWS_SECRET_ACCESS_KEY", "testing")
         .env("AWS_REGION", "us-east-1")
         .env("AWS_EC2_METADATA_DISABLED", "true")
+        // The examples have off-hours schedules: without a fixed instant they would
+        // sleep (and change what these tests see) at night, on weekends and holidays.
+        // Off-hours tests pass `--now`, which wins over this.
+        .env("MOORING_NOW", AWAKE_INSTANT)
         .env_remove("AWS_PROFILE")
         .kill_on_drop(true);
     let output: Output = tokio::time::timeout(WAIT, command.output())

@@ -6,5 +6,6 @@ mod autoscaling;
 mod event_sinks;
 mod examples;
 mod fixtures;
+mod offhours;
 mod scaling_by_hand;
 mod service_counts;

@@ -127,7 +127,7 @@ def services_in_file(path: Path) -> list[tuple[str, str, str]]:
 
 def describe_service(ecs, cluster: str, service: str) -> dict | None:
     try:
-        resp = ecs.describe_services(cluster=cluster, services=[service])
+        resp = ecs.describe_services(cluster=cluster, services=[service], include=["TAGS"])
     except ClientError as exc:
         if exc.response["Error"]["Code"] == "ClusterNotFoundException":
             return None
@@ -225,7 +225,7 @@ def cmd_describe(args) -> int:
         if args.json:
             row = {"region": region, "cluster": cluster, "service": service, "exists": svc is not None}
             if svc is not None:
-                row.update(desiredCount=svc["desiredCount"], runningCount=svc["runningCount"])
+                row.update(desiredCount=svc["desiredCount"], runningCount=svc["runningCount"], tags=svc.get("tags", []))
             print(json.dumps(row))
         elif svc is None:
             print(f"missing {region} {cluster}/{service}")

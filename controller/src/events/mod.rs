@@ -67,6 +67,14 @@ pub enum Reason {
     /// An event sink (SNS topic, CloudWatch metrics) could not deliver; the pass itself
     /// is unaffected.
     EventSinkFailed,
+    /// A service's schedule says asleep: its wake count is recorded and it is scaled
+    /// down (the diff carries the counts).
+    Sleep,
+    /// A service's schedule says awake again: it is scaled back to its wake count.
+    Wake,
+    /// Something outside mooring woke a sleeping service (a deploy, a person); the
+    /// message says how often since it went to sleep. It is put back to sleep.
+    SleepInterrupted,
 }
 
 impl fmt::Display for Reason {

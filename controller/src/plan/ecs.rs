@@ -1,12 +1,16 @@
 //! ECS services: existence and `desiredCount`.
 
+use chrono::{DateTime, Utc};
 use desired_state::{Management, Service, Stack};
 
 use super::autoscaling::{count_is_ours, plan_autoscaling};
+use super::offhours::{self, Phase};
 use super::{
     Change, EcsOperation, EventType, FieldDiff, Notice, Operation, Plan, Reason, Resource,
 };
-use crate::observed::{ObservedService, ObservedStack, ServiceKey, ServiceState};
+use crate::observed::{
+    ObservedService, ObservedStack, ServiceKey, ServiceState, TargetObservation,
+};
 
 /// The resource and the apply group of a declared service.
 pub(super) fn service_resource(seen: &ObservedStack, service: &Service) -> Resource {
@@ -58,6 +62,7 @@ pub(super) fn plan_service(
     stack: &Stack,
     seen: &ObservedStack,
     service: &Service,
+    now: DateTime<Utc>,
     plan: &mut Plan,
 ) {
     if service.management == Management::Paused {
@@ -66,28 +71,57 @@ pub(super) fn plan_service(
     let Some(found) = observed_service(stack, seen, service, plan) else {
         return;
     };
-    // Autoscaling first: a deregistration of this stack's target comes before a count
-    // correction in the same group.
-    plan_autoscaling(stack, seen, service, found, plan);
-    if count_is_ours(stack, service, found) {
-        plan_desired_count(stack, seen, service, found, plan);
+    // Sleep and wake touch the scalable target: never plan them on a target not seen.
+    let phase = match found.scalable_target {
+        TargetObservation::Unknown => Phase::Normal,
+        _ => offhours::phase(stack, seen, service, found, now, plan),
+    };
+    // One group, in this order: the wake count is recorded before anything scales down;
+    // autoscaling (a deregistration of this stack's target) before a count correction;
+    // a wake removes its tags only after the count is back.
+    offhours::plan_before_scaling(stack, seen, service, found, phase, plan);
+    plan_autoscaling(stack, seen, service, found, phase.target_override(), plan);
+    let count_is_ours = count_is_ours(stack, service, found);
+    match offhours::wanted_count(phase, found) {
+        // While off-hours decides the count, the autoscaler is suspended (or its target
+        // is being restored in this same group), so setting it fights nobody.
+        Some((count, reason, summary)) => {
+            if count_is_ours || service.autoscaling.is_some() {
+                plan_desired_count(stack, seen, service, found, (count, reason, summary), plan);
+            }
+        }
+        None => {
+            if let (true, Some(wanted)) = (count_is_ours, service.desired_count) {
+                // Without a record of the last applied count, a differing count is
+                // treated as drift: by far the common case is a person or a pipeline
+                // scaling by hand.
+                let summary = format!("set desiredCount to {wanted}");
+                plan_desired_count(
+                    stack,
+                    seen,
+                    service,
+                    found,
+                    (wanted, Reason::DriftCorrected, summary),
+                    plan,
+                );
+            }
+        }
     }
+    offhours::plan_after_count(stack, seen, service, found, phase, now, plan);
 }
 
 /// `desiredCount` of a service without autoscaling: mooring owns it.
 /// With autoscaling declared, or a scalable target registered outside mooring, the
 /// autoscaler owns the count inside [min, max], so it is never "corrected"
-/// (`count_is_ours` decides).
+/// (`count_is_ours` decides); only sleep and wake set it then.
 fn plan_desired_count(
     stack: &Stack,
     seen: &ObservedStack,
     service: &Service,
     found: &ObservedService,
+    (wanted, reason, summary): (u32, Reason, String),
     plan: &mut Plan,
 ) {
-    let Some(wanted) = service.desired_count else {
-        return;
-    };
     if found.desired_count == wanted {
         return;
     }
@@ -96,10 +130,8 @@ fn plan_desired_count(
         Management::Full => plan.changes.push(Change {
             stack: stack.name.clone(),
             resource: service_resource(seen, service),
-            // Without a record of the last applied count, a differing count is treated
-            // as drift: by far the common case is a person or a pipeline scaling by hand.
-            reason: Reason::DriftCorrected,
-            summary: format!("set desiredCount to {wanted}"),
+            reason,
+            summary,
             diff,
             operation: Operation::Ecs(EcsOperation::SetDesiredCount { count: wanted }),
             group: service_group(seen, service),

@@ -8,6 +8,7 @@ mod alarms;
 mod autoscaling;
 mod diff;
 mod ecs;
+mod offhours;
 mod topics;
 
 use std::collections::BTreeMap;
@@ -19,6 +20,10 @@ use serde::Serialize;
 
 pub use self::alarms::AlarmOperation;
 pub use self::autoscaling::{AUTOSCALING_HASH_TAG, STACK_TAG};
+pub use self::offhours::{
+    schedule_driven, ASLEEP_SINCE_TAG, ASLEEP_UNTIL_TAG, AWAKE_UNTIL_TAG, SCHEDULE_REASONS,
+    SLEEP_INTERRUPTIONS_TAG, WAKE_COUNT_TAG,
+};
 pub use self::topics::{TopicOperation, TOPIC_DIGEST_TAG};
 pub use crate::events::{EventType, FieldDiff, Reason};
 use crate::observed::autoscaling::{ScalingPolicy, ScheduledAction, SuspendedState};
@@ -196,23 +201,21 @@ pub struct Notice {
     pub diff: Vec<FieldDiff>,
 }
 
-/// Plans every stack of the desired state against what was observed.
-///
-/// `_now` is the instant schedules are evaluated at; off-hours planning arrives with the
-/// schedules issue, and taking the instant already keeps the signature stable.
-pub fn plan(desired: &DesiredState, observed: &Observed, _now: DateTime<Utc>) -> Plan {
+/// Plans every stack of the desired state against what was observed; `now` is the
+/// instant off-hours schedules are evaluated at.
+pub fn plan(desired: &DesiredState, observed: &Observed, now: DateTime<Utc>) -> Plan {
     let mut plan = Plan::default();
     for stack in &desired.stacks {
         // The observer fills every stack it was given; a missing entry means the
         // stack could not be observed, and nothing is planned blind.
         if let Some(seen) = observed.stacks.get(&stack.name) {
-            plan_stack(stack, seen, &mut plan);
+            plan_stack(stack, seen, now, &mut plan);
         }
     }
     plan
 }
 
-fn plan_stack(stack: &Stack, seen: &ObservedStack, plan: &mut Plan) {
+fn plan_stack(stack: &Stack, seen: &ObservedStack, now: DateTime<Utc>, plan: &mut Plan) {
     if let (Some(wanted), Some(found)) = (&stack.account, &seen.account) {
         if wanted != found {
             plan.notices.push(Notice {
@@ -229,7 +232,7 @@ fn plan_stack(stack: &Stack, seen: &ObservedStack, plan: &mut Plan) {
         }
     }
     for service in &stack.services {
-        ecs::plan_service(stack, seen, service, plan);
+        ecs::plan_service(stack, seen, service, now, plan);
     }
     if let Some(alerting) = &seen.alerting {
         let mut budget = alarms::PruneBudget::new(stack);
@@ -243,5 +246,7 @@ fn plan_stack(stack: &Stack, seen: &ObservedStack, plan: &mut Plan) {
 mod alerting_tests;
 #[cfg(test)]
 mod autoscaling_tests;
+#[cfg(test)]
+mod offhours_tests;
 #[cfg(test)]
 mod tests;

@@ -19,6 +19,7 @@ mod spec;
 pub(super) use self::spec::{desired_target, spec_digest};
 use super::diff::{field_diffs, summarize};
 use super::ecs::{service_group, service_resource};
+use super::offhours::TargetOverride;
 use super::{
     AutoscalingOperation, Change, EcsOperation, EventType, FieldDiff, Notice, Operation, Plan,
     Reason, Resource,
@@ -72,6 +73,8 @@ enum StepKind {
     Create,
     Update,
     Prune,
+    /// The target's settings changed by sleep or wake (the reason says which).
+    OffHours(Reason),
 }
 
 /// Everything `plan_autoscaling` needs to name resources and build changes.
@@ -145,6 +148,7 @@ pub(super) fn plan_autoscaling(
     seen: &ObservedStack,
     service: &Service,
     found: &ObservedService,
+    off_hours: Option<TargetOverride>,
     plan: &mut Plan,
 ) {
     let scope = Scope {
@@ -174,8 +178,14 @@ pub(super) fn plan_autoscaling(
         ));
         return;
     }
-    let desired = desired_target(wanted);
+    let mut desired = desired_target(wanted);
+    // The digest is of the declared (awake) spec: sleeping is not a change of spec.
     let digest = spec_digest(&desired);
+    if let Some((min, max, suspended)) = off_hours.and_then(|o| o.settings) {
+        desired.min = min;
+        desired.max = max;
+        desired.suspended = suspended;
+    }
     let recorded = found.tags.get(AUTOSCALING_HASH_TAG) == Some(&digest);
     let mut steps = Vec::new();
     match observed {
@@ -213,6 +223,14 @@ pub(super) fn plan_autoscaling(
                 ));
             }
             reconcile_target(&scope, &desired, target, false, &mut steps);
+            if let Some(off_hours) = off_hours {
+                let target = scope.target();
+                for step in steps.iter_mut() {
+                    if step.kind == StepKind::Update && step.resource == target {
+                        step.kind = StepKind::OffHours(off_hours.reason);
+                    }
+                }
+            }
         }
     }
     match service.management {
@@ -483,6 +501,7 @@ fn reason(kind: StepKind, recorded: bool) -> Reason {
     match kind {
         StepKind::Claim => Reason::Created,
         StepKind::Adopt => Reason::Adopted,
+        StepKind::OffHours(reason) => reason,
         _ if recorded => Reason::DriftCorrected,
         StepKind::Create => Reason::Created,
         StepKind::Update => Reason::Updated,

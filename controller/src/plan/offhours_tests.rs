@@ -1,0 +1,354 @@
+//! Off-hours planner tests: a simulated day against an in-memory account that applies
+//! planned changes the way AWS would, including passes cut short by a crash.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+use desired_state::DesiredState;
+
+use super::*;
+use crate::observed::autoscaling::ScalableTarget;
+use crate::observed::{
+    ObservedService, ObservedStack, ServiceKey, ServiceState, TargetObservation,
+};
+
+const STACK: &str = r#"
+apiVersion: mooring/v1
+kind: Stack
+metadata:
+  name: dev
+spec:
+  region: us-east-1
+  schedules:
+    office:
+      timezone: Europe/Berlin
+      awake: ["Mon-Fri 07:00-20:00"]
+  services:
+    - cluster: dev
+      name: web
+      desiredCount: 2
+      offHours: { schedule: office }
+    - cluster: dev
+      name: api
+      autoscaling:
+        min: 1
+        max: 4
+        targetTracking:
+          cpu: { metric: ECSServiceAverageCPUUtilization, target: 70 }
+      offHours: { schedule: office, desiredCount: 0 }
+"#;
+
+fn desired() -> DesiredState {
+    match desired_state::parse_sources(&[(PathBuf::from("dev.yaml"), STACK.to_owned())]) {
+        Ok(desired) => desired,
+        Err(diagnostics) => panic!("fixture is invalid:\n{diagnostics}"),
+    }
+}
+
+fn utc(text: &str) -> DateTime<Utc> {
+    match DateTime::parse_from_rfc3339(text) {
+        Ok(at) => at.with_timezone(&Utc),
+        Err(e) => panic!("bad instant {text}: {e}"),
+    }
+}
+
+/// Monday 2026-03-02 in Berlin (UTC+1): awake 06:00-19:00 UTC.
+const DAY: &str = "2026-03-02T12:00:00Z";
+const NIGHT: &str = "2026-03-02T21:00:00Z";
+const MORNING: &str = "2026-03-03T06:30:00Z";
+
+fn service(count: u32, target: TargetObservation) -> ServiceState {
+    ServiceState::Found(ObservedService {
+        arn: "arn:aws:ecs:us-east-1:123456789012:service/dev/x".into(),
+        desired_count: count,
+        running_count: count,
+        pending_count: 0,
+        status: "ACTIVE".into(),
+        tags: BTreeMap::new(),
+        scalable_target: target,
+    })
+}
+
+/// `web` at 2 without autoscaling, `api` at 3 with its target not yet registered.
+fn account() -> Observed {
+    let mut stack = ObservedStack {
+        region: "us-east-1".into(),
+        account: Some("123456789012".into()),
+        ..ObservedStack::default()
+    };
+    stack.services.insert(
+        ServiceKey::new("dev", "web"),
+        service(2, TargetObservation::Absent),
+    );
+    stack.services.insert(
+        ServiceKey::new("dev", "api"),
+        service(3, TargetObservation::Absent),
+    );
+    let mut observed = Observed::default();
+    observed.stacks.insert("dev".into(), stack);
+    observed
+}
+
+fn found<'a>(observed: &'a mut Observed, name: &str) -> &'a mut ObservedService {
+    let stack = observed
+        .stacks
+        .get_mut("dev")
+        .unwrap_or_else(|| panic!("no stack"));
+    match stack.services.get_mut(&ServiceKey::new("dev", name)) {
+        Some(ServiceState::Found(found)) => found,
+        other => panic!("{name}: {other:?}"),
+    }
+}
+
+/// Applies changes the way AWS would (only what the planner reads back matters).
+fn apply(observed: &mut Observed, changes: &[Change]) {
+    for change in changes {
+        let name = match &change.resource {
+            Resource::EcsService { service, .. }
+            | Resource::ScalableTarget { service, .. }
+            | Resource::ScalingPolicy { service, .. }
+            | Resource::ScheduledAction { service, .. } => service.clone(),
+            // Off-hours never touches alerting; these tests declare none.
+            Resource::Alarm { .. } | Resource::Topic { .. } | Resource::Subscription { .. } => {
+                panic!("off-hours planned an alerting change: {change:?}")
+            }
+        };
+        let found = found(observed, &name);
+        match &change.operation {
+            Operation::Ecs(EcsOperation::SetDesiredCount { count }) => found.desired_count = *count,
+            Operation::Ecs(EcsOperation::TagService { tags, .. }) => {
+                found.tags.extend(tags.clone());
+            }
+            Operation::Ecs(EcsOperation::UntagService { keys, .. }) => {
+                for key in keys {
+                    found.tags.remove(key);
+                }
+            }
+            Operation::Autoscaling(AutoscalingOperation::RegisterScalableTarget {
+                min,
+                max,
+                suspended,
+            }) => {
+                let mut target = match &found.scalable_target {
+                    TargetObservation::Registered(target) => (**target).clone(),
+                    _ => ScalableTarget::default(),
+                };
+                target.min = *min;
+                target.max = *max;
+                target.suspended = *suspended;
+                // Like Application Auto Scaling: the count moves into the new range.
+                found.desired_count = found.desired_count.clamp(*min, *max);
+                found.scalable_target = TargetObservation::Registered(Box::new(target));
+            }
+            Operation::Autoscaling(AutoscalingOperation::PutScalingPolicy { policy }) => {
+                if let Resource::ScalingPolicy { policy: name, .. } = &change.resource {
+                    if let TargetObservation::Registered(target) = &mut found.scalable_target {
+                        target.policies.insert(name.clone(), policy.clone());
+                    }
+                }
+            }
+            other => panic!("unexpected operation {other:?}"),
+        }
+    }
+}
+
+/// One full pass at `at`; returns the plan it applied.
+fn pass(observed: &mut Observed, at: &str) -> Plan {
+    let plan = plan(&desired(), observed, utc(at));
+    apply(observed, &plan.changes);
+    plan
+}
+
+fn summaries(plan: &Plan, service: &str) -> Vec<String> {
+    plan.changes
+        .iter()
+        .filter(|c| c.resource.to_string().ends_with(&format!("/{service}")))
+        .map(|c| format!("{:?}: {}", c.reason, c.summary))
+        .collect()
+}
+
+fn target_of(observed: &mut Observed, name: &str) -> (u32, u32, bool) {
+    match &found(observed, name).scalable_target {
+        TargetObservation::Registered(t) => {
+            (t.min, t.max, t.suspended.dynamic_scaling_in_suspended)
+        }
+        other => panic!("{name}: no target: {other:?}"),
+    }
+}
+
+#[test]
+fn a_day_sleeps_at_night_and_wakes_with_the_counts_it_had() {
+    let mut account = account();
+    pass(&mut account, DAY);
+    found(&mut account, "api").desired_count = 3; // the autoscaler scaled out during the day
+    assert!(
+        plan(&desired(), &account, utc(DAY)).is_empty(),
+        "converged by day"
+    );
+
+    let night = pass(&mut account, NIGHT);
+    assert_eq!(
+        summaries(&night, "web"),
+        [
+            "Sleep: record wake count 2 before sleeping",
+            "Sleep: set desiredCount to 0 (wake count 2)",
+            "Sleep: mark the sleep complete (mooring:asleep-since=2026-03-02T21:00:00Z)",
+        ]
+    );
+    assert_eq!(
+        summaries(&night, "api"),
+        [
+            "Sleep: record wake count 3 before sleeping",
+            "Sleep: update the scalable target: max 4 → 0, min 1 → 0, suspended.dynamicScalingInSuspended false → true and 2 more",
+            "Sleep: set desiredCount to 0 (wake count 3)",
+            "Sleep: mark the sleep complete (mooring:asleep-since=2026-03-02T21:00:00Z)",
+        ]
+    );
+    assert_eq!(found(&mut account, "web").desired_count, 0);
+    assert_eq!(found(&mut account, "api").desired_count, 0);
+    assert_eq!(target_of(&mut account, "api"), (0, 0, true));
+    // Asleep and converged: the next pass of the night changes nothing, and the normal
+    // count and autoscaling reconciliation do not fight the sleep.
+    assert!(plan(&desired(), &account, utc("2026-03-03T03:00:00Z")).is_empty());
+
+    let morning = pass(&mut account, MORNING);
+    assert_eq!(
+        summaries(&morning, "web"),
+        [
+            "Wake: set desiredCount to 2",
+            "Wake: remove mooring:wake-count, mooring:asleep-since",
+        ]
+    );
+    assert_eq!(found(&mut account, "web").desired_count, 2);
+    assert_eq!(found(&mut account, "api").desired_count, 3);
+    assert_eq!(target_of(&mut account, "api"), (1, 4, false));
+    assert!(!found(&mut account, "api").tags.contains_key(WAKE_COUNT_TAG));
+    assert!(plan(&desired(), &account, utc(MORNING)).is_empty());
+}
+
+#[test]
+fn a_crash_between_the_tag_and_the_scale_down_loses_no_wake_count() {
+    let mut account = account();
+    pass(&mut account, DAY);
+    let night = plan(&desired(), &account, utc(NIGHT));
+    // Only the first change of each service's group made it before the crash.
+    let first: Vec<Change> = night
+        .changes
+        .iter()
+        .filter(|c| c.summary.starts_with("record wake count"))
+        .cloned()
+        .collect();
+    assert_eq!(first.len(), 2);
+    apply(&mut account, &first);
+    assert_eq!(found(&mut account, "web").desired_count, 2);
+
+    let again = pass(&mut account, "2026-03-02T21:05:00Z");
+    assert!(
+        !again
+            .changes
+            .iter()
+            .any(|c| c.summary.starts_with("record")),
+        "the wake count is never rewritten: {again:#?}"
+    );
+    assert!(again.notices.is_empty(), "a crash is not churn: {again:#?}");
+    assert_eq!(found(&mut account, "web").desired_count, 0);
+    assert_eq!(found(&mut account, "web").tags[WAKE_COUNT_TAG], "2");
+    assert_eq!(found(&mut account, "api").tags[WAKE_COUNT_TAG], "3");
+    assert!(plan(&desired(), &account, utc(NIGHT)).is_empty());
+}
+
+#[test]
+fn a_crash_between_the_scale_up_and_the_tag_removal_converges() {
+    let mut account = account();
+    pass(&mut account, DAY);
+    pass(&mut account, NIGHT);
+    let morning = plan(&desired(), &account, utc(MORNING));
+    let scale_up: Vec<Change> = morning
+        .changes
+        .iter()
+        .filter(|c| {
+            !matches!(
+                c.operation,
+                Operation::Ecs(EcsOperation::UntagService { .. })
+            )
+        })
+        .cloned()
+        .collect();
+    apply(&mut account, &scale_up);
+    assert!(found(&mut account, "web").tags.contains_key(WAKE_COUNT_TAG));
+
+    let again = pass(&mut account, "2026-03-03T06:35:00Z");
+    assert_eq!(
+        summaries(&again, "web"),
+        ["Wake: remove mooring:wake-count, mooring:asleep-since"]
+    );
+    assert_eq!(found(&mut account, "web").desired_count, 2);
+    assert_eq!(found(&mut account, "api").desired_count, 3);
+    assert!(plan(&desired(), &account, utc(MORNING)).is_empty());
+}
+
+#[test]
+fn waking_by_someone_else_is_put_back_and_counted() {
+    let mut account = account();
+    pass(&mut account, DAY);
+    pass(&mut account, NIGHT);
+    for times in 1..=3 {
+        found(&mut account, "web").desired_count = 2; // a deploy resets the count
+        let night = pass(&mut account, "2026-03-02T23:00:00Z");
+        let warning = night
+            .notices
+            .iter()
+            .find(|n| n.reason == Reason::SleepInterrupted)
+            .unwrap_or_else(|| panic!("no warning: {night:#?}"));
+        assert!(
+            warning.message.contains(&format!("{times} time(s)")),
+            "{}",
+            warning.message
+        );
+        assert_eq!(found(&mut account, "web").desired_count, 0);
+        assert_eq!(found(&mut account, "web").tags[WAKE_COUNT_TAG], "2");
+    }
+    pass(&mut account, MORNING);
+    assert!(!found(&mut account, "web")
+        .tags
+        .contains_key(SLEEP_INTERRUPTIONS_TAG));
+}
+
+#[test]
+fn override_tags_keep_a_service_awake_until_they_expire() {
+    let mut account = account();
+    pass(&mut account, DAY);
+    found(&mut account, "web")
+        .tags
+        .insert(AWAKE_UNTIL_TAG.into(), "2026-03-02T23:00:00+01:00".into());
+    let night = pass(&mut account, NIGHT);
+    assert!(summaries(&night, "web").is_empty(), "{night:#?}");
+    let later = pass(&mut account, "2026-03-02T22:00:00Z");
+    assert_eq!(summaries(&later, "web").len(), 3);
+    assert_eq!(found(&mut account, "web").desired_count, 0);
+}
+
+#[test]
+fn the_lambda_applies_only_schedule_driven_changes() {
+    let mut account = account();
+    // By night, before any full pass: api's target does not exist yet (a Created change,
+    // not the Lambda's business), web is drifted and goes to sleep.
+    found(&mut account, "web").desired_count = 5;
+    let plan = schedule_driven(plan(&desired(), &account, utc(NIGHT)));
+    assert!(plan
+        .changes
+        .iter()
+        .all(|c| SCHEDULE_REASONS.contains(&c.reason)));
+    assert_eq!(
+        summaries(&plan, "web"),
+        [
+            "Sleep: record wake count 5 before sleeping",
+            "Sleep: set desiredCount to 0 (wake count 5)",
+            "Sleep: mark the sleep complete (mooring:asleep-since=2026-03-02T21:00:00Z)",
+        ]
+    );
+    assert!(!summaries(&plan, "api")
+        .iter()
+        .any(|s| s.contains("register")));
+}
