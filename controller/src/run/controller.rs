@@ -45,6 +45,8 @@ pub async fn reconcile_loop(
     let mut last_source_error: Option<String> = None;
     let mut passes: u32 = 0;
     let mut cut_short = false;
+    // Set when a signal arrives during a pass: everything still to do must end by then.
+    let mut stop_by: Option<Instant> = None;
 
     loop {
         let polled = tokio::select! {
@@ -119,22 +121,22 @@ pub async fn reconcile_loop(
                 now,
                 Some(&mut backoff),
             );
-            tokio::pin!(pass);
-            let report = tokio::select! {
-                report = &mut pass => Some(report),
-                _ = shutdown.changed() => {
-                    // Let the calls in flight finish, within a bound: ECS waits 30 s
-                    // after SIGTERM, mooring promises to be gone in 5.
-                    cut_short = true;
-                    tokio::time::timeout(options.shutdown_grace, &mut pass).await.ok()
-                }
-            };
+            let report =
+                finish_or_stop(pass, &mut shutdown, &mut stop_by, options.shutdown_grace).await;
             if let Some(mut report) = report {
                 print_events(&report.events);
                 if let Some(sinks) = sinks.as_mut().filter(|s| !s.is_empty()) {
                     let before = clients.stats().snapshot();
                     report.events.splice(0..0, pending.drain(..));
-                    let problems = sinks.publish(&report).await;
+                    let publish = sinks.publish(&report);
+                    let problems = finish_or_stop(
+                        publish,
+                        &mut shutdown,
+                        &mut stop_by,
+                        options.shutdown_grace,
+                    )
+                    .await
+                    .unwrap_or_default();
                     print_events(&problems);
                     report.events.extend(problems);
                     report.add_calls(calls_since(&before, clients));
@@ -153,7 +155,8 @@ pub async fn reconcile_loop(
             let jitter = jitter_for("pass", passes);
             // Up to 10 % later: many controllers started together drift apart.
             next_pass = Instant::now() + options.interval.mul_f64(1.0 + jitter / 10.0);
-            if cut_short {
+            if stop_by.is_some() {
+                cut_short = true;
                 break;
             }
         }
@@ -175,6 +178,27 @@ pub async fn reconcile_loop(
     }
     let stopped = stopped_events(current.as_ref(), cut_short);
     print_events(&stopped);
+}
+
+/// Runs `work` to its end, unless a stop is asked for first: then it may go on until
+/// `grace` after the signal (ECS waits 30 s after SIGTERM; mooring promises 5), after
+/// which it is dropped and `None` returned. Calls in flight are finished, not abandoned,
+/// whenever they fit in the bound.
+async fn finish_or_stop<T>(
+    work: impl std::future::Future<Output = T>,
+    shutdown: &mut watch::Receiver<bool>,
+    stop_by: &mut Option<Instant>,
+    grace: Duration,
+) -> Option<T> {
+    tokio::pin!(work);
+    if stop_by.is_none() {
+        tokio::select! {
+            done = &mut work => return Some(done),
+            _ = shutdown.changed() => *stop_by = Some(Instant::now() + grace),
+        }
+    }
+    let deadline = stop_by.unwrap_or_else(Instant::now);
+    tokio::time::timeout_at(deadline, work).await.ok()
 }
 
 fn print_events(events: &[Event]) {
@@ -287,4 +311,47 @@ fn stopped_events(current: Option<&Current>, cut_short: bool) -> Vec<Event> {
             ..e
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn work_finishes_unless_a_stop_outlasts_its_grace() {
+        let (stop, mut shutdown) = watch::channel(false);
+        let mut stop_by = None;
+        let quick = finish_or_stop(async { 1 }, &mut shutdown, &mut stop_by, Duration::ZERO).await;
+        assert_eq!(quick, Some(1));
+        assert!(stop_by.is_none());
+
+        // A signal during slow work: the work gets its grace, then is dropped.
+        let slow = async {
+            tokio::time::sleep(Duration::from_secs(30)).await;
+            2
+        };
+        let started = std::time::Instant::now();
+        let signal = async {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            let _ = stop.send(true);
+        };
+        let (cut, ()) = tokio::join!(
+            finish_or_stop(
+                slow,
+                &mut shutdown,
+                &mut stop_by,
+                Duration::from_millis(100)
+            ),
+            signal
+        );
+        assert_eq!(cut, None);
+        assert!(stop_by.is_some());
+        assert!(started.elapsed() < Duration::from_secs(5));
+
+        // Work that fits in what is left of the grace still finishes.
+        stop_by = Some(Instant::now() + Duration::from_secs(5));
+        let in_time =
+            finish_or_stop(async { 3 }, &mut shutdown, &mut stop_by, Duration::ZERO).await;
+        assert_eq!(in_time, Some(3));
+    }
 }

@@ -219,3 +219,80 @@ fn rank(state: SyncState) -> u8 {
         SyncState::Error => 2,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::events::EventType;
+
+    fn desired() -> DesiredState {
+        desired_state::parse_sources(&[(
+            "shop.yaml".into(),
+            "apiVersion: mooring/v1\nkind: Stack\nmetadata:\n  name: shop\nspec:\n  region: us-east-1\n  services:\n    - { cluster: c, name: web, desiredCount: 1 }\n    - { cluster: c, name: api, desiredCount: 1 }\n    - { cluster: c, name: old, desiredCount: 1, management: paused }\n    - { cluster: c, name: watched, desiredCount: 1, management: observe }\n".into(),
+        )])
+        .unwrap()
+    }
+
+    fn event(object: &str, reason: Reason, phase: Phase) -> Event {
+        Event {
+            time: Utc.with_ymd_and_hms(2026, 11, 26, 12, 0, 0).unwrap(),
+            kind: EventType::Normal,
+            reason,
+            object: object.into(),
+            message: String::new(),
+            diff: Vec::new(),
+            revision: Some("abc".into()),
+            stack: "shop".into(),
+            phase,
+            count: 1,
+        }
+    }
+
+    fn report(events: Vec<Event>) -> PassReport {
+        PassReport {
+            stacks: Vec::new(),
+            revision: Some("abc".into()),
+            events,
+            plan: crate::plan::Plan::default(),
+            outcomes: None,
+            calls: Vec::new(),
+            duration_ms: 5,
+        }
+    }
+
+    #[test]
+    fn each_resource_gets_the_state_its_events_say_and_keeps_its_last_event() {
+        let first = report(vec![
+            event("ecs-service c/web", Reason::DriftCorrected, Phase::Applied),
+            event("ecs-service c/api", Reason::ApplyFailed, Phase::Failed),
+            event(
+                "ecs-service c/watched",
+                Reason::DriftDetected,
+                Phase::Observed,
+            ),
+            event("alarm cpu", Reason::BackingOff, Phase::Observed),
+            event("stack shop", Reason::DesiredStateLoaded, Phase::Observed),
+        ]);
+        let states = resource_states(&desired(), &first, BTreeMap::new());
+        let state = |name: &str| states[name].state;
+        assert_eq!(state("ecs-service c/web"), SyncState::Synced);
+        assert_eq!(state("ecs-service c/api"), SyncState::Error);
+        assert_eq!(state("ecs-service c/old"), SyncState::Paused);
+        assert_eq!(state("ecs-service c/watched"), SyncState::Observing);
+        assert_eq!(state("alarm cpu"), SyncState::OutOfSync);
+        assert!(!states.contains_key("stack shop"));
+
+        // A quiet pass: every service is in sync and remembers what last happened to it.
+        let states = resource_states(&desired(), &report(Vec::new()), states);
+        assert_eq!(states["ecs-service c/api"].state, SyncState::Synced);
+        assert_eq!(
+            states["ecs-service c/api"]
+                .last_event
+                .as_ref()
+                .map(|e| e.reason),
+            Some(Reason::ApplyFailed)
+        );
+    }
+}
