@@ -287,3 +287,39 @@ async fn run_applies_an_edited_file_at_once_not_at_the_next_interval() {
     assert_eq!(code, Some(0));
     assert!(took < Duration::from_secs(5), "stopped after {took:?}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn run_without_a_readable_desired_state_is_alive_but_not_ready() {
+    let dir = std::env::temp_dir().join(unique("mooring-missing"));
+    let missing = dir.join("stack.yaml");
+    let mut controller = Controller::start(
+        &missing.to_string_lossy(),
+        &["--interval", "1s", "--poll", "100ms"],
+    );
+    within(Duration::from_secs(30), "/healthz", || async {
+        controller.get("/healthz").0 == 200
+    })
+    .await;
+    within(Duration::from_secs(10), "DesiredStateInvalid", || async {
+        !controller.events("DesiredStateInvalid").is_empty()
+    })
+    .await;
+    // Reported once, not on every poll.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(controller.events("DesiredStateInvalid").len(), 1);
+    let (code, _) = controller.get("/readyz");
+    assert_eq!(code, 503);
+    let (_, status) = controller.get("/status");
+    let status: serde_json::Value = serde_json::from_str(&status).unwrap();
+    assert_eq!(status["loaded"], false, "{status:#}");
+    assert!(
+        status["rejected"]
+            .as_str()
+            .unwrap_or("")
+            .contains("stack.yaml"),
+        "{status:#}"
+    );
+    let (code, took) = controller.terminate();
+    assert_eq!(code, Some(0));
+    assert!(took < Duration::from_secs(5), "stopped after {took:?}");
+}

@@ -232,7 +232,12 @@ fn stack_event(
         time: Utc::now(),
         kind,
         reason,
-        object: format!("stack {stack}"),
+        // Before any desired state was loaded there is no stack to name.
+        object: if stack.is_empty() {
+            "desired-state".to_owned()
+        } else {
+            format!("stack {stack}")
+        },
         message,
         diff: Vec::new(),
         revision,

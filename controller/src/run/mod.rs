@@ -64,7 +64,8 @@ pub async fn run(options: RunOptions) -> Result<(), RunError> {
 
     let (stop, stopping) = watch::channel(false);
     let listener = http::bind(options.listen).await?;
-    tracing::info!(address = %options.listen, "serving /healthz /readyz /metrics /status");
+    let address = listener.local_addr().unwrap_or(options.listen);
+    tracing::info!(%address, "serving /healthz /readyz /metrics /status");
     let mut http_stopping = stopping.clone();
     let server = tokio::spawn(http::serve(listener, shared.clone(), async move {
         let _ = http_stopping.changed().await;
