@@ -51,6 +51,56 @@ pub enum Command {
         #[arg(long, default_value_t = 7, value_parser = clap::value_parser!(u32).range(1..=366))]
         days: u32,
     },
+    /// The controller: a pass every interval and at once when the desired state changes,
+    /// HTTP endpoints, events on stdout. Runs until SIGTERM or SIGINT (exit 0).
+    Run(RunArgs),
+    /// Exit 0 when the controller's endpoint answers 2xx, else 1: the ECS container health
+    /// check (minimal images have no curl).
+    Healthcheck {
+        #[arg(long, default_value = "http://127.0.0.1:8080/healthz")]
+        url: String,
+        #[arg(long, default_value = "3s", value_parser = parse_timeout)]
+        timeout: Duration,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// A desired-state file or folder (a folder is one desired state), or s3://bucket/key.
+    #[arg(required = true, value_name = "PATH|s3://BUCKET/KEY")]
+    pub paths: Vec<PathBuf>,
+    /// Time between passes; up to 10 % jitter is added.
+    #[arg(long, default_value = "60s", value_parser = parse_timeout)]
+    pub interval: Duration,
+    /// How often the desired state is checked for changes (default: 2s for files, 10s for S3).
+    #[arg(long, value_parser = parse_timeout)]
+    pub poll: Option<Duration>,
+    /// Address of /healthz, /readyz, /metrics and /status.
+    #[arg(long, default_value = "127.0.0.1:8080", env = "MOORING_LISTEN")]
+    pub listen: std::net::SocketAddr,
+    /// AWS calls in flight at once.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: u16,
+    /// Upper bound on one AWS call, retries included.
+    #[arg(long, default_value = "30s", value_parser = parse_timeout)]
+    pub call_timeout: Duration,
+    /// The desired state's revision for events; default: its git commit, or the S3
+    /// object's `revision` metadata, else its ETag.
+    #[arg(long, env = "MOORING_REVISION")]
+    pub revision: Option<String>,
+    /// Evaluate off-hours schedules at this fixed instant (RFC 3339): demos and tests.
+    #[arg(long, env = "MOORING_NOW", value_parser = parse_instant)]
+    pub now: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl Command {
+    /// The controller logs what it does; the one-shot commands only what went wrong.
+    pub fn default_log_level(&self) -> &'static str {
+        match self {
+            Command::Run(_) => "info",
+            _ => "warn",
+        }
+    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -99,6 +149,52 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::Plan(args) => pass(args, false).await,
         Command::Apply(args) => pass(args, true).await,
         Command::Schedule { paths, from, days } => schedule(&paths, from, days),
+        Command::Run(args) => run_controller(args).await,
+        Command::Healthcheck { url, timeout } => {
+            match crate::run::http::healthcheck(&url, timeout).await {
+                Ok(true) => ExitCode::from(EXIT_OK),
+                Ok(false) => {
+                    eprintln!("unhealthy: {url} did not answer 2xx");
+                    ExitCode::from(EXIT_ERROR)
+                }
+                Err(e) => {
+                    eprintln!("unhealthy: {e}");
+                    ExitCode::from(EXIT_ERROR)
+                }
+            }
+        }
+    }
+}
+
+async fn run_controller(args: RunArgs) -> ExitCode {
+    let location = match crate::run::source::Location::parse(&args.paths) {
+        Ok(location) => location,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(EXIT_PENDING_OR_INVALID);
+        }
+    };
+    let poll = args.poll.unwrap_or(match location {
+        crate::run::source::Location::Files(_) => Duration::from_secs(2),
+        crate::run::source::Location::S3 { .. } => Duration::from_secs(10),
+    });
+    let options = crate::run::RunOptions {
+        location,
+        interval: args.interval.max(Duration::from_millis(100)),
+        poll: poll.max(Duration::from_millis(100)),
+        listen: args.listen,
+        concurrency: usize::from(args.concurrency),
+        call_timeout: args.call_timeout,
+        revision: args.revision,
+        now: args.now,
+        shutdown_grace: Duration::from_secs(3),
+    };
+    match crate::run::run(options).await {
+        Ok(()) => ExitCode::from(EXIT_OK),
+        Err(e) => {
+            eprintln!("error: {}", crate::aws::error_chain(&e));
+            ExitCode::from(EXIT_ERROR)
+        }
     }
 }
 
@@ -259,10 +355,12 @@ fn parse_timeout(text: &str) -> Result<Duration, String> {
 }
 
 /// Logs go to stderr so stdout stays the plan; JSON lines when stderr is not a terminal
-/// (CloudWatch Logs, CI), human lines otherwise. `MOORING_LOG` sets the filter.
-pub fn init_tracing() {
+/// (CloudWatch Logs, CI), human lines otherwise. `MOORING_LOG`, else `RUST_LOG`, sets the
+/// filter; `default` when neither is set.
+pub fn init_tracing(default: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("MOORING_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+        .or_else(|_| tracing_subscriber::EnvFilter::try_from_default_env())
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);

@@ -15,4 +15,5 @@ pub mod pass;
 pub mod plan;
 pub mod render;
 pub mod revision;
+pub mod run;
 pub mod schedule_preview;

@@ -75,6 +75,9 @@ pub enum Reason {
     /// Something outside mooring woke a sleeping service (a deploy, a person); the
     /// message says how often since it went to sleep. It is put back to sleep.
     SleepInterrupted,
+    /// `mooring run` stopped on SIGTERM or SIGINT; the message says whether a pass was
+    /// cut short.
+    ControllerStopped,
 }
 
 impl fmt::Display for Reason {

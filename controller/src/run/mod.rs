@@ -1,0 +1,122 @@
+//! `mooring run`: the long-running controller. Wiring only: AWS clients, the desired-state
+//! source, the HTTP endpoints, signals; the loop itself is in `controller`.
+
+pub mod controller;
+pub mod http;
+pub mod metrics;
+pub mod source;
+pub mod status;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use tokio::sync::watch;
+
+use self::source::{Location, Source};
+use self::status::Shared;
+use crate::aws::stats::CountCalls;
+use crate::aws::{CallPolicy, Clients};
+
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    pub location: Location,
+    /// Time between passes (plus up to 10 % jitter).
+    pub interval: Duration,
+    /// How often the desired state is checked for changes.
+    pub poll: Duration,
+    pub listen: SocketAddr,
+    pub concurrency: usize,
+    pub call_timeout: Duration,
+    /// Given revision (`--revision`, `MOORING_REVISION`); else git, or the S3 object's.
+    pub revision: Option<String>,
+    /// Fixed instant for schedules (`--now`): demos and tests only.
+    pub now: Option<DateTime<Utc>>,
+    /// How long a pass in flight may go on after SIGTERM.
+    pub shutdown_grace: Duration,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("starting the HTTP endpoints failed")]
+    Http(#[from] http::HttpError),
+    #[error("installing the signal handlers failed")]
+    Signals(#[source] std::io::Error),
+}
+
+/// Runs until SIGTERM or SIGINT; `Ok` is a clean stop (exit 0).
+pub async fn run(options: RunOptions) -> Result<(), RunError> {
+    let policy = CallPolicy {
+        call_timeout: options.call_timeout,
+        ..CallPolicy::default()
+    };
+    let clients = Clients::from_environment(policy).await;
+    let s3 = match &options.location {
+        Location::S3 { .. } => Some(s3_client(&clients, options.call_timeout).await),
+        Location::Files(_) => None,
+    };
+    let source = Source::new(options.location.clone(), s3);
+    let shared = Shared::new(
+        options.location.describe(),
+        clients.stats().clone(),
+        options.interval,
+    );
+
+    let (stop, stopping) = watch::channel(false);
+    let listener = http::bind(options.listen).await?;
+    let address = listener.local_addr().unwrap_or(options.listen);
+    tracing::info!(%address, "serving /healthz /readyz /metrics /status");
+    let mut http_stopping = stopping.clone();
+    let server = tokio::spawn(http::serve(listener, shared.clone(), async move {
+        let _ = http_stopping.changed().await;
+    }));
+    let signals = signals().map_err(RunError::Signals)?;
+    tokio::spawn(async move {
+        let name = signals.await;
+        tracing::info!(signal = name, "stopping");
+        let _ = stop.send(true);
+    });
+
+    controller::reconcile_loop(&options, &clients, source, shared, stopping).await;
+
+    // Open keep-alive connections must not hold the exit up.
+    if let Ok(Ok(Err(e))) = tokio::time::timeout(Duration::from_millis(500), server).await {
+        tracing::warn!(error = %crate::aws::error_chain(&e), "the HTTP server failed");
+    }
+    Ok(())
+}
+
+/// Resolves with the name of the first of SIGTERM (ECS stopping the task) and SIGINT.
+fn signals() -> std::io::Result<impl std::future::Future<Output = &'static str>> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    Ok(async move {
+        tokio::select! {
+            _ = term.recv() => "SIGTERM",
+            _ = int.recv() => "SIGINT",
+        }
+    })
+}
+
+/// S3 with the standard credential chain; path-style addressing when an endpoint URL is
+/// set (local emulators do not serve bucket subdomains). Its calls are counted with the
+/// others, so `/metrics` shows the polls.
+pub async fn s3_client(clients: &Clients, call_timeout: Duration) -> aws_sdk_s3::Client {
+    let base = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .timeout_config(
+            aws_config::timeout::TimeoutConfig::builder()
+                .operation_timeout(call_timeout)
+                .connect_timeout(Duration::from_secs(5))
+                .build(),
+        )
+        .load()
+        .await;
+    let path_style = std::env::var_os("AWS_ENDPOINT_URL").is_some()
+        || std::env::var_os("AWS_ENDPOINT_URL_S3").is_some();
+    let config = aws_sdk_s3::config::Builder::from(&base)
+        .force_path_style(path_style)
+        .interceptor(CountCalls(clients.stats().clone()))
+        .build();
+    aws_sdk_s3::Client::from_conf(config)
+}
