@@ -158,7 +158,7 @@ async fn run_converges_corrects_drift_survives_an_invalid_edit_and_stops_on_sigt
     let file = DesiredFile::write("stack.yaml", &stack_yaml(&cluster, &cluster, 2));
     let mut controller = Controller::start(
         &file.path.to_string_lossy(),
-        &["--interval", "1s", "--poll", "200ms"],
+        &["--interval", "2s", "--poll", "200ms"],
     );
 
     within(WAIT, "converged", || async {
@@ -183,15 +183,15 @@ async fn run_converges_corrects_drift_survives_an_invalid_edit_and_stops_on_sigt
     assert_eq!(web["state"], "Synced", "{status:#}");
     assert_eq!(web["lastEvent"]["reason"], "DriftCorrected", "{status:#}");
 
-    // Drift while it runs: corrected within two intervals (1 s each, plus jitter and
-    // the pass itself on a busy machine).
+    // Drift while it runs: corrected within two intervals (2 s each; the bound leaves
+    // half a second for the pass itself on a busy CI machine).
     scale_behind_moorings_back(REGION, &cluster, "web", 5).await;
     let took = within(Duration::from_secs(20), "drift corrected", || async {
         desired_count(REGION, &cluster, "web").await == 2
     })
     .await;
     assert!(
-        took <= Duration::from_millis(2500),
+        took <= Duration::from_millis(4500),
         "drift corrected after {took:?}"
     );
 
