@@ -15,8 +15,8 @@ For each N (one cluster `bench`, N services with desiredCount 1, 3 alarms each, 
                    Cloud Custodian (ecs-service policy, modify desiredCount 0) on the same
                    services, then the floor (mooring's recorded requests of that sleep replayed
                    by a raw HTTP client); the services are woken (untimed) before each.
-Whole-process wall time and peak RSS come from os.wait4 on each child (ru_maxrss), so the
-figure is the child's own, not this driver's. AWS calls: mooring's `--output json` `calls`;
+Whole-process wall time (this driver's clock around the child) and peak RSS (/usr/bin/time's
+%M, the child's own high-water mark, see run_child). AWS calls: mooring's `--output json` `calls`;
 Cloud Custodian's come from moto's request recorder (its own access key id).
 
 Standard library + boto3 (the moto venv's).
@@ -53,6 +53,7 @@ AWAKE = "2026-11-25T12:00:00Z"  # a Wednesday, noon UTC: awake
 ASLEEP = "2026-11-25T23:00:00Z"  # the same Wednesday, 23:00 UTC: asleep
 ALARMS = (("cpu-high", "CPUUtilization"), ("memory-high", "MemoryUtilization"), ("cpu-low", "CPUUtilization"))
 SERVICES_PER_TOPIC = 50
+TIME = "/usr/bin/time"  # GNU time (Debian package `time`)
 KEY_MOORING = "bench-mooring"
 KEY_C7N = "bench-c7n"
 KEY_SETUP = "bench-setup"
@@ -276,19 +277,27 @@ def minimum(n: int, scenario: str, drifted: dict[str, int] | None = None) -> dic
 
 
 def run_child(argv: list[str], env: dict[str, str], cwd: str | None = None) -> dict:
-    """Runs one process; its wall time, its own peak RSS (os.wait4), exit code and stdout."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+    """Runs one process: its wall time, its own peak RSS, exit code and output.
+
+    Peak RSS comes from /usr/bin/time (%M), not from this driver's os.wait4: Linux carries the
+    exec-ing parent's high-water mark into the child's ru_maxrss (exec_mmap keeps the old mm's
+    hiwater, and Python's subprocess vforks, so the old mm is this driver's, 100+ MB at
+    N = 1,000). /usr/bin/time is a 2 MB parent, so %M is the child's own figure.
+    """
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, tempfile.NamedTemporaryFile("r") as rss:
         t0 = time.perf_counter()
-        proc = subprocess.Popen(argv, env=env, stdout=out, stderr=err, cwd=cwd)
-        _, status, usage = os.wait4(proc.pid, 0)
+        proc = subprocess.Popen([TIME, "-q", "-f", "%M %U %S", "-o", rss.name, *argv], env=env, stdout=out, stderr=err, cwd=cwd)
+        proc.wait()
         wall = time.perf_counter() - t0
-        proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
+        fields = rss.read().split()
+        if len(fields) != 3:
+            raise BenchError(f"{TIME} gave no figures for {argv[0]} (exit {proc.returncode})")
         return {
             "wall_s": wall,
-            "rss_mb": usage.ru_maxrss / 1024,  # KiB on Linux
-            "cpu_s": usage.ru_utime + usage.ru_stime,
+            "rss_mb": int(fields[0]) / 1024,  # KiB
+            "cpu_s": float(fields[1]) + float(fields[2]),
             "rc": proc.returncode,
             "stdout": out.read().decode("utf-8", "replace"),
             "stderr": err.read().decode("utf-8", "replace"),

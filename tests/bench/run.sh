@@ -51,6 +51,7 @@ install_c7n() {
 
 main() {
     command -v cargo >/dev/null || die "cargo not found"
+    [[ -x /usr/bin/time ]] || die "/usr/bin/time not found (GNU time measures peak RSS; Debian/Ubuntu: apt-get install time)"
     install_c7n
     "$MOTO" start >/dev/null
     if [[ ${MOORING_BENCH_KEEP_EMULATOR:-} != 1 ]]; then
