@@ -11,8 +11,9 @@
 # script still works, about 10 s once Cloud Custodian is installed and mooring built. Its
 # figures mean nothing (a debug build); only the full run's go to docs/benchmarks.md.
 #
-# Environment: MOORING_CACHE (default ~/.cache/mooring), CARGO_TARGET_DIR (cargo's default
-# otherwise), MOORING_BENCH_KEEP_EMULATOR=1 leaves the emulator running afterwards.
+# Environment: MOORING_CACHE (default ~/.cache/mooring), CARGO_TARGET_DIR (default
+# $MOORING_CACHE/target, as tests/run.sh), MOORING_BENCH_EMULATOR_STATE (default
+# $MOORING_CACHE/emulator-bench), MOORING_BENCH_KEEP_EMULATOR=1 leaves the emulator running.
 #
 # TODO(issue 6): `mooring run` steady-state RSS at N = 1,000 after 10 passes, and the offhours
 # Lambda's cold-start init under cargo-lambda's emulator, are not measured yet: they need
@@ -25,7 +26,8 @@ CACHE=${MOORING_CACHE:-${HOME:-/tmp}/.cache/mooring}
 C7N_VENV=$CACHE/c7n-venv
 REQUIREMENTS=$HERE/requirements-c7n.txt
 PYTHON=${PYTHON:-python3}
-export MOORING_EMULATOR_STATE=$CACHE/emulator-bench
+export MOORING_EMULATOR_STATE=${MOORING_BENCH_EMULATOR_STATE:-$CACHE/emulator-bench}
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$CACHE/target}
 MOTO=$ROOT/tests/emulator/moto.sh
 
 die() {
@@ -68,7 +70,7 @@ main() {
     else
         (cd "$ROOT" && cargo build --quiet -p mooring) || die "cargo build -p mooring failed"
     fi
-    local binary=${CARGO_TARGET_DIR:-$ROOT/target}/$profile/mooring
+    local binary=$CARGO_TARGET_DIR/$profile/mooring
     [[ -x $binary ]] || die "no binary at $binary"
     note "machine: $(nproc) cores, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1), $(awk '/MemTotal/ {printf "%.1f GB", $2/1048576}' /proc/meminfo); load $(cut -d' ' -f1-3 /proc/loadavg)"
     # boto3 comes from the emulator's venv (tests/emulator/requirements.txt).
