@@ -1,7 +1,7 @@
 //! The `mooring` command line: argument parsing and the exit-code contract.
 //! Each subcommand is a few lines that call into the library.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -325,10 +325,18 @@ fn print_report(report: &PassReport, output: Output, applied: bool) {
                 eprintln!("error: {}", crate::aws::error_chain(&e));
             }
         }
-        Output::Json => match serde_json::to_string_pretty(report) {
-            Ok(text) => println!("{text}"),
-            Err(e) => eprintln!("error: rendering the report as JSON failed: {e}"),
-        },
+        // Streamed: at N = 1,000 a sleep's report is 5.6 MB, and building it as one String
+        // was the largest allocation of the pass (8 MB with Vec growth; docs/benchmarks.md).
+        Output::Json => {
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            let written = serde_json::to_writer_pretty(&mut out, report)
+                .map_err(std::io::Error::from)
+                .and_then(|()| writeln!(out))
+                .and_then(|()| out.flush());
+            if let Err(e) = written {
+                eprintln!("error: writing the report as JSON failed: {e}");
+            }
+        }
         Output::Text => print!("{}", render::report_text(report, applied)),
     }
 }
