@@ -8,6 +8,7 @@ pub mod aws;
 pub mod backoff;
 pub mod cli;
 pub mod events;
+pub mod invocation;
 pub mod observe;
 pub mod observe_alerting;
 pub mod observed;
