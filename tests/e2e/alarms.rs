@@ -4,109 +4,15 @@
 
 use std::collections::BTreeMap;
 
-use aws_config::{BehaviorVersion, Region};
-use serde_json::Value;
-
 use crate::fixtures::*;
+use crate::reports::*;
 
 /// Regions no other test file uses: the emptied-stack test scans a whole region.
 const REGION: &str = "ap-southeast-2";
 const BIG_REGION: &str = "ca-central-1";
 
-async fn sdk_config(region: &str) -> aws_config::SdkConfig {
-    aws_config::defaults(BehaviorVersion::latest())
-        .endpoint_url(endpoint())
-        .region(Region::new(region.to_owned()))
-        .credentials_provider(aws_sdk_cloudwatch::config::Credentials::new(
-            "testing", "testing", None, None, "tests",
-        ))
-        .load()
-        .await
-}
-
-pub async fn cloudwatch(region: &str) -> aws_sdk_cloudwatch::Client {
-    aws_sdk_cloudwatch::Client::new(&sdk_config(region).await)
-}
-
-pub async fn sns(region: &str) -> aws_sdk_sns::Client {
-    aws_sdk_sns::Client::new(&sdk_config(region).await)
-}
-
 fn stack_yaml(stack: &str, region: &str, body: &str) -> String {
     format!("apiVersion: mooring/v1\nkind: Stack\nmetadata:\n  name: {stack}\nspec:\n  region: {region}\n{body}")
-}
-
-pub async fn run_json(command: &str, path: &str) -> (Run, Value, Vec<String>) {
-    start_recording();
-    let key = unique_access_key();
-    let run = mooring_as(&key, &[command, path, "--output", "json"]).await;
-    let report: Value =
-        serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {run:?}"));
-    let operations = operations_by(&key);
-    (run, report, operations)
-}
-
-pub fn calls(report: &Value) -> BTreeMap<String, u64> {
-    report["calls"]
-        .as_array()
-        .map(|calls| {
-            calls
-                .iter()
-                .map(|c| {
-                    (
-                        c["operation"].as_str().unwrap_or_default().to_owned(),
-                        c["requests"].as_u64().unwrap_or(0),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-pub fn events<'a>(report: &'a Value, reason: &str) -> Vec<&'a Value> {
-    report["events"]
-        .as_array()
-        .map(|events| events.iter().filter(|e| e["reason"] == reason).collect())
-        .unwrap_or_default()
-}
-
-pub fn event_for<'a>(report: &'a Value, reason: &str, object: &str) -> &'a Value {
-    events(report, reason)
-        .into_iter()
-        .find(|e| e["object"] == object)
-        .unwrap_or_else(|| panic!("no {reason} event for {object}: {:#}", report["events"]))
-}
-
-pub fn diff_of<'a>(event: &'a Value, field: &str) -> &'a Value {
-    event["diff"]
-        .as_array()
-        .and_then(|d| d.iter().find(|f| f["field"] == field))
-        .unwrap_or_else(|| panic!("no diff of {field} in {event:#}"))
-}
-
-/// plan exits 0; apply makes no mutating call by moto's recording and by `calls`.
-pub async fn assert_converged(path: &str) -> Value {
-    let plan = mooring(&["plan", path]).await;
-    assert_eq!(plan.code, 0, "converged: {plan:?}");
-    let (run, report, operations) = run_json("apply", path).await;
-    assert_eq!(run.code, 0, "{run:?}");
-    assert_eq!(
-        mutating(&operations),
-        Vec::<String>::new(),
-        "{operations:?}"
-    );
-    let writes: Vec<String> = calls(&report)
-        .into_keys()
-        .filter(|op| mooring::aws::stats::is_mutating(op))
-        .collect();
-    assert_eq!(writes, Vec::<String>::new(), "{:#}", report["calls"]);
-    report
-}
-
-pub async fn apply(path: &str) -> Value {
-    let (run, report, _) = run_json("apply", path).await;
-    assert_eq!(run.code, 0, "{run:?}");
-    report
 }
 
 pub async fn alarm_names(region: &str, prefix: &str) -> Vec<String> {

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use crate::fixtures::*;
+use crate::reports::*;
 use crate::scaling_by_hand::*;
 
 fn stack_yaml(stack: &str, services: &str) -> String {
@@ -25,87 +26,6 @@ fn scaled(cluster: &str, name: &str, extra: &str) -> String {
 
 /// `mooring <command> <path> --output json` under its own access key: the report, and
 /// the operations moto recorded for that key.
-async fn run_json(command: &str, path: &str) -> (Run, Value, Vec<String>) {
-    start_recording();
-    let key = unique_access_key();
-    let run = mooring_as(&key, &[command, path, "--output", "json"]).await;
-    let report: Value =
-        serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {run:?}"));
-    let operations = operations_by(&key);
-    (run, report, operations)
-}
-
-fn events<'a>(report: &'a Value, reason: &str) -> Vec<&'a Value> {
-    report["events"]
-        .as_array()
-        .map(|events| events.iter().filter(|e| e["reason"] == reason).collect())
-        .unwrap_or_default()
-}
-
-fn event_for<'a>(report: &'a Value, reason: &str, object: &str) -> &'a Value {
-    events(report, reason)
-        .into_iter()
-        .find(|e| e["object"] == object)
-        .unwrap_or_else(|| panic!("no {reason} event for {object}: {:#}", report["events"]))
-}
-
-/// The diff entry of `field` in an event.
-fn diff_of<'a>(event: &'a Value, field: &str) -> &'a Value {
-    event["diff"]
-        .as_array()
-        .and_then(|d| d.iter().find(|f| f["field"] == field))
-        .unwrap_or_else(|| panic!("no diff of {field} in {event:#}"))
-}
-
-/// Requests per operation, from the report's `calls`.
-fn calls(report: &Value) -> BTreeMap<String, u64> {
-    report["calls"]
-        .as_array()
-        .map(|calls| {
-            calls
-                .iter()
-                .map(|c| {
-                    (
-                        c["operation"].as_str().unwrap_or_default().to_owned(),
-                        c["requests"].as_u64().unwrap_or(0),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-fn mutating_calls(report: &Value) -> BTreeMap<String, u64> {
-    calls(report)
-        .into_iter()
-        .filter(|(op, _)| {
-            !["Describe", "List", "Get"]
-                .iter()
-                .any(|r| op.starts_with(r))
-        })
-        .collect()
-}
-
-/// A converged pass: plan exits 0, apply makes no mutating call by moto's recording
-/// and by mooring's own counters.
-async fn assert_converged(path: &str) {
-    let plan = mooring(&["plan", path]).await;
-    assert_eq!(plan.code, 0, "converged: {plan:?}");
-    let (run, report, operations) = run_json("apply", path).await;
-    assert_eq!(run.code, 0, "{run:?}");
-    assert_eq!(
-        mutating(&operations),
-        Vec::<String>::new(),
-        "{operations:?}"
-    );
-    assert_eq!(
-        mutating_calls(&report),
-        BTreeMap::new(),
-        "{:#}",
-        report["calls"]
-    );
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn the_portfolio_and_saas_examples_converge_with_their_autoscaling() {
     let examples = repo_root().join("desired-state/examples");
@@ -465,8 +385,8 @@ async fn a_converged_pass_over_200_autoscaled_services_reads_in_batches_only() {
         "by moto's recording"
     );
     assert_eq!(
-        mutating_calls(&report),
-        BTreeMap::new(),
+        writes(&report),
+        Vec::<String>::new(),
         "by mooring's counters"
     );
     let made = calls(&report);

@@ -70,16 +70,28 @@ pub fn unique(prefix: &str) -> String {
     format!("{prefix}-{}-{nanos:x}", std::process::id())
 }
 
-pub async fn ecs(region: &str) -> aws_sdk_ecs::Client {
-    let config = aws_config::defaults(BehaviorVersion::latest())
+/// SDK configuration for the tests' own clients: the emulator, test credentials.
+pub async fn sdk_config(region: &str) -> aws_config::SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
         .endpoint_url(endpoint())
         .region(Region::new(region.to_owned()))
         .credentials_provider(aws_sdk_ecs::config::Credentials::new(
             "testing", "testing", None, None, "tests",
         ))
         .load()
-        .await;
-    aws_sdk_ecs::Client::new(&config)
+        .await
+}
+
+pub async fn ecs(region: &str) -> aws_sdk_ecs::Client {
+    aws_sdk_ecs::Client::new(&sdk_config(region).await)
+}
+
+pub async fn cloudwatch(region: &str) -> aws_sdk_cloudwatch::Client {
+    aws_sdk_cloudwatch::Client::new(&sdk_config(region).await)
+}
+
+pub async fn sns(region: &str) -> aws_sdk_sns::Client {
+    aws_sdk_sns::Client::new(&sdk_config(region).await)
 }
 
 /// Creates a cluster and services at the given counts, as a deploy pipeline would.
@@ -351,15 +363,7 @@ fn dechunk(mut body: &str) -> String {
 }
 
 pub async fn autoscaling(region: &str) -> aws_sdk_applicationautoscaling::Client {
-    let config = aws_config::defaults(BehaviorVersion::latest())
-        .endpoint_url(endpoint())
-        .region(Region::new(region.to_owned()))
-        .credentials_provider(aws_sdk_ecs::config::Credentials::new(
-            "testing", "testing", None, None, "tests",
-        ))
-        .load()
-        .await;
-    aws_sdk_applicationautoscaling::Client::new(&config)
+    aws_sdk_applicationautoscaling::Client::new(&sdk_config(region).await)
 }
 
 /// The tags of a service, as ECS reports them.

@@ -7,6 +7,7 @@ mod event_sinks;
 mod examples;
 mod fixtures;
 mod offhours;
+mod reports;
 mod run;
 mod run_s3;
 mod scaling_by_hand;

@@ -1,8 +1,6 @@
 //! Off-hours against the emulator: a simulated day walked with an injected clock
 //! (`--now`), across Berlin's spring-forward night, with and without autoscaling.
 
-use std::collections::BTreeMap;
-
 use crate::fixtures::*;
 use crate::scaling_by_hand::{target_of, REGION};
 
@@ -36,28 +34,6 @@ spec:
     )
 }
 
-pub async fn tags_of(cluster: &str, service: &str) -> BTreeMap<String, String> {
-    let output = ecs(REGION)
-        .await
-        .describe_services()
-        .cluster(cluster)
-        .services(service)
-        .include(aws_sdk_ecs::types::ServiceField::Tags)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("describing {cluster}/{service}: {e:?}"));
-    output
-        .services()
-        .first()
-        .map(|s| {
-            s.tags()
-                .iter()
-                .filter_map(|t| Some((t.key()?.to_owned(), t.value()?.to_owned())))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 async fn at(command: &str, path: &str, now: &str, expected: i32) -> Run {
     let run = mooring(&[command, path, "--now", now]).await;
     assert_eq!(run.code, expected, "{command} at {now}: {run:?}");
@@ -85,8 +61,14 @@ async fn a_day_walk_sleeps_and_wakes_at_the_right_instants_across_a_dst_change()
     assert_eq!(desired_count(REGION, &cluster, "web").await, 0);
     assert_eq!(desired_count(REGION, &cluster, "api").await, 0);
     assert_eq!(target_of(REGION, &cluster, "api").await, Some((0, 0)));
-    assert_eq!(tags_of(&cluster, "web").await["mooring:wake-count"], "2");
-    assert_eq!(tags_of(&cluster, "api").await["mooring:wake-count"], "3");
+    assert_eq!(
+        service_tags(REGION, &cluster, "web").await["mooring:wake-count"],
+        "2"
+    );
+    assert_eq!(
+        service_tags(REGION, &cluster, "api").await["mooring:wake-count"],
+        "3"
+    );
 
     // Asleep all weekend: nothing to do, the count planners do not fight the sleep.
     at("plan", &path, "2026-03-28T12:00:00Z", 0).await;
@@ -98,10 +80,10 @@ async fn a_day_walk_sleeps_and_wakes_at_the_right_instants_across_a_dst_change()
     assert_eq!(desired_count(REGION, &cluster, "web").await, 2);
     assert_eq!(desired_count(REGION, &cluster, "api").await, 3);
     assert_eq!(target_of(REGION, &cluster, "api").await, Some((1, 4)));
-    assert!(!tags_of(&cluster, "web")
+    assert!(!service_tags(REGION, &cluster, "web")
         .await
         .contains_key("mooring:wake-count"));
-    assert!(!tags_of(&cluster, "api")
+    assert!(!service_tags(REGION, &cluster, "api")
         .await
         .contains_key("mooring:wake-count"));
     at("plan", &path, "2026-03-30T05:01:00Z", 0).await;
@@ -123,5 +105,8 @@ async fn a_service_woken_by_a_deploy_is_put_back_to_sleep_with_a_warning() {
         assert!(run.stdout.contains(&format!("{times} time(s)")), "{run:?}");
         assert_eq!(desired_count(REGION, &cluster, "web").await, 0);
     }
-    assert_eq!(tags_of(&cluster, "web").await["mooring:wake-count"], "2");
+    assert_eq!(
+        service_tags(REGION, &cluster, "web").await["mooring:wake-count"],
+        "2"
+    );
 }
