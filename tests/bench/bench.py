@@ -47,6 +47,9 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "emulator"))
 import recording  # noqa: E402  (tests/emulator/recording.py: operation names of recorded requests)
 
+sys.path.insert(0, str(HERE))
+import steady  # noqa: E402  (tests/bench/steady.py: `mooring run`'s memory after 10 passes)
+
 REGION = "us-east-1"
 CLUSTER = "bench"
 AWAKE = "2026-11-25T12:00:00Z"  # a Wednesday, noon UTC: awake
@@ -467,6 +470,13 @@ def bench_n(n: int, runs: int, args, work: Path) -> dict:
         "overhead_over_floor_8conn": stats(paired_over8) if paired_over8 else None,
         "raw": [{k: {kk: vv for kk, vv in v.items() if kk in ("wall_s", "rss_mb", "cpu_s")} for k, v in r.items()} for r in rounds],
     }
+
+    say("mooring run: steady state over 10 passes")
+    mooring(args.mooring, state, AWAKE, KEY_SETUP)  # awake again, converged
+    try:
+        result["steady"] = steady.steady_rss(args.mooring, state, child_env(KEY_MOORING), AWAKE)
+    except steady.SteadyError as exc:
+        raise BenchError(str(exc)) from exc
     return result
 
 
@@ -502,6 +512,13 @@ def print_report(results: list[dict]) -> None:
         if o1:
             print(f"| mooring above the floor (1 conn / 8 conn), pair by pair | {fmt_stats({k: v * 100 for k, v in o1.items()}, ' %', 0)} / {fmt_stats({k: v * 100 for k, v in o8.items()}, ' %', 0)} | |")
         print("\nCloud Custodian's calls: " + ", ".join(f"{k} {v}" for k, v in sorted(s["c7n_calls"].items())))
+        if st := res.get("steady"):
+            first = st["rss_after_first_pass_mb"]
+            print(
+                f"\n`mooring run`, {st['passes']} converged passes in {st['seconds']:.1f} s: RSS {st['rss_mb']:.1f} MB "
+                f"(anonymous {st['anon_mb']:.1f}, file-backed {st['file_mb']:.1f}), high-water mark {st['hwm_mb']:.1f} MB"
+                + (f", RSS after the first pass {first:.1f} MB" if first else "")
+            )
 
 
 def main() -> int:

@@ -15,9 +15,8 @@
 # $MOORING_CACHE/target, as tests/run.sh), MOORING_BENCH_EMULATOR_STATE (default
 # $MOORING_CACHE/emulator-bench), MOORING_BENCH_KEEP_EMULATOR=1 leaves the emulator running.
 #
-# TODO(issue 6): `mooring run` steady-state RSS at N = 1,000 after 10 passes, and the offhours
-# Lambda's cold-start init under cargo-lambda's emulator, are not measured yet: they need
-# `mooring run` (issue 6). Nothing is printed for them.
+# TODO(issue 8): the Lambda's cold-start init under cargo-lambda's emulator is not measured yet.
+# `mooring run`'s steady-state memory (N services, 10 passes) is tests/bench/steady.py.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
