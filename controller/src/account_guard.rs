@@ -22,9 +22,15 @@ use crate::events::{Event, EventType, Phase, Reason};
 pub enum Verdict {
     /// No account declared, or the declared one is the caller's.
     Allowed,
-    Mismatch { wanted: String, found: String },
+    Mismatch {
+        wanted: String,
+        found: String,
+    },
     /// STS could not say (unreachable, refused the credentials, no region).
-    Unverified { wanted: String, error: String },
+    Unverified {
+        wanted: String,
+        error: String,
+    },
 }
 
 /// The decision, pure: `caller` is what STS answered for the stack's region, `None` when
@@ -125,7 +131,9 @@ pub async fn guard<'a>(
         };
         let verdict = decide(
             Some(wanted),
-            caller.as_ref().map(|c| c.as_deref().map_err(String::as_str)),
+            caller
+                .as_ref()
+                .map(|c| c.as_deref().map_err(String::as_str)),
         );
         if let Some(event) = refusal(&stack.name, &verdict, time, revision) {
             tracing::warn!(stack = %stack.name, reason = %event.reason, message = %event.message, "stack refused by the account guard");
@@ -189,7 +197,9 @@ mod tests {
     fn an_unanswered_question_fails_closed() {
         let verdict = decide(
             Some("123456789012"),
-            Some(Err("STS GetCallerIdentity failed in us-east-1: connection refused")),
+            Some(Err(
+                "STS GetCallerIdentity failed in us-east-1: connection refused",
+            )),
         );
         assert!(matches!(verdict, Verdict::Unverified { .. }));
         assert!(matches!(
@@ -200,7 +210,11 @@ mod tests {
         let event = refusal("shop", &verdict, time, None).unwrap();
         assert_eq!(event.reason, Reason::AccountUnverified);
         assert_eq!(event.phase, Phase::Failed);
-        assert!(event.message.contains("connection refused"), "{}", event.message);
+        assert!(
+            event.message.contains("connection refused"),
+            "{}",
+            event.message
+        );
     }
 
     #[test]

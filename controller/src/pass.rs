@@ -131,14 +131,10 @@ pub async fn run_pass_with_backoff(
     let span = tracing::info_span!("pass", stacks = desired.stacks.len(), apply = options.apply);
     // Before the first read: a stack declared for another account (or one whose account
     // cannot be verified) is left out of the pass entirely.
-    let (guarded, refusals) = crate::account_guard::guard(
-        desired,
-        clients,
-        now,
-        options.revision.as_deref(),
-    )
-    .instrument(span.clone())
-    .await;
+    let (guarded, refusals) =
+        crate::account_guard::guard(desired, clients, now, options.revision.as_deref())
+            .instrument(span.clone())
+            .await;
     let desired_in: &DesiredState = desired;
     let desired: &DesiredState = &guarded;
     let (observed, failures) = observe(desired, clients, options.concurrency)
@@ -154,20 +150,18 @@ pub async fn run_pass_with_backoff(
         revision: options.revision.clone(),
     };
     let mut events: Vec<Event> = refusals;
-    events.extend(failures
-        .iter()
-        .map(|failure| Event {
-            time: now,
-            kind: EventType::Warning,
-            reason: Reason::ObserveFailed,
-            object: format!("stack {}", failure.stack()),
-            message: error_chain(failure),
-            diff: Vec::new(),
-            revision: options.revision.clone(),
-            stack: failure.stack().to_owned(),
-            phase: Phase::Failed,
-            count: 1,
-        }));
+    events.extend(failures.iter().map(|failure| Event {
+        time: now,
+        kind: EventType::Warning,
+        reason: Reason::ObserveFailed,
+        object: format!("stack {}", failure.stack()),
+        message: error_chain(failure),
+        diff: Vec::new(),
+        revision: options.revision.clone(),
+        stack: failure.stack().to_owned(),
+        phase: Phase::Failed,
+        count: 1,
+    }));
     events.extend(plan.notices.iter().map(|n| context.notice(n)));
     let outcomes = if options.apply {
         let (ready, held) = hold_back(&plan.changes, backoff.as_deref(), now);

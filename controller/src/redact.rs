@@ -48,7 +48,9 @@ fn url(text: &str) -> String {
     let (authority, rest) = rest.split_at(authority_end);
     // Userinfo ends at the last `@` of the authority (a password may hold an `@` only
     // percent-encoded, but be safe with raw ones too).
-    let host = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
+    let host = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host);
     let (before_fragment, fragment) = match rest.split_once('#') {
         Some((before, fragment)) => (before, Some(fragment)),
         None => (rest, None),
@@ -159,7 +161,9 @@ mod tests {
     #[test]
     fn a_webhook_url_loses_its_userinfo_query_values_and_token_segments() {
         assert_eq!(
-            endpoint("https://user:pass@hooks.example.com/services/T0/B0/SECRETTOKEN?token=abc123&v=2"),
+            endpoint(
+                "https://user:pass@hooks.example.com/services/T0/B0/SECRETTOKEN?token=abc123&v=2"
+            ),
             "https://hooks.example.com/services/T0/B0/***?token=***&v=***"
         );
     }
@@ -167,7 +171,9 @@ mod tests {
     #[test]
     fn real_webhook_shapes_keep_their_words_and_hide_their_ids() {
         assert_eq!(
-            endpoint("https://hooks.slack.com/services/T01ABCDEF/B02GHIJKL/abcdEFGHijklMNOPqrstUVWX"),
+            endpoint(
+                "https://hooks.slack.com/services/T01ABCDEF/B02GHIJKL/abcdEFGHijklMNOPqrstUVWX"
+            ),
             "https://hooks.slack.com/services/***/***/***"
         );
         assert_eq!(
@@ -175,7 +181,9 @@ mod tests {
             "https://discord.com/api/webhooks/***/***"
         );
         assert_eq!(
-            endpoint("https://events.pagerduty.com/integration/0123456789abcdef0123456789abcdef/enqueue"),
+            endpoint(
+                "https://events.pagerduty.com/integration/0123456789abcdef0123456789abcdef/enqueue"
+            ),
             "https://events.pagerduty.com/integration/***/enqueue"
         );
         assert_eq!(
@@ -205,7 +213,8 @@ mod tests {
 
     #[test]
     fn redaction_is_idempotent() {
-        let once = endpoint("https://u:p@h.example.com/services/T0/B0/SECRETTOKEN?token=x#f").into_owned();
+        let once =
+            endpoint("https://u:p@h.example.com/services/T0/B0/SECRETTOKEN?token=x#f").into_owned();
         assert_eq!(endpoint(&once), once);
     }
 
@@ -226,10 +235,15 @@ mod tests {
     #[test]
     fn a_subscription_arn_keeps_its_topic_and_hides_its_id() {
         assert_eq!(
-            subscription_arn("arn:aws:sns:us-east-1:123456789012:alerts:0f1e2d3c-aaaa-bbbb-cccc-0123456789ab"),
+            subscription_arn(
+                "arn:aws:sns:us-east-1:123456789012:alerts:0f1e2d3c-aaaa-bbbb-cccc-0123456789ab"
+            ),
             "arn:aws:sns:us-east-1:123456789012:alerts:***"
         );
-        assert_eq!(subscription_arn("PendingConfirmation"), "PendingConfirmation");
+        assert_eq!(
+            subscription_arn("PendingConfirmation"),
+            "PendingConfirmation"
+        );
         assert_eq!(
             subscription_arn("arn:aws:sns:us-east-1:123456789012:alerts"),
             "arn:aws:sns:us-east-1:123456789012:alerts"

@@ -11,4 +11,5 @@ mod reports;
 mod run;
 mod run_s3;
 mod scaling_by_hand;
+mod security;
 mod service_counts;

@@ -13,7 +13,10 @@ pub enum StsError {
 }
 
 /// The 12-digit account id the client's credentials belong to.
-pub async fn caller_account(client: &aws_sdk_sts::Client, region: &str) -> Result<String, StsError> {
+pub async fn caller_account(
+    client: &aws_sdk_sts::Client,
+    region: &str,
+) -> Result<String, StsError> {
     let identity = client
         .get_caller_identity()
         .send()

@@ -320,7 +320,12 @@ pub async fn set_subscription_attribute(
         .attribute_value(value)
         .send()
         .await
-        .map_err(|e| call_failed("SetSubscriptionAttributes", &crate::redact::subscription_arn(arn))(e.into()))?;
+        .map_err(|e| {
+            call_failed(
+                "SetSubscriptionAttributes",
+                &crate::redact::subscription_arn(arn),
+            )(e.into())
+        })?;
     Ok(())
 }
 
