@@ -7,6 +7,7 @@ mod event_sinks;
 mod examples;
 mod fixtures;
 mod offhours;
+mod other_stack;
 mod reports;
 mod run;
 mod run_s3;
