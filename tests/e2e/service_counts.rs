@@ -317,8 +317,8 @@ async fn a_second_apply_makes_no_mutating_call() {
     second_calls.sort();
     assert_eq!(
         second_calls,
-        ["DescribeScalableTargets", "DescribeServices"],
-        "a converged account costs reads only; no target exists, so no policy reads"
+        ["DescribeScalableTargets", "DescribeServices", "GetCallerIdentity"],
+        "a converged account costs reads only (and the account guard's question); no target exists, so no policy reads"
     );
 
     // mooring's own counters agree with the emulator's recording.
@@ -333,7 +333,8 @@ async fn a_second_apply_makes_no_mutating_call() {
         report["calls"],
         serde_json::json!([
             {"service": "Application Auto Scaling", "operation": "DescribeScalableTargets", "requests": 1, "failed": 0, "throttled": 0},
-            {"service": "ECS", "operation": "DescribeServices", "requests": 1, "failed": 0, "throttled": 0}
+            {"service": "ECS", "operation": "DescribeServices", "requests": 1, "failed": 0, "throttled": 0},
+            {"service": "STS", "operation": "GetCallerIdentity", "requests": 1, "failed": 0, "throttled": 0}
         ])
     );
 }
