@@ -136,7 +136,7 @@ pub async fn guard<'a>(
                 .map(|c| c.as_deref().map_err(String::as_str)),
         );
         if let Some(event) = refusal(&stack.name, &verdict, time, revision) {
-            tracing::warn!(stack = %stack.name, reason = %event.reason, message = %event.message, "stack refused by the account guard");
+            tracing::warn!(stack = %stack.name, reason = %event.reason, why = %event.message, "stack refused by the account guard");
             refused.push(event);
         }
     }
