@@ -73,10 +73,11 @@ async fn apply_group(clients: &Clients, group: Vec<(usize, Change)>) -> Vec<(usi
             Some(first) => Some(format!(
                 "skipped: an earlier change of this resource failed ({first})"
             )),
+            // An SDK error may quote what was sent (an endpoint URL): shown redacted.
             None => execute(clients, &change)
                 .await
                 .err()
-                .map(|e| error_chain(&e)),
+                .map(|e| crate::redact::urls_in(&error_chain(&e)).into_owned()),
         };
         match &error {
             Some(error) => {

@@ -364,11 +364,14 @@ fn parse_timeout(text: &str) -> Result<Duration, String> {
 
 /// Logs go to stderr so stdout stays the plan; JSON lines when stderr is not a terminal
 /// (CloudWatch Logs, CI), human lines otherwise. `MOORING_LOG`, else `RUST_LOG`, sets the
-/// filter; `default` when neither is set.
+/// filter; `default` when neither is set. The AWS SDK and its HTTP stack are capped at
+/// `info` (`with_sdk_caps`).
 pub fn init_tracing(default: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("MOORING_LOG")
-        .or_else(|_| tracing_subscriber::EnvFilter::try_from_default_env())
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let spec = ["MOORING_LOG", "RUST_LOG"]
+        .iter()
+        .find_map(|name| std::env::var(name).ok().filter(|s| !s.trim().is_empty()))
+        .unwrap_or_else(|| default.to_owned());
+    let filter = tracing_subscriber::EnvFilter::new(with_sdk_caps(&spec));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
@@ -379,9 +382,39 @@ pub fn init_tracing(default: &str) {
     }
 }
 
+/// Targets capped at `info` whatever the level asked for: at debug the AWS SDK logs the
+/// access key id with every resolved identity and endpoint, and at trace the requests it
+/// signs (docs/security.md). A filter that names an `aws…` or `hyper…` target itself is
+/// taken as a deliberate look into the SDK and left as it is.
+const SDK_TARGETS: [&str; 4] = ["aws", "hyper", "h2", "rustls"];
+
+fn with_sdk_caps(spec: &str) -> String {
+    if SDK_TARGETS.iter().any(|target| spec.contains(target)) {
+        return spec.to_owned();
+    }
+    let caps: Vec<String> = SDK_TARGETS.iter().map(|t| format!("{t}=info")).collect();
+    format!("{spec},{}", caps.join(","))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_sdk_is_capped_at_info_unless_asked_for_by_name() {
+        assert_eq!(
+            with_sdk_caps("trace"),
+            "trace,aws=info,hyper=info,h2=info,rustls=info"
+        );
+        assert_eq!(
+            with_sdk_caps("mooring=debug"),
+            "mooring=debug,aws=info,hyper=info,h2=info,rustls=info"
+        );
+        assert_eq!(
+            with_sdk_caps("info,aws_smithy_runtime=debug"),
+            "info,aws_smithy_runtime=debug"
+        );
+    }
 
     #[test]
     fn timeouts_need_a_unit() {

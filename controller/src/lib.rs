@@ -2,6 +2,7 @@
 //! apply the difference, report every decision as an event. The `mooring` binary is a
 //! thin shell over `cli`.
 
+pub mod account_guard;
 pub mod apply;
 pub mod apply_alerting;
 pub mod aws;
@@ -14,6 +15,7 @@ pub mod observe_alerting;
 pub mod observed;
 pub mod pass;
 pub mod plan;
+pub mod redact;
 pub mod render;
 pub mod revision;
 pub mod run;

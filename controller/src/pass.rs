@@ -129,6 +129,14 @@ pub async fn run_pass_with_backoff(
     let started = std::time::Instant::now();
     let before = clients.stats().snapshot();
     let span = tracing::info_span!("pass", stacks = desired.stacks.len(), apply = options.apply);
+    // Before the first read: a stack declared for another account (or one whose account
+    // cannot be verified) is left out of the pass entirely.
+    let (guarded, refusals) =
+        crate::account_guard::guard(desired, clients, now, options.revision.as_deref())
+            .instrument(span.clone())
+            .await;
+    let desired_in: &DesiredState = desired;
+    let desired: &DesiredState = &guarded;
     let (observed, failures) = observe(desired, clients, options.concurrency)
         .instrument(span.clone())
         .await;
@@ -141,21 +149,19 @@ pub async fn run_pass_with_backoff(
         time: now,
         revision: options.revision.clone(),
     };
-    let mut events: Vec<Event> = failures
-        .iter()
-        .map(|failure| Event {
-            time: now,
-            kind: EventType::Warning,
-            reason: Reason::ObserveFailed,
-            object: format!("stack {}", failure.stack()),
-            message: error_chain(failure),
-            diff: Vec::new(),
-            revision: options.revision.clone(),
-            stack: failure.stack().to_owned(),
-            phase: Phase::Failed,
-            count: 1,
-        })
-        .collect();
+    let mut events: Vec<Event> = refusals;
+    events.extend(failures.iter().map(|failure| Event {
+        time: now,
+        kind: EventType::Warning,
+        reason: Reason::ObserveFailed,
+        object: format!("stack {}", failure.stack()),
+        message: error_chain(failure),
+        diff: Vec::new(),
+        revision: options.revision.clone(),
+        stack: failure.stack().to_owned(),
+        phase: Phase::Failed,
+        count: 1,
+    }));
     events.extend(plan.notices.iter().map(|n| context.notice(n)));
     let outcomes = if options.apply {
         let (ready, held) = hold_back(&plan.changes, backoff.as_deref(), now);
@@ -181,17 +187,28 @@ pub async fn run_pass_with_backoff(
         events.extend(plan.changes.iter().map(|c| context.planned(c)));
         None
     };
-    let stacks: Vec<StackSummary> = desired
+    // Refused stacks are listed too (the report says why they were left out).
+    let stacks: Vec<StackSummary> = desired_in
         .stacks
         .iter()
         .map(|stack| StackSummary {
             name: stack.name.clone(),
             source: stack.source.clone(),
-            region: observed.stacks.get(&stack.name).map(|s| s.region.clone()),
+            region: observed
+                .stacks
+                .get(&stack.name)
+                .map(|s| s.region.clone())
+                .or_else(|| clients.resolve_region(stack.region.as_deref()).ok()),
         })
         .collect();
     let calls = calls_since(&before, clients);
     events.extend(throttled_events(&calls, &context, &stacks));
+    // A last net under the planner's own redaction: an error text may quote a URL.
+    for event in &mut events {
+        if let std::borrow::Cow::Owned(redacted) = crate::redact::urls_in(&event.message) {
+            event.message = redacted;
+        }
+    }
     PassReport {
         stacks,
         revision: options.revision.clone(),

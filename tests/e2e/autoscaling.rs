@@ -403,6 +403,8 @@ async fn a_converged_pass_over_200_autoscaled_services_reads_in_batches_only() {
         ("DescribeScalableTargets", N.div_ceil(50)),
         ("DescribeScalingPolicies", policies.div_ceil(50)),
         ("DescribeScheduledActions", actions.div_ceil(50)),
+        // The account guard: the stack names its account (one question per process).
+        ("GetCallerIdentity", 1),
     ]);
     eprintln!("200 services, converged pass: calls {made:?}, bounds {bounds:?}");
     for (operation, count) in &made {

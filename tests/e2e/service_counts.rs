@@ -220,7 +220,13 @@ async fn another_account_is_refused() {
     let file = DesiredFile::write("stack.yaml", &yaml);
     let path = file.path.to_string_lossy().into_owned();
     let apply = mooring(&["apply", &path]).await;
-    assert!(apply.stdout.contains("AccountMismatch"), "{apply:?}");
+    assert_eq!(apply.code, 1, "a refused stack is a failure: {apply:?}");
+    assert!(
+        apply
+            .stdout
+            .contains("is declared for account 999999999999"),
+        "{apply:?}"
+    );
     assert_eq!(desired_count(REGION, &cluster, "web").await, 3);
 }
 
@@ -291,10 +297,11 @@ async fn a_second_apply_makes_no_mutating_call() {
         [
             "DescribeScalableTargets",
             "DescribeServices",
+            "GetCallerIdentity",
             "UpdateService",
             "UpdateService"
         ],
-        "three services in one cluster: one read of the services, one of their scalable \
+        "three services in one cluster: the account guard's question, one read of the services, one of their scalable \
          targets (a target registered outside mooring would own the count), two writes \
          (worker is already right)"
     );
@@ -317,8 +324,8 @@ async fn a_second_apply_makes_no_mutating_call() {
     second_calls.sort();
     assert_eq!(
         second_calls,
-        ["DescribeScalableTargets", "DescribeServices"],
-        "a converged account costs reads only; no target exists, so no policy reads"
+        ["DescribeScalableTargets", "DescribeServices", "GetCallerIdentity"],
+        "a converged account costs reads only (and the account guard's question); no target exists, so no policy reads"
     );
 
     // mooring's own counters agree with the emulator's recording.
@@ -333,7 +340,8 @@ async fn a_second_apply_makes_no_mutating_call() {
         report["calls"],
         serde_json::json!([
             {"service": "Application Auto Scaling", "operation": "DescribeScalableTargets", "requests": 1, "failed": 0, "throttled": 0},
-            {"service": "ECS", "operation": "DescribeServices", "requests": 1, "failed": 0, "throttled": 0}
+            {"service": "ECS", "operation": "DescribeServices", "requests": 1, "failed": 0, "throttled": 0},
+            {"service": "STS", "operation": "GetCallerIdentity", "requests": 1, "failed": 0, "throttled": 0}
         ])
     );
 }

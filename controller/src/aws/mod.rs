@@ -7,6 +7,7 @@ pub mod cloudwatch;
 pub mod ecs;
 pub mod sns;
 pub mod stats;
+pub mod sts;
 pub mod topics;
 
 use std::collections::HashMap;
@@ -68,6 +69,10 @@ pub struct Clients {
     autoscaling: Mutex<HashMap<String, aws_sdk_applicationautoscaling::Client>>,
     sns: Mutex<HashMap<String, aws_sdk_sns::Client>>,
     cloudwatch: Mutex<HashMap<String, aws_sdk_cloudwatch::Client>>,
+    sts: Mutex<HashMap<String, aws_sdk_sts::Client>>,
+    /// region → the account STS said the credentials reach: asked once per process and
+    /// region (the credentials of a process do not change account), successes only.
+    accounts: Mutex<HashMap<String, String>>,
 }
 
 impl Clients {
@@ -94,6 +99,8 @@ impl Clients {
             autoscaling: Mutex::new(HashMap::new()),
             sns: Mutex::new(HashMap::new()),
             cloudwatch: Mutex::new(HashMap::new()),
+            sts: Mutex::new(HashMap::new()),
+            accounts: Mutex::new(HashMap::new()),
         }
     }
 
@@ -120,6 +127,23 @@ impl Clients {
     regional_client!(autoscaling, autoscaling, aws_sdk_applicationautoscaling);
     regional_client!(sns, sns, aws_sdk_sns);
     regional_client!(cloudwatch, cloudwatch, aws_sdk_cloudwatch);
+    regional_client!(sts, sts, aws_sdk_sts);
+
+    /// The account the credentials reach in `region` (STS GetCallerIdentity), asked at
+    /// most once per process and region while it succeeds; a failure is not cached, so
+    /// the next pass asks again.
+    pub async fn caller_account(&self, region: &str) -> Result<String, sts::StsError> {
+        if let Some(known) = self.accounts.lock().await.get(region) {
+            return Ok(known.clone());
+        }
+        let client = self.sts(region).await;
+        let account = sts::caller_account(&client, region).await?;
+        self.accounts
+            .lock()
+            .await
+            .insert(region.to_owned(), account.clone());
+        Ok(account)
+    }
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -320,7 +320,12 @@ pub async fn set_subscription_attribute(
         .attribute_value(value)
         .send()
         .await
-        .map_err(|e| call_failed("SetSubscriptionAttributes", arn)(e.into()))?;
+        .map_err(|e| {
+            call_failed(
+                "SetSubscriptionAttributes",
+                &crate::redact::subscription_arn(arn),
+            )(e.into())
+        })?;
     Ok(())
 }
 
@@ -330,7 +335,7 @@ pub async fn unsubscribe(client: &Client, arn: &str) -> Result<(), TopicsError> 
         .subscription_arn(arn)
         .send()
         .await
-        .map_err(|e| call_failed("Unsubscribe", arn)(e.into()))?;
+        .map_err(|e| call_failed("Unsubscribe", &crate::redact::subscription_arn(arn))(e.into()))?;
     Ok(())
 }
 

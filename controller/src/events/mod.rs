@@ -54,8 +54,12 @@ pub enum Reason {
     /// More deletions than the per-pass cap: the rest waits.
     PruneBlocked,
     SubscriptionPendingConfirmation,
-    /// The stack names an account and the credentials reach another one.
+    /// The stack names an account and the credentials reach another one (STS
+    /// GetCallerIdentity, or the ARNs read): the stack is refused whole.
     AccountMismatch,
+    /// The stack names an account and STS could not say which account the credentials
+    /// reach: the stack is refused whole (the guard fails closed).
+    AccountUnverified,
     /// A declared resource exists but is not this stack's (untagged without `adopt`,
     /// or tagged by another stack): it is left alone.
     NotOwned,

@@ -74,6 +74,15 @@ impl<'a> EventSinks<'a> {
             let Some(summary) = report.stacks.iter().find(|s| &s.name == stack) else {
                 continue;
             };
+            // A stack the account guard refused lives in an account mooring must not
+            // touch: its topic and metrics there are not used either.
+            if report
+                .events
+                .iter()
+                .any(|e| &e.stack == stack && crate::account_guard::is_refusal(e))
+            {
+                continue;
+            }
             let region = match summary
                 .region
                 .clone()

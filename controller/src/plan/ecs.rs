@@ -71,6 +71,27 @@ pub(super) fn plan_service(
     let Some(found) = observed_service(stack, seen, service, plan) else {
         return;
     };
+    // A service another stack claimed (its `mooring:stack` tag) is that stack's: neither
+    // its count, nor its scalable target, nor its sleep is changed from here, whatever
+    // `adopt` says. Two stacks declaring one service would otherwise fight every pass.
+    if let Some(other) = found
+        .tags
+        .get(super::STACK_TAG)
+        .filter(|owner| **owner != stack.name)
+    {
+        plan.notices.push(Notice {
+            stack: stack.name.clone(),
+            resource: Some(service_resource(seen, service)),
+            kind: EventType::Warning,
+            reason: Reason::NotOwned,
+            message: format!(
+                "the service is tagged {}={other}: it and its scalable target belong to stack {other} and are left alone (desiredCount, autoscaling, off-hours)",
+                super::STACK_TAG
+            ),
+            diff: Vec::new(),
+        });
+        return;
+    }
     // Sleep and wake touch the scalable target: never plan them on a target not seen.
     let phase = match found.scalable_target {
         TargetObservation::Unknown => Phase::Normal,

@@ -84,6 +84,8 @@ pub enum Resource {
         region: String,
         topic: String,
         protocol: String,
+        /// The full endpoint (the applier subscribes it); shown redacted (`redact`).
+        #[serde(serialize_with = "crate::redact::serialize_endpoint")]
         endpoint: String,
     },
 }
@@ -116,7 +118,11 @@ impl fmt::Display for Resource {
                 protocol,
                 endpoint,
                 ..
-            } => write!(f, "subscription {topic}/{protocol}:{endpoint}"),
+            } => write!(
+                f,
+                "subscription {topic}/{protocol}:{}",
+                crate::redact::endpoint(endpoint)
+            ),
         }
     }
 }

@@ -19,6 +19,7 @@ use crate::observed::alerting::{
     Alerting, ObservedSubscription, ObservedTopic, SubscriptionSettings, TopicSettings,
 };
 use crate::observed::ObservedStack;
+use crate::redact;
 
 /// On a topic: 16 hex digits of the digest of the topic spec last applied in full.
 pub const TOPIC_DIGEST_TAG: &str = "mooring:digest";
@@ -53,12 +54,16 @@ pub enum TopicOperation {
     },
     #[serde(rename_all = "camelCase")]
     SetSubscriptionAttribute {
+        #[serde(serialize_with = "crate::redact::serialize_subscription_arn")]
         arn: String,
         attribute: String,
         value: String,
     },
     #[serde(rename_all = "camelCase")]
-    Unsubscribe { arn: String },
+    Unsubscribe {
+        #[serde(serialize_with = "crate::redact::serialize_subscription_arn")]
+        arn: String,
+    },
 }
 
 pub(super) fn topic_group(region: &str, topic: &str) -> String {
@@ -259,8 +264,8 @@ fn plan_topic(
             None => steps.push(Step {
                 resource,
                 kind: Kind::Create,
-                summary: format!("subscribe {} {} to topic {name}", wanted.protocol, wanted.endpoint),
-                diff: field_diffs(None, Some(wanted)),
+                summary: format!("subscribe {} {} to topic {name}", wanted.protocol, redact::endpoint(&wanted.endpoint)),
+                diff: field_diffs(None, Some(&shown(wanted))),
                 operation: TopicOperation::Subscribe {
                     topic_arn: arn.clone(),
                     settings: wanted.settings.clone(),
@@ -270,7 +275,7 @@ fn plan_topic(
                 resource: Some(resource),
                 ..notice(
                     Reason::SubscriptionPendingConfirmation,
-                    format!("{} {} has not confirmed its subscription to topic {name} yet; it receives nothing until it does (mooring does not subscribe it again)", wanted.protocol, wanted.endpoint),
+                    format!("{} {} has not confirmed its subscription to topic {name} yet; it receives nothing until it does (mooring does not subscribe it again)", wanted.protocol, redact::endpoint(&wanted.endpoint)),
                 )
             }),
             Some(ObservedSubscription { arn: Some(sub_arn), settings: have, .. }) => {
@@ -293,9 +298,10 @@ fn plan_topic(
                 kind: Kind::Prune,
                 summary: format!(
                     "unsubscribe {} {} from topic {name}",
-                    extra.protocol, extra.endpoint
+                    extra.protocol,
+                    redact::endpoint(&extra.endpoint)
                 ),
-                diff: field_diffs(Some(extra), None),
+                diff: field_diffs(Some(&shown(extra)), None),
                 operation: TopicOperation::Unsubscribe {
                     arn: sub_arn.clone(),
                 },
@@ -358,6 +364,15 @@ fn plan_topic(
                 });
             }
         }
+    }
+}
+
+/// A subscription as diffs show it: the endpoint redacted (`redact`). The digest and
+/// the comparisons use the full value.
+fn shown(subscription: &ObservedSubscription) -> ObservedSubscription {
+    ObservedSubscription {
+        endpoint: redact::endpoint(&subscription.endpoint).into_owned(),
+        ..subscription.clone()
     }
 }
 

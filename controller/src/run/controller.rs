@@ -83,6 +83,7 @@ pub async fn reconcile_loop(
                                 .map(|r| format!(" (revision {r})"))
                                 .unwrap_or_default()
                         );
+                        let message = crate::redact::urls_in(&message).into_owned();
                         tracing::warn!(problems = diagnostics.len(), "desired state invalid");
                         let events = invalid_events(current.as_ref(), message.clone());
                         print_events(&events);
@@ -275,6 +276,8 @@ fn loaded_events(
 /// One Warning per stack of the last good state (their sinks hear it), or one
 /// without a stack when nothing was loaded yet.
 fn invalid_events(current: Option<&Current>, message: String) -> Vec<Event> {
+    // The diagnostics quote the file's lines, an endpoint URL with its secret among them.
+    let message = crate::redact::urls_in(&message).into_owned();
     let revision = current.and_then(|c| c.revision.clone());
     let stacks: Vec<&str> = current
         .map(|c| c.desired.stacks.iter().map(|s| s.name.as_str()).collect())
