@@ -178,6 +178,10 @@ def check(log_path, iam_dir=IAM_DIR):
     """The list of problems (empty: the policy is exact). CheckError for unusable input."""
     called = read_call_log(log_path)
     granted, problems = granted_actions(load_policies(iam_dir, SAMPLE_VARIABLES))
+    # The documented edge values must render to a valid policy too: empty prefixes (all
+    # alarms, all topics) and a role for every region.
+    edge = {"alarm_name_prefix": "", "topic_name_prefix": "", "region": "*"}
+    load_policies(iam_dir, {**SAMPLE_VARIABLES, **edge})
     for action in sorted(set(called) - set(granted)):
         problems.append(
             f"called but not granted: {action} ({called[action]} request(s) in the suite)"
