@@ -27,9 +27,12 @@ command -v cargo >/dev/null 2>&1 || die "cargo not found: install the Rust toolc
 
 emulator_state=""
 test_output=$(mktemp)
+# Every AWS request any mooring process of the test suite sends (aws/call_log.rs), for the
+# IAM check below.
+MOORING_CALL_LOG=$(mktemp)
 on_exit() {
     local status=$?
-    rm -f "$test_output"
+    rm -f "$test_output" "$MOORING_CALL_LOG"
     [[ -n $emulator_state ]] || return 0
     "$MOTO" stop || true
     if ((status == 0)); then
@@ -68,6 +71,7 @@ step "cargo clippy --workspace --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
 
 step "cargo test --workspace"
+export MOORING_CALL_LOG
 # Keep cargo's colours on a terminal even though its output also goes through tee.
 [[ -t 1 ]] && export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-always}
 cargo test --workspace 2>&1 | tee "$test_output"
@@ -75,3 +79,7 @@ cargo test --workspace 2>&1 | tee "$test_output"
 # One closing line for the whole workspace (cargo prints one per test binary).
 grep -oE '[0-9]+ passed; [0-9]+ failed' "$test_output" |
     awk '{ passed += $1; failed += $3 } END { printf "\ntests: %d passed, %d failed\n", passed, failed }'
+
+step "IAM policy against the calls the tests made (tests/deploy/check_iam.py)"
+python3 tests/deploy/check_iam.py --self-test
+python3 tests/deploy/check_iam.py "$MOORING_CALL_LOG"

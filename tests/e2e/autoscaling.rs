@@ -419,3 +419,49 @@ async fn a_converged_pass_over_200_autoscaled_services_reads_in_batches_only() {
     assert_eq!(made.get("DescribeServices"), Some(&20));
     assert_eq!(made.get("DescribeScalableTargets"), Some(&4));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_scheduled_action_then_the_whole_autoscaling_removed_from_the_desired_state_are_removed()
+{
+    let cluster = unique("unscale");
+    seed_services(REGION, &cluster, &[("web", 1)]).await;
+    let file = DesiredFile::write(
+        "stack.yaml",
+        &stack_yaml("unscale", &scaled(&cluster, "web", "")),
+    );
+    let path = file.path.to_string_lossy().into_owned();
+    assert_eq!(mooring(&["apply", &path]).await.code, 0);
+    assert_eq!(actions_of(REGION, &cluster, "web").await, ["nightly"]);
+
+    // The nightly scale-down is no longer wanted: the action goes, the target stays.
+    let without_action = format!(
+        "    - cluster: {cluster}\n      name: web\n      autoscaling:\n        min: 1\n        max: 4\n        targetTracking:\n          cpu70: {{ metric: ECSServiceAverageCPUUtilization, target: 70, scaleInCooldown: 300s, scaleOutCooldown: 60s }}\n"
+    );
+    std::fs::write(&file.path, stack_yaml("unscale", &without_action))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (run, report, _) = run_json("apply", &path).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    event_for(
+        &report,
+        "Pruned",
+        &format!("scheduled-action {cluster}/web/nightly"),
+    );
+    assert!(actions_of(REGION, &cluster, "web").await.is_empty());
+    assert_eq!(target_of(REGION, &cluster, "web").await, Some((1, 4)));
+
+    // Autoscaling dropped for a fixed count: the target is deregistered, the service
+    // released (its ownership tags removed), and the count is mooring's to set again.
+    let fixed = format!("    - cluster: {cluster}\n      name: web\n      desiredCount: 2\n");
+    std::fs::write(&file.path, stack_yaml("unscale", &fixed)).unwrap_or_else(|e| panic!("{e}"));
+    let (run, report, _) = run_json("apply", &path).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    event_for(&report, "Pruned", &format!("scalable-target {cluster}/web"));
+    assert_eq!(target_of(REGION, &cluster, "web").await, None);
+    let tags = service_tags(REGION, &cluster, "web").await;
+    assert!(
+        !tags.contains_key("mooring:stack") && !tags.contains_key("mooring:autoscaling-hash"),
+        "{tags:?}"
+    );
+    assert_eq!(desired_count(REGION, &cluster, "web").await, 2);
+    assert_converged(&path).await;
+}

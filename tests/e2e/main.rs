@@ -2,6 +2,7 @@
 //! emulator (moto's server). See fixtures.rs for how the emulator is reached.
 
 mod alarms;
+mod alerting_changes;
 mod autoscaling;
 mod event_sinks;
 mod examples;

@@ -3,6 +3,7 @@
 
 pub mod alarms;
 pub mod autoscaling;
+pub mod call_log;
 pub mod cloudwatch;
 pub mod ecs;
 pub mod sns;
@@ -91,10 +92,11 @@ impl Clients {
     }
 
     /// Clients from a configuration built elsewhere (tests point one at the emulator).
+    /// Like every client mooring builds, they record to `MOORING_CALL_LOG` when it is set.
     pub fn from_sdk_config(base: SdkConfig) -> Self {
         Self {
             base,
-            stats: CallStats::default(),
+            stats: CallStats::from_environment(),
             ecs: Mutex::new(HashMap::new()),
             autoscaling: Mutex::new(HashMap::new()),
             sns: Mutex::new(HashMap::new()),

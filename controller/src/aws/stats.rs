@@ -1,6 +1,7 @@
 //! A counter per AWS operation: every HTTP request the SDK sends (retries included),
 //! how many failed and how many were throttled. Printed by `--stats`, and the basis of
-//! the "a converged pass costs reads only" checks.
+//! the "a converged pass costs reads only" checks. With `MOORING_CALL_LOG` set, the same
+//! interceptor also appends every request to that file (`call_log.rs`).
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -14,6 +15,8 @@ use aws_smithy_runtime_api::client::orchestrator::Metadata;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
 use serde::Serialize;
+
+use super::call_log::CallLog;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct OperationStats {
@@ -29,6 +32,9 @@ pub struct OperationStats {
 #[derive(Debug, Clone, Default)]
 pub struct CallStats {
     counts: Arc<Mutex<BTreeMap<(String, String), OperationStats>>>,
+    /// Where requests are also written, one line each (`MOORING_CALL_LOG`). `default()`
+    /// has none: the tests' own setup clients count without recording.
+    log: Option<Arc<CallLog>>,
 }
 
 /// What a call does to the account.
@@ -71,6 +77,15 @@ pub fn is_mutating(operation: &str) -> bool {
 }
 
 impl CallStats {
+    /// Counters that also append to the call log `MOORING_CALL_LOG` names, if set: what
+    /// every client mooring itself builds uses.
+    pub fn from_environment() -> Self {
+        Self {
+            counts: Arc::default(),
+            log: CallLog::from_environment().map(Arc::new),
+        }
+    }
+
     /// (service, operation) → counts, sorted.
     pub fn snapshot(&self) -> BTreeMap<(String, String), OperationStats> {
         match self.counts.lock() {
@@ -87,6 +102,14 @@ impl CallStats {
             .filter(|((_, operation), _)| is_mutating(operation))
             .map(|(_, stats)| stats.requests)
             .sum()
+    }
+
+    /// A request is about to be sent: count it, and record it in the call log.
+    fn request(&self, cfg: &ConfigBag) {
+        if let (Some(log), Some(metadata)) = (&self.log, cfg.load::<Metadata>()) {
+            log.record(metadata.service(), metadata.name());
+        }
+        self.update(cfg, |stats| stats.requests += 1);
     }
 
     fn update(&self, cfg: &ConfigBag, update: impl FnOnce(&mut OperationStats)) {
@@ -117,7 +140,7 @@ impl Intercept for CountCalls {
         _runtime_components: &RuntimeComponents,
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        self.0.update(cfg, |stats| stats.requests += 1);
+        self.0.request(cfg);
         Ok(())
     }
 
