@@ -277,15 +277,19 @@ def templatefile_keys_match(files: list[TfFile], module_dir: Path) -> list[str]:
     return problems
 
 
+FENCE = re.compile(r"```.*?```", re.S)
 FENCED_HCL = re.compile(r"```(?:hcl|terraform|tf)\n(.*?)```", re.S)
 TABLE_ROW_NAME = re.compile(r"^\|\s*`([A-Za-z_][A-Za-z0-9_-]*)`\s*\|", re.M)
 
 
 def docs_mention_known_variables(doc_path: str, text: str, declared: set[str], module_sources: set[str]) -> list[str]:
-    """A document names only variables the module has: every `var.x`, and every argument of
+    """A document names only variables the module has: every `var.x` in its prose, and every argument of
     a module block (in ```hcl fences) whose source contains one of module_sources."""
     problems = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    # var.x inside code blocks is the reader's own root module (var.private_subnet_ids):
+    # only prose names the module's variables that way. Blanked, so line numbers stay.
+    prose = FENCE.sub(lambda m: "\n" * m.group(0).count("\n"), text)
+    for number, line in enumerate(prose.splitlines(), start=1):
         for name in VAR_REFERENCE.findall(line):
             if name not in declared:
                 problems.append(f"{doc_path}:{number}: var.{name} is not a variable of the module")

@@ -182,13 +182,14 @@ def test_rule_docs_mentioning_a_variable_that_does_not_exist():
         '  source = "git::https://example.com/mooring.git//deploy/terraform?ref=v1"\n'
         '  image  = "x"\n'
         '  subnets = ["a"]\n'
+        "  cluster_arn = var.my_root_modules_own\n"
         "}\n"
         "```\n"
         "```hcl\n"
         'module "other" {\n  source = "./vpc"\n  anything = 1\n}\n'
         "```\n"
     )
-    problems = rules.docs_mention_known_variables("doc.md", doc, {"image"}, {"deploy/terraform"})
+    problems = rules.docs_mention_known_variables("doc.md", doc, {"image", "cluster_arn"}, {"deploy/terraform"})
     assert problems == [
         "doc.md:1: var.imgae is not a variable of the module",
         "doc.md:4: module mooring passes subnets, which is not a variable of the module",
