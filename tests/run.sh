@@ -76,6 +76,9 @@ export MOORING_CALL_LOG
 [[ -t 1 ]] && export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-always}
 cargo test --workspace 2>&1 | tee "$test_output"
 
+step "deploy/: checkov and the Terraform parse test (tests/deploy/run.sh)"
+tests/deploy/run.sh
+
 # One closing line for the whole workspace (cargo prints one per test binary).
 grep -oE '[0-9]+ passed; [0-9]+ failed' "$test_output" |
     awk '{ passed += $1; failed += $3 } END { printf "\ntests: %d passed, %d failed\n", passed, failed }'
