@@ -79,10 +79,10 @@ cargo test --workspace 2>&1 | tee "$test_output"
 step "deploy/: checkov and the Terraform parse test (tests/deploy/run.sh)"
 tests/deploy/run.sh
 
-# One closing line for the whole workspace (cargo prints one per test binary).
-grep -oE '[0-9]+ passed; [0-9]+ failed' "$test_output" |
-    awk '{ passed += $1; failed += $3 } END { printf "\ntests: %d passed, %d failed\n", passed, failed }'
-
 step "IAM policy against the calls the tests made (tests/deploy/check_iam.py)"
 python3 tests/deploy/check_iam.py --self-test
 python3 tests/deploy/check_iam.py "$MOORING_CALL_LOG"
+
+# One closing line for the whole workspace (cargo prints one per test binary).
+grep -oE '[0-9]+ passed; [0-9]+ failed' "$test_output" |
+    awk '{ passed += $1; failed += $3 } END { printf "\ntests: %d passed, %d failed\n", passed, failed }'
