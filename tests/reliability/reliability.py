@@ -64,6 +64,8 @@ class Run:
     # -- fault-free references ----------------------------------------------------------
     def references(self) -> None:
         for scenario in sc.SCENARIOS:
+            if scenario.crash_like:
+                continue
             sc.prepare(self.h, self.files, scenario)
             if not self.seeded_others:
                 account.reset(self.h.moto_url)
@@ -77,13 +79,18 @@ class Run:
             self.requests_per_pass[scenario.name] = crash.requests
             self.sequences[scenario.name] = crash.sequence
             self.baselines[scenario.name] = account.dump(self.h.moto_url)
-            problems = sc.expectations(scenario, self.baselines[scenario.name])
+            problems = sc.expectations(scenario.now, self.baselines[scenario.name])
             if problems:
                 raise HarnessError(f"the fault-free {scenario.name} is not as expected: {problems}")
         for a, b in (("apply-sleep", "run-sleep"), ("apply-wake", "run-wake")):
             diff = account.differences(self.baselines[a], self.baselines[b])
             if diff:
                 raise HarnessError(f"apply and run disagree fault-free ({a} vs {b}): {diff}")
+        for scenario in sc.SCENARIOS:
+            if scenario.crash_like:
+                self.sequences[scenario.name] = self.sequences[scenario.crash_like]
+                self.requests_per_pass[scenario.name] = self.requests_per_pass[scenario.crash_like]
+                self.baselines[scenario.name] = self.baselines[scenario.final_like]
         # The off-hours variant converged in the day, before the scale-out: the fault
         # test's first off-hours phase is compared with this.
         sc.prepare(self.h, self.files, sc.Scenario("day", "apply", "offhours", (("converge", sc.DAY),), sc.DAY, ""))
@@ -101,8 +108,7 @@ class Run:
         checks.check("final state equals the fault-free run's", account.differences(self.baselines[baseline], state))
         checks.check("nothing duplicated", account.duplicates(state))
         checks.check("other stack and unmanaged resources untouched", account.differences(self.seeded_others, account.others(state)))
-        scenario = next(s for s in sc.SCENARIOS if s.now == now)
-        checks.check("declared state reached" if now == sc.DAY else "wake count kept", sc.expectations(scenario, state))
+        checks.check("declared state reached" if now == sc.DAY else "wake count kept", sc.expectations(now, state))
         accounting = self.accounting(done, counts)
         checks.check("every injected fault counted by mooring (throttled and failed, per operation)", accounting["mismatches"])
         throttled_events = sum(len(p.events("Throttled")) for p in done.passes)
@@ -186,16 +192,16 @@ class Run:
 
     # -- 3: crashes -----------------------------------------------------------------------
     def crash_points(self, scenario: sc.Scenario, n: int) -> list[tuple[int, str]]:
-        """n seeded (request index, kill mode) pairs. Two thirds go to the pass's writes
-        (each write index after forwarding, then before, in seeded order): a kill there is
-        a change half made. The rest go to distinct reads (which change nothing, but cut
-        the pass short before its writes), then to any index."""
+        """n seeded (request index, kill mode) pairs, distinct where the pass allows. Half
+        go to the pass's writes killed after forwarding (the change made, the answer lost),
+        a fifth to writes killed before forwarding, the rest to reads (which change
+        nothing but cut the pass short before its writes)."""
         rng = random.Random(f"{self.seed}:{scenario.name}")
         sequence = self.sequences[scenario.name]
         writes = [i + 1 for i, op in enumerate(sequence) if report.is_write(op)]
         reads = [i + 1 for i, op in enumerate(sequence) if not report.is_write(op)]
-        on_writes = [(k, "after") for k in rng.sample(writes, len(writes))] + [(k, "before") for k in rng.sample(writes, len(writes))]
-        points = on_writes[: -(-2 * n // 3)]
+        points = [(k, "after") for k in rng.sample(writes, min(len(writes), -(-n // 2)))]
+        points += [(k, "before") for k in rng.sample(writes, min(len(writes), -(-n // 5), n - len(points)))]
         points += [(k, rng.choice(("after", "before"))) for k in rng.sample(reads, min(len(reads), n - len(points)))]
         points += [(rng.randint(1, len(sequence)), "after") for _ in range(n - len(points))]
         return points
@@ -211,8 +217,8 @@ class Run:
             account.untag_service(self.h.moto_url, "saas-backend", sc.WAKE_COUNT)
         restart_code = None
         if scenario.command == "run":
-            restart_code = self.h.run_one_pass(path, scenario.now)
-        done = self.h.converge(path, scenario.now)
+            restart_code = self.h.run_one_pass(path, scenario.restart)
+        done = self.h.converge(path, scenario.restart)
         if broken == "touch-other-stack":
             account.set_alarm_threshold(self.h.moto_url, "saas-billing-cpu-high", 99.0)
         elif broken == "drift-after-converge":
