@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import re
+import urllib.request
 from collections import Counter
 
 import boto3
@@ -36,7 +37,6 @@ OTHER_TOPICS = ("saas-billing-alerts", "saas-manual")
 # moto names the alarms of a target-tracking policy TargetTracking-<resource>-AlarmHigh-<uuid>
 # and leaves the old ones behind when the policy is put again (AWS replaces them).
 TARGET_TRACKING = re.compile(r"^TargetTracking-")
-UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 def clients(endpoint: str) -> dict:
@@ -306,8 +306,7 @@ def differences(expected, actual, path: str = "") -> list[str]:
 
 
 def reset(endpoint: str) -> None:
-    import urllib.request
-
+    """Forgets every resource (moto's POST /moto-api/reset)."""
     req = urllib.request.Request(endpoint.rstrip("/") + "/moto-api/reset", method="POST", data=b"")
     with urllib.request.urlopen(req, timeout=30) as resp:
         resp.read()

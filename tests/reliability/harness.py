@@ -79,6 +79,12 @@ class Harness:
         self.proxy_url = f"http://127.0.0.1:{self.proxy.start_in_thread()}"
         self.processes: list[subprocess.Popen] = []
 
+    def check_proxy(self) -> None:
+        """Fails the run when the proxy itself failed: its faults would not be the ones counted."""
+        errors = self.proxy.counts()["errors"]
+        if errors:
+            raise HarnessError(f"the fault proxy failed {len(errors)} time(s), first: {errors[0]}")
+
     def close(self) -> None:
         for proc in self.processes:
             if proc.poll() is None:
@@ -184,7 +190,7 @@ class Harness:
         return CrashRun(
             kill_at=kill_at,
             mode=kill_mode,
-            killed=bool(kills),
+            killed=bool(kills) and kills[0]["error"] is None,
             operation=f"{kills[0]['service']} {kills[0]['operation']}" if kills else None,
             requests=counts["requests"],
             exit=code,

@@ -74,6 +74,7 @@ class Run:
                 sc.prepare(self.h, self.files, scenario)
             crash = self.h.crash(scenario.command, self.files[scenario.variant], scenario.now, None)
             done = self.h.converge(self.files[scenario.variant], scenario.now)
+            self.h.check_proxy()
             if crash.exit != 0 or not done.converged:
                 raise HarnessError(f"the fault-free {scenario.name} did not converge (exit {crash.exit})")
             self.requests_per_pass[scenario.name] = crash.requests
@@ -100,6 +101,7 @@ class Run:
     def fault_phase(self, name: str, variant: str, now: str, baseline: str, rates: dict, seed: int) -> dict:
         self.h.proxy.configure({"rates": rates, "seed": seed, "reset_counts": True, "services": None})
         done = self.h.converge(self.files[variant], now, max_passes=15)
+        self.h.check_proxy()
         counts = self.h.proxy.counts()
         self.h.proxy.configure({"rates": {}})
         state = account.dump(self.h.moto_url)
@@ -118,6 +120,7 @@ class Run:
         log(f"fault test {name}: {done.count} pass(es), {counts['faulted']}/{counts['requests']} requests faulted, "
             f"{len(checks.failed)} failed check(s)")
         return {"name": name, "passes": done.count, "changing_passes": sum(1 for p in done.passes if p.planned),
+                "failed_passes": sum(1 for p in done.passes if p.code != 0),
                 "counts": counts, "checks": checks, "accounting": accounting, "throttled_events": throttled_events}
 
     def accounting(self, done, counts: dict) -> dict:
@@ -223,6 +226,7 @@ class Run:
             account.set_alarm_threshold(self.h.moto_url, "saas-billing-cpu-high", 99.0)
         elif broken == "drift-after-converge":
             account.scale(self.h.moto_url, "saas-worker", 5)
+        self.h.check_proxy()
         state = account.dump(self.h.moto_url)
         sc.after_restart(scenario, state, self.baselines[scenario.name], self.seeded_others, done.converged, checks)
         if restart_code not in (None, 0):

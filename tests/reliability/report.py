@@ -102,9 +102,11 @@ def faults_section(d: Data, w) -> None:
     w("## Faults: 20 % of calls\n")
     rates = ", ".join(f"{k} {v:.0%}" for k, v in d.fault_rates.items())
     w(f"Rates per request: {rates}. Each phase runs `mooring apply` until a pass exits 0 with nothing")
-    w("planned, with the faults on the whole time (that last pass included).\n")
-    w("| phase | passes to converge | of which changed something | requests | faulted | throttle | 500 | 503 | reset before | reset after | latency | Throttled events | checks |")
-    w("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    w("planned, with the faults on the whole time (that last pass included). A pass exits 1 when a call")
+    w("still failed after the SDK's 5 attempts (a change then waits for the next pass; a failed read leaves")
+    w("its resources unplanned): that costs a pass, never a wrong change.\n")
+    w("| phase | passes to converge | of which changed something | exited 1 | requests | faulted | throttle | 500 | 503 | reset before | reset after | latency | Throttled events | checks |")
+    w("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     totals: Counter = Counter()
     for phase in d.faults:
         c = phase["counts"]
@@ -113,7 +115,7 @@ def faults_section(d: Data, w) -> None:
         totals["requests"] += c["requests"]
         checks = phase["checks"]
         status = f"{len(checks.passed)} passed" + (f", **{len(checks.failed)} failed**" if checks.failed else "")
-        w(f"| {phase['name']} | {phase['passes']} | {phase['changing_passes']} | {c['requests']} | {c['faulted']} | {i['throttle']} | "
+        w(f"| {phase['name']} | {phase['passes']} | {phase['changing_passes']} | {phase['failed_passes']} | {c['requests']} | {c['faulted']} | {i['throttle']} | "
           f"{i['error500']} | {i['error503']} | {i['reset_before']} | {i['reset_after']} | {i['latency']} | {phase['throttled_events']} | {status} |")
     faulted = sum(v for k, v in totals.items() if k != "requests")
     w(f"\nIn all: {faulted} of {totals['requests']} requests faulted ({faulted / max(totals['requests'], 1):.1%}).")
