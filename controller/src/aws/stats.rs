@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::context::{
-    BeforeDeserializationInterceptorContextRef, BeforeTransmitInterceptorContextRef,
+    BeforeTransmitInterceptorContextRef, FinalizerInterceptorContextRef,
 };
 use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::orchestrator::Metadata;
@@ -144,41 +144,106 @@ impl Intercept for CountCalls {
         Ok(())
     }
 
-    fn read_after_transmit(
+    /// After the attempt, not after transmit: only now is an error's body read into
+    /// memory (before deserialization it is still a stream), and awsQuery services
+    /// (CloudWatch, SNS, STS) and S3 name their errors only in the body.
+    fn read_after_attempt(
         &self,
-        context: &BeforeDeserializationInterceptorContextRef<'_>,
+        context: &FinalizerInterceptorContextRef<'_>,
         _runtime_components: &RuntimeComponents,
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        let response = context.response();
-        let status = response.status().as_u16();
-        if status < 400 {
-            return Ok(());
-        }
-        // JSON protocols name the error in a header, query protocols in the body.
-        let header = response
-            .headers()
-            .get("x-amzn-errortype")
-            .unwrap_or_default()
-            .to_owned();
-        let body = response
-            .body()
-            .bytes()
-            .map(|bytes| String::from_utf8_lossy(bytes).into_owned())
-            .unwrap_or_default();
-        let throttled = status == 429
-            || header.contains("Throttl")
-            || body.contains("Throttl")
-            || header.contains("TooManyRequests")
-            || body.contains("RequestLimitExceeded");
+        let outcome = match context.response() {
+            Some(response) => {
+                let status = response.status().as_u16();
+                if status < 400 {
+                    return Ok(());
+                }
+                let header = response
+                    .headers()
+                    .get("x-amzn-errortype")
+                    .unwrap_or_default();
+                let body = response.body().bytes().unwrap_or_default();
+                if is_throttling(status, header, body) {
+                    AttemptOutcome::Throttled
+                } else {
+                    AttemptOutcome::Failed
+                }
+            }
+            // No answer: the connection failed or was reset, or the attempt timed out. A
+            // failure before anything was sent (signing, say) is not a request.
+            None => match context.output_or_error() {
+                Some(Err(error)) if error.is_connector_error() || error.is_timeout_error() => {
+                    AttemptOutcome::Failed
+                }
+                _ => return Ok(()),
+            },
+        };
         self.0.update(cfg, |stats| {
             stats.failed += 1;
-            if throttled {
+            if outcome == AttemptOutcome::Throttled {
                 stats.throttled += 1;
             }
         });
         Ok(())
     }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum AttemptOutcome {
+    Failed,
+    Throttled,
+}
+
+/// The error codes the SDK's retry classifier treats as throttling (aws-runtime 1.10,
+/// `retries::classifiers::THROTTLING_ERRORS`), copied rather than depended on: mooring
+/// counts a request as throttled exactly when the SDK backs off for it as throttled.
+const THROTTLING_CODES: [&str; 14] = [
+    "Throttling",
+    "ThrottlingException",
+    "ThrottledException",
+    "RequestThrottledException",
+    "TooManyRequestsException",
+    "ProvisionedThroughputExceededException",
+    "TransactionInProgressException",
+    "RequestLimitExceeded",
+    "BandwidthLimitExceeded",
+    "LimitExceededException",
+    "RequestThrottled",
+    "SlowDown",
+    "PriorRequestNotComplete",
+    "EC2ThrottledException",
+];
+
+/// Whether an error response is throttling, in any of the protocols mooring meets: the
+/// `x-amzn-errortype` header (awsJson, restJson), `__type` in a JSON body (awsJson),
+/// `<Code>` in an XML body (awsQuery: CloudWatch, SNS, STS; restXml: S3's `SlowDown`).
+pub fn is_throttling(status: u16, errortype_header: &str, body: &[u8]) -> bool {
+    status == 429
+        || error_code(errortype_header, body).is_some_and(|code| THROTTLING_CODES.contains(&code))
+}
+
+/// The error code of a response, without namespace (`aws.protocols#X`) or URL suffix
+/// (`X:http://...`), from the header if present, else from the body.
+fn error_code<'a>(errortype_header: &'a str, body: &'a [u8]) -> Option<&'a str> {
+    let bare = |code: &'a str| {
+        let code = code.split(':').next().unwrap_or(code);
+        code.rsplit('#').next().unwrap_or(code).trim()
+    };
+    if !errortype_header.is_empty() {
+        return Some(bare(errortype_header));
+    }
+    let text = std::str::from_utf8(body).ok()?;
+    if let Some(start) = text.find("<Code>") {
+        let rest = &text[start + "<Code>".len()..];
+        return rest.find("</Code>").map(|end| bare(&rest[..end]));
+    }
+    // `"__type": "X"` in a JSON error document; a full JSON parse would need an owned
+    // value for a borrowed answer, and the key is unambiguous.
+    let start = text.find("\"__type\"")?;
+    let rest = text[start + "\"__type\"".len()..].trim_start();
+    let rest = rest.strip_prefix(':')?.trim_start().strip_prefix('"')?;
+    rest.find('"').map(|end| bare(&rest[..end]))
 }
 
 #[cfg(test)]
@@ -196,5 +261,51 @@ mod tests {
         assert_eq!(classify("PutMetricAlarm"), CallKind::Write);
         assert!(!is_mutating("Publish"));
         assert!(is_mutating("UpdateService"));
+    }
+
+    /// The throttling answers of each protocol, as the fault proxy (and AWS) send them.
+    #[test]
+    fn throttling_is_recognised_in_every_protocol() {
+        // awsJson 1.1 (ECS, Application Auto Scaling): header and body.
+        assert!(is_throttling(
+            400,
+            "ThrottlingException",
+            br#"{"__type":"ThrottlingException","message":"Rate exceeded"}"#
+        ));
+        assert!(is_throttling(
+            400,
+            "",
+            br#"{"__type": "com.amazonaws.ecs#ThrottlingException"}"#
+        ));
+        assert!(is_throttling(
+            400,
+            "ThrottlingException:http://internal.amazon.com/coral/com.amazon.coral.availability/",
+            b""
+        ));
+        // awsQuery (CloudWatch 1.99, SNS, STS): only the body says it.
+        assert!(is_throttling(
+            400,
+            "",
+            b"<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error></ErrorResponse>"
+        ));
+        // restXml (S3).
+        assert!(is_throttling(
+            503,
+            "",
+            b"<?xml version=\"1.0\"?><Error><Code>SlowDown</Code></Error>"
+        ));
+        assert!(is_throttling(429, "", b""));
+        // Not throttling: a plain 500/503, other errors, a message that merely mentions it.
+        assert!(!is_throttling(503, "", b"<html>Service Unavailable</html>"));
+        assert!(!is_throttling(
+            400,
+            "",
+            br#"{"__type":"ClusterNotFoundException","message":"Throttling is not the problem"}"#
+        ));
+        assert!(!is_throttling(
+            400,
+            "",
+            b"<ErrorResponse><Error><Code>NotFound</Code></Error></ErrorResponse>"
+        ));
     }
 }
