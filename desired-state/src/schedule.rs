@@ -347,13 +347,12 @@ pub fn parse_crontab(text: &str) -> Result<CronExpr, String> {
         "0 {} {} {} {} {}",
         fields[0], fields[1], fields[2], fields[3], days
     );
-    let schedule = cron::Schedule::from_str(&expression)
-        .map_err(|err| {
-            format!(
-                "invalid cron expression `{text}`: {}",
-                crate_error(&err, &expression)
-            )
-        })?;
+    let schedule = cron::Schedule::from_str(&expression).map_err(|err| {
+        format!(
+            "invalid cron expression `{text}`: {}",
+            crate_error(&err, &expression)
+        )
+    })?;
     if schedule.upcoming(Utc).next().is_none() {
         return Err(format!("cron expression `{text}` never fires"));
     }
@@ -443,7 +442,12 @@ pub fn check_aws_schedule(text: &str) -> Result<(), String> {
         let expression = format!("0 {}", fields.join(" "));
         return cron::Schedule::from_str(&expression)
             .map(|_| ())
-            .map_err(|err| format!("invalid schedule `{text}`: {}", aws_cron_error(&err, &expression)));
+            .map_err(|err| {
+                format!(
+                    "invalid schedule `{text}`: {}",
+                    aws_cron_error(&err, &expression)
+                )
+            });
     }
     Err(format!(
         "invalid schedule `{text}`: expected `cron(minutes hours day-of-month month day-of-week year)`, `at(yyyy-mm-ddThh:mm:ss)` or `rate(value unit)`"

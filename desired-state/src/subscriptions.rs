@@ -147,7 +147,10 @@ mod tests {
             stack_with("{ protocol: http, endpoint: \"http://hooks.example.com/a\" }").unwrap_err();
         let first = diagnostics.iter().next().unwrap();
         assert_eq!((first.line, first.column), (8, 23), "{first}");
-        assert!(first.message.contains("expected `protocol: https`"), "{first}");
+        assert!(
+            first.message.contains("expected `protocol: https`"),
+            "{first}"
+        );
         assert!(first.message.contains("allowInsecureHttp: true"), "{first}");
     }
 
@@ -169,7 +172,9 @@ mod tests {
             ))
             .unwrap_err();
             assert!(
-                diagnostics.to_string().contains("applies to `http` subscriptions only"),
+                diagnostics
+                    .to_string()
+                    .contains("applies to `http` subscriptions only"),
                 "{diagnostics}"
             );
         }
@@ -178,6 +183,9 @@ mod tests {
             "{ protocol: http, endpoint: \"http://h.example.com\", allowInsecureHttp: false }",
         )
         .unwrap_err();
-        assert!(diagnostics.to_string().contains("plain `http`"), "{diagnostics}");
+        assert!(
+            diagnostics.to_string().contains("plain `http`"),
+            "{diagnostics}"
+        );
     }
 }

@@ -11,13 +11,13 @@ use crate::alarm_checks::{check_alarm, ServiceScope};
 use crate::autoscaling::check_autoscaling;
 use crate::diagnostics::Collector;
 use crate::model::{DesiredState, OffHours, Prune, Service, Stack, Topic};
-use crate::subscriptions::check_subscriptions;
 use crate::raw::{RawAccountId, RawSchedule, RawService, RawStack, RawTopic, RawWakeState};
 use crate::schedule::{
     parse_crontab, parse_holiday, parse_instant, parse_timezone, parse_window,
     parse_yearly_holiday, Override, Schedule, ScheduleRule, WakeState,
 };
 use crate::span::{At, Loc};
+use crate::subscriptions::check_subscriptions;
 
 /// Where pass-2 problems of one file go.
 pub struct Report<'a> {

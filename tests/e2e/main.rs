@@ -3,6 +3,7 @@
 
 mod alarms;
 mod autoscaling;
+mod bad_input;
 mod event_sinks;
 mod examples;
 mod fixtures;
