@@ -166,7 +166,7 @@ fn message(err: &YamlError) -> String {
             variant, expected, ..
         } => format!("unknown value `{variant}`{}", suggestion(variant, expected)),
         YamlError::SerdeMissingField { field, .. } => {
-            format!("missing required field `{field}`")
+            format!("missing required field `{field}`: expected it in this mapping")
         }
         YamlError::SerdeInvalidType {
             unexpected,

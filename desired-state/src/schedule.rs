@@ -418,11 +418,11 @@ pub fn check_aws_schedule(text: &str) -> Result<(), String> {
         return match (value == 1, singular.contains(&unit), plural.contains(&unit)) {
             (true, true, _) | (false, _, true) => Ok(()),
             (true, false, true) => Err(format!(
-                "invalid schedule `{text}`: with 1 the unit is singular (`{}`)",
+                "invalid schedule `{text}`: with 1 the unit is singular: expected `rate(1 {})`",
                 unit.trim_end_matches('s')
             )),
             (false, true, _) => Err(format!(
-                "invalid schedule `{text}`: with {value} the unit is plural (`{unit}s`)"
+                "invalid schedule `{text}`: with {value} the unit is plural: expected `rate({value} {unit}s)`"
             )),
             _ => Err(shape()),
         };
@@ -431,7 +431,7 @@ pub fn check_aws_schedule(text: &str) -> Result<(), String> {
         let fields: Vec<&str> = body.split_whitespace().collect();
         if fields.len() != 6 {
             return Err(format!(
-                "invalid schedule `{text}`: AWS cron takes 6 fields (minutes hours day-of-month month day-of-week year), found {}",
+                "invalid schedule `{text}`: AWS cron takes 6 fields (minutes hours day-of-month month day-of-week year): expected e.g. `cron(0 7 ? * MON-FRI *)`, found {}",
                 fields.len()
             ));
         }

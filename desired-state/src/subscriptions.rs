@@ -35,7 +35,7 @@ pub(crate) fn check_subscriptions(
             report.error(
                 subscription.loc,
                 format!(
-                    "`rawMessageDelivery` applies to sqs, http and https subscriptions, not {}",
+                    "`rawMessageDelivery` applies to sqs, http and https subscriptions, not {}: remove it here",
                     protocol.as_str()
                 ),
             );

@@ -395,7 +395,7 @@ fn check_service(
     {
         if desired < scaling.min || desired > scaling.max {
             report.error(at.loc, format!(
-                "desiredCount of service `{id}` is {desired}, outside its autoscaling range [{}, {}]",
+                "desiredCount of service `{id}` is {desired}, outside its autoscaling range [{}, {}]: expected a count within it",
                 scaling.min, scaling.max
             ));
         }

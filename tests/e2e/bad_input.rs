@@ -1,8 +1,10 @@
 //! The bad-input corpus (issue 9): every file of tests/broken/, plus a 10 MB file made
 //! here (not committed), against the real binary and the emulator.
 //!
-//! - `plan` and `apply` exit 2 on each, name `file:line:col` and what was expected, and
-//!   make zero AWS calls (moto's recorder, filtered by this test's own access key).
+//! - `validate` exits 2 on each (invalid); `plan` and `apply` exit 1 (their "error" code:
+//!   for `plan`, 2 means "changes pending", which a refused file must never look like).
+//!   All three name `file:line:col` and what was expected, and none makes an AWS call
+//!   (moto's recorder, filtered by this test's own access key).
 //! - `mooring run` keeps its last good state through every one of them: each case is
 //!   swapped in (atomically, through a symlink), a DesiredStateInvalid Warning follows, and
 //!   a drift is still corrected to the last good state.
@@ -128,14 +130,18 @@ async fn every_corpus_case_exits_2_at_a_position_and_makes_no_aws_call() {
     let mut slowest = (Duration::ZERO, String::new());
     for case in &cases {
         let path = case.path.to_string_lossy().into_owned();
-        for command in ["plan", "apply"] {
+        for (command, exit) in [("validate", 2), ("plan", 1), ("apply", 1)] {
+            let mut args = vec![command, path.as_str()];
+            if command != "validate" {
+                args.extend(["--output", "json", "--stats"]);
+            }
             let started = Instant::now();
-            let run = mooring_as(&key, &[command, &path, "--output", "json", "--stats"]).await;
+            let run = mooring_as(&key, &args).await;
             let took = started.elapsed();
             if took > slowest.0 {
                 slowest = (took, case.name.clone());
             }
-            assert_eq!(run.code, 2, "{} {}: {run:?}", command, case.name);
+            assert_eq!(run.code, exit, "{} {}: {run:?}", command, case.name);
             assert!(
                 run.stdout.is_empty(),
                 "{}: nothing on stdout: {run:?}",
@@ -177,19 +183,68 @@ async fn every_corpus_case_exits_2_at_a_position_and_makes_no_aws_call() {
         slowest.0
     );
     let operations = operations_by(&key);
+    // The recorder does see this key: a valid file makes its reads.
+    let good = DesiredFile::write("good.yaml", &good_stack(&unique("bad-input-control")));
+    let control = mooring_as(&key, &["plan", &good.path.to_string_lossy()]).await;
+    assert!(control.code == 0 || control.code == 2, "{control:?}");
+    assert!(
+        operations_by(&key)
+            .iter()
+            .any(|op| op == "DescribeServices"),
+        "the recorder saw nothing from {key}: the zero above would prove nothing"
+    );
+    // Bombs and the big file in bounded memory: peak RSS of the whole process.
+    let mut peaks = Vec::new();
+    for case in cases.iter().filter(|c| {
+        [
+            "alias-bomb",
+            "billion-laughs",
+            "deep-nesting",
+            "ten-megabytes",
+        ]
+        .iter()
+        .any(|bomb| c.name.starts_with(bomb))
+    }) {
+        let kib = peak_rss_kib(&case.path);
+        assert!(kib < 64 * 1024, "{}: peak RSS {kib} KiB", case.name);
+        peaks.push(format!("{} {} MiB", case.name, kib / 1024));
+    }
+    assert_eq!(peaks.len(), 4, "{peaks:?}");
     assert_eq!(
         operations,
         Vec::<String>::new(),
         "AWS calls on refused input"
     );
     println!(
-        "bad input: {} corpus cases rejected (exit 2, file:line:col) by plan and apply, AWS calls made: {}, slowest {:?} ({})",
+        "bad input: {} corpus cases rejected with file:line:col by validate (exit 2), plan and apply (exit 1), AWS calls made: {}, slowest {:?} ({}), peak RSS: {}",
         cases.len(),
         operations.len(),
         slowest.0,
-        slowest.1
+        slowest.1,
+        peaks.join(", ")
     );
     let _ = std::fs::remove_dir_all(&scratch);
+}
+
+/// Peak resident memory of `mooring validate PATH`, by GNU time (package `time`, in the
+/// machine image; tests/bench/run.sh needs it too).
+fn peak_rss_kib(path: &Path) -> u64 {
+    let output = std::process::Command::new("/usr/bin/time")
+        .args([
+            "-f",
+            "peak-rss-kib %M",
+            env!("CARGO_BIN_EXE_mooring"),
+            "validate",
+        ])
+        .arg(path)
+        .output()
+        .unwrap_or_else(|e| panic!("/usr/bin/time (apt-get install time): {e}"));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("peak-rss-kib "))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no peak RSS from /usr/bin/time: {stderr}"))
 }
 
 fn good_stack(cluster: &str) -> String {

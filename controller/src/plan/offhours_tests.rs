@@ -369,8 +369,10 @@ fn a_service_whose_count_a_foreign_target_owns_is_not_put_to_sleep() {
         let plan = pass(&mut observed, NIGHT);
         assert!(summaries(&plan, "web").is_empty(), "{plan:#?}");
         assert!(
-            plan.notices.iter().any(|n| n.reason == Reason::ManagedElsewhere
-                && n.message.contains("not put to sleep")),
+            plan.notices
+                .iter()
+                .any(|n| n.reason == Reason::ManagedElsewhere
+                    && n.message.contains("not put to sleep")),
             "{plan:#?}"
         );
     }
