@@ -215,14 +215,16 @@ async fn every_corpus_case_exits_2_at_a_position_and_makes_no_aws_call() {
         Vec::<String>::new(),
         "AWS calls on refused input"
     );
-    println!(
+    // Straight to stderr: libtest captures `println!` of passing tests, and this line is
+    // meant for the CI log (docs/reliability.md takes its figures from it).
+    summary(format!(
         "bad input: {} corpus cases rejected with file:line:col by validate (exit 2), plan and apply (exit 1), AWS calls made: {}, slowest {:?} ({}), peak RSS: {}",
         cases.len(),
         operations.len(),
         slowest.0,
         slowest.1,
         peaks.join(", ")
-    );
+    ));
     let _ = std::fs::remove_dir_all(&scratch);
 }
 
@@ -245,6 +247,11 @@ fn peak_rss_kib(path: &Path) -> u64 {
         .find_map(|l| l.strip_prefix("peak-rss-kib "))
         .and_then(|n| n.trim().parse().ok())
         .unwrap_or_else(|| panic!("no peak RSS from /usr/bin/time: {stderr}"))
+}
+
+fn summary(line: String) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{line}");
 }
 
 fn good_stack(cluster: &str) -> String {
@@ -346,10 +353,12 @@ async fn run_keeps_the_last_good_state_through_every_corpus_case() {
     );
     let (code, _) = controller.terminate();
     assert_eq!(code, Some(0));
-    println!(
+    // Straight to stderr: libtest captures `println!` of passing tests, and this line is
+    // meant for the CI log (docs/reliability.md takes its figures from it).
+    summary(format!(
         "bad input: mooring run refused {} cases in turn and kept the last good state, in {:?}",
         cases.len(),
         started.elapsed()
-    );
+    ));
     let _ = std::fs::remove_dir_all(&root);
 }

@@ -5,6 +5,8 @@
 //! which topics are looked at). Test-only: it never talks to anything.
 
 mod alerting;
+pub mod drift;
+pub mod generate;
 mod scaling;
 
 use std::collections::{BTreeMap, BTreeSet};
