@@ -469,7 +469,7 @@ fn check_scheduled_action(
         if min > max {
             report.error(
                 at.loc,
-                format!("scheduled action `{action}`: min ({min}) is greater than max ({max})"),
+                format!("scheduled action `{action}`: min ({min}) is greater than max ({max}): expected min <= max"),
             );
         }
     }

@@ -21,6 +21,7 @@ mod schedule;
 mod schedule_state;
 mod schema;
 mod span;
+mod subscriptions;
 mod validate;
 
 use std::path::{Path, PathBuf};

@@ -91,7 +91,7 @@ fn read_limited(path: &Path) -> Result<String, String> {
             "file is too large: more than {MAX_FILE_BYTES} bytes (1 MiB); split the stack into several files"
         ));
     }
-    String::from_utf8(bytes).map_err(|_| "file is not valid UTF-8".to_owned())
+    String::from_utf8(bytes).map_err(|_| crate::parse::NOT_UTF8.to_owned())
 }
 
 fn io_message(err: &std::io::Error) -> String {

@@ -138,7 +138,7 @@ fn describe_type(ty: &str) -> &'static str {
     match ty {
         "i8" | "i16" | "i32" | "i64" | "i128" | "u8" | "u16" | "u32" | "u64" | "u128" | "isize"
         | "usize" => "a whole number",
-        "f32" | "f64" => "a number",
+        "f32" | "f64" | "floating point" => "a number",
         "bool" => "`true` or `false`",
         _ => "a different kind of value",
     }
@@ -166,7 +166,7 @@ fn message(err: &YamlError) -> String {
             variant, expected, ..
         } => format!("unknown value `{variant}`{}", suggestion(variant, expected)),
         YamlError::SerdeMissingField { field, .. } => {
-            format!("missing required field `{field}`")
+            format!("missing required field `{field}`: expected it in this mapping")
         }
         YamlError::SerdeInvalidType {
             unexpected,
@@ -197,7 +197,7 @@ fn message(err: &YamlError) -> String {
         YamlError::Budget { breach, .. } => budget_message(breach),
         YamlError::Eof { .. } => "unexpected end of file".to_owned(),
         YamlError::Unexpected { expected, .. } => format!("invalid type: expected {}", describe_expected(expected)),
-        YamlError::InvalidUtf8Input => "file is not valid UTF-8".to_owned(),
+        YamlError::InvalidUtf8Input => NOT_UTF8.to_owned(),
         YamlError::Message { msg, .. } => lowercase_first(msg),
         YamlError::AliasError { error, .. } => message(error.without_snippet()),
         other => {
@@ -208,10 +208,28 @@ fn message(err: &YamlError) -> String {
                 Some(cut) => text[..cut].to_owned(),
                 None => text,
             };
-            format!("invalid YAML: {}", lowercase_first(text.trim()))
+            format!("invalid YAML: {}", syntax_hint(&lowercase_first(text.trim())))
         }
     }
 }
+
+/// The parser's words for the commonest slips, plus what would have been right.
+fn syntax_hint(text: &str) -> String {
+    if text.contains("tabs disallowed") {
+        return format!("{text}: expected spaces for indentation");
+    }
+    if text.contains("unclosed quote") {
+        return format!("{text}: expected the closing quote on the same value");
+    }
+    if text.contains("unexpected character") {
+        return format!("{text}: expected printable text");
+    }
+    text.to_owned()
+}
+
+/// What a binary (or otherwise non-UTF-8) file gets.
+pub const NOT_UTF8: &str =
+    "file is not valid UTF-8: expected a YAML text file (is it binary or compressed?)";
 
 fn describe_expected(expected: &str) -> String {
     match expected {
@@ -233,7 +251,7 @@ fn budget_message(breach: &BudgetBreach) -> String {
             "file is too large: the limit is {MAX_FILE_BYTES} bytes (1 MiB)"
         ),
         BudgetBreach::Depth { depth } => {
-            format!("document is nested too deeply ({depth} levels)")
+            format!("document is nested too deeply ({depth} levels): expected at most 32 levels")
         }
         BudgetBreach::Documents { .. } => {
             "more than one document in the file: each file holds exactly one Stack".to_owned()

@@ -239,6 +239,11 @@ pub struct RawSubscription {
     /// Deliver the message as published, without the SNS JSON envelope (sqs, http, https).
     #[serde(default)]
     pub raw_message_delivery: bool,
+    /// Accept a plain `http` subscription (notifications travel unencrypted and can be read
+    /// or forged on the way). Without it, `protocol: http` is refused: use `https`. Only
+    /// valid next to `protocol: http`.
+    #[serde(default)]
+    pub allow_insecure_http: Option<At<bool>>,
 }
 
 /// An ECS service. mooring never creates or deletes services; it manages their count,

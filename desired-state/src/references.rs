@@ -80,12 +80,12 @@ pub(crate) fn check_across_files(files: &[ParsedFile<'_>], collector: &mut Colle
         }
         for (name, _) in all_alarms(raw) {
             if let Some(first) = alarms.insert(&name.value, file.path, name.loc) {
-                report.error(name.loc, format!("duplicate alarm name `{}`: already declared at {first}; alarm names are account-wide in AWS", name.value));
+                report.error(name.loc, format!("duplicate alarm name `{}`: already declared at {first}; alarm names are account-wide in AWS, so each may be declared once", name.value));
             }
         }
         for (name, _) in raw.spec.topics.iter() {
             if let Some(first) = topics.insert(&name.value, file.path, name.loc) {
-                report.error(name.loc, format!("duplicate topic name `{}`: already declared at {first}; topic names are account-wide in AWS", name.value));
+                report.error(name.loc, format!("duplicate topic name `{}`: already declared at {first}; topic names are account-wide in AWS, so each may be declared once", name.value));
             }
         }
     }

@@ -347,8 +347,12 @@ pub fn parse_crontab(text: &str) -> Result<CronExpr, String> {
         "0 {} {} {} {} {}",
         fields[0], fields[1], fields[2], fields[3], days
     );
-    let schedule = cron::Schedule::from_str(&expression)
-        .map_err(|err| format!("invalid cron expression `{text}`: {}", crate_error(&err)))?;
+    let schedule = cron::Schedule::from_str(&expression).map_err(|err| {
+        format!(
+            "invalid cron expression `{text}`: {}",
+            crate_error(&err, &expression)
+        )
+    })?;
     if schedule.upcoming(Utc).next().is_none() {
         return Err(format!("cron expression `{text}` never fires"));
     }
@@ -358,13 +362,33 @@ pub fn parse_crontab(text: &str) -> Result<CronExpr, String> {
     })
 }
 
-fn crate_error(err: &cron::error::Error) -> String {
+/// Whether the `cron` crate's message only repeats the expression (or says nothing).
+fn echoes(text: &str, expression: &str) -> bool {
+    let squeeze = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let text = squeeze(text);
+    text.is_empty() || squeeze(expression).contains(&text) || text.contains(&squeeze(expression))
+}
+
+/// The `cron` crate's message; when it only echoes our internal six-field expression, what
+/// each field takes instead.
+fn crate_error(err: &cron::error::Error, expression: &str) -> String {
     let text = err.to_string();
+    if echoes(&text, expression) {
+        return "a field is out of range or malformed: expected minute 0-59, hour 0-23, day-of-month 1-31, month 1-12 or Jan-Dec, day-of-week 0-7 or Sun-Sat".to_owned();
+    }
     let mut chars = text.chars();
     match chars.next() {
         Some(first) => first.to_lowercase().chain(chars).collect(),
         None => "not a valid expression".to_owned(),
     }
+}
+
+fn aws_cron_error(err: &cron::error::Error, expression: &str) -> String {
+    let text = err.to_string();
+    if echoes(&text, expression) {
+        return "a field is out of range or malformed: expected minutes 0-59, hours 0-23, day-of-month 1-31 or ?, month 1-12 or JAN-DEC, day-of-week 1-7 or SUN-SAT or ?, year".to_owned();
+    }
+    crate_error(err, expression)
 }
 
 /// Checks an AWS schedule expression of a scheduled action: `cron(...)` with six fields,
@@ -394,11 +418,11 @@ pub fn check_aws_schedule(text: &str) -> Result<(), String> {
         return match (value == 1, singular.contains(&unit), plural.contains(&unit)) {
             (true, true, _) | (false, _, true) => Ok(()),
             (true, false, true) => Err(format!(
-                "invalid schedule `{text}`: with 1 the unit is singular (`{}`)",
+                "invalid schedule `{text}`: with 1 the unit is singular: expected `rate(1 {})`",
                 unit.trim_end_matches('s')
             )),
             (false, true, _) => Err(format!(
-                "invalid schedule `{text}`: with {value} the unit is plural (`{unit}s`)"
+                "invalid schedule `{text}`: with {value} the unit is plural: expected `rate({value} {unit}s)`"
             )),
             _ => Err(shape()),
         };
@@ -407,7 +431,7 @@ pub fn check_aws_schedule(text: &str) -> Result<(), String> {
         let fields: Vec<&str> = body.split_whitespace().collect();
         if fields.len() != 6 {
             return Err(format!(
-                "invalid schedule `{text}`: AWS cron takes 6 fields (minutes hours day-of-month month day-of-week year), found {}",
+                "invalid schedule `{text}`: AWS cron takes 6 fields (minutes hours day-of-month month day-of-week year): expected e.g. `cron(0 7 ? * MON-FRI *)`, found {}",
                 fields.len()
             ));
         }
@@ -418,7 +442,12 @@ pub fn check_aws_schedule(text: &str) -> Result<(), String> {
         let expression = format!("0 {}", fields.join(" "));
         return cron::Schedule::from_str(&expression)
             .map(|_| ())
-            .map_err(|err| format!("invalid schedule `{text}`: {}", crate_error(&err)));
+            .map_err(|err| {
+                format!(
+                    "invalid schedule `{text}`: {}",
+                    aws_cron_error(&err, &expression)
+                )
+            });
     }
     Err(format!(
         "invalid schedule `{text}`: expected `cron(minutes hours day-of-month month day-of-week year)`, `at(yyyy-mm-ddThh:mm:ss)` or `rate(value unit)`"

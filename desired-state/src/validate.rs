@@ -10,13 +10,14 @@ use chrono_tz::Tz;
 use crate::alarm_checks::{check_alarm, ServiceScope};
 use crate::autoscaling::check_autoscaling;
 use crate::diagnostics::Collector;
-use crate::model::{DesiredState, OffHours, Protocol, Prune, Service, Stack, Subscription, Topic};
+use crate::model::{DesiredState, OffHours, Prune, Service, Stack, Topic};
 use crate::raw::{RawAccountId, RawSchedule, RawService, RawStack, RawTopic, RawWakeState};
 use crate::schedule::{
     parse_crontab, parse_holiday, parse_instant, parse_timezone, parse_window,
     parse_yearly_holiday, Override, Schedule, ScheduleRule, WakeState,
 };
 use crate::span::{At, Loc};
+use crate::subscriptions::check_subscriptions;
 
 /// Where pass-2 problems of one file go.
 pub struct Report<'a> {
@@ -237,7 +238,7 @@ fn check_schedule(
         (None, None, Some(_), None) | (None, None, None, Some(_)) => {
             report.error(
                 name.loc,
-                format!("schedule `{schedule}` needs both `sleepAt` and `wakeAt`"),
+                format!("schedule `{schedule}` needs both `sleepAt` and `wakeAt`: expected the pair (the state is whichever fired last)"),
             );
             None
         }
@@ -315,45 +316,7 @@ fn check_topic(report: &mut Report<'_>, name: &At<String>, raw: &RawTopic) -> Op
             ),
         );
     }
-    let mut subscriptions = Vec::new();
-    for subscription in &raw.subscriptions {
-        let protocol = subscription.value.protocol.value;
-        let endpoint = &subscription.value.endpoint;
-        if let Err(expected) = check_endpoint(protocol, endpoint.value.trim()) {
-            report.error(
-                endpoint.loc,
-                format!(
-                    "invalid {} endpoint `{}`: expected {expected}",
-                    protocol.as_str(),
-                    endpoint.value
-                ),
-            );
-        }
-        let raw_delivery = subscription.value.raw_message_delivery;
-        if raw_delivery && !matches!(protocol, Protocol::Sqs | Protocol::Http | Protocol::Https) {
-            report.error(
-                subscription.loc,
-                format!(
-                    "`rawMessageDelivery` applies to sqs, http and https subscriptions, not {}",
-                    protocol.as_str()
-                ),
-            );
-        }
-        if let Some(policy) = &subscription.value.filter_policy {
-            if !policy.is_object() {
-                report.error(
-                    subscription.loc,
-                    "`filterPolicy` must be a mapping of attribute names to conditions",
-                );
-            }
-        }
-        subscriptions.push(Subscription {
-            protocol,
-            endpoint: endpoint.value.trim().to_owned(),
-            filter_policy: subscription.value.filter_policy.clone(),
-            raw_message_delivery: raw_delivery,
-        });
-    }
+    let subscriptions = check_subscriptions(report, &raw.subscriptions);
     if let Some(key) = &raw.kms_key_id {
         if key.value.trim().is_empty() {
             report.error(key.loc, "empty `kmsKeyId`: expected a key id, alias or ARN");
@@ -378,41 +341,6 @@ fn check_topic(report: &mut Report<'_>, name: &At<String>, raw: &RawTopic) -> Op
         subscriptions,
         management: raw.management,
         adopt: raw.adopt,
-    })
-}
-
-/// Whether an endpoint is plausible for its protocol; the error says what was expected.
-fn check_endpoint(protocol: Protocol, endpoint: &str) -> Result<(), &'static str> {
-    let ok = match protocol {
-        Protocol::Email | Protocol::EmailJson => {
-            endpoint.split_once('@').is_some_and(|(user, domain)| {
-                !user.is_empty()
-                    && domain.contains('.')
-                    && !domain.starts_with('.')
-                    && !domain.ends_with('.')
-                    && !endpoint.contains(char::is_whitespace)
-            })
-        }
-        Protocol::Http => endpoint.len() > "http://".len() && endpoint.starts_with("http://"),
-        Protocol::Https => endpoint.len() > "https://".len() && endpoint.starts_with("https://"),
-        Protocol::Sqs => is_arn(endpoint, "sqs"),
-        Protocol::Lambda => is_arn(endpoint, "lambda"),
-        Protocol::Sms => endpoint.strip_prefix('+').is_some_and(|digits| {
-            (7..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit())
-        }),
-    };
-    if ok {
-        return Ok(());
-    }
-    Err(match protocol {
-        Protocol::Email | Protocol::EmailJson => "an email address such as `ops@example.com`",
-        Protocol::Http => "a URL starting with `http://`",
-        Protocol::Https => "a URL starting with `https://`",
-        Protocol::Sqs => "an SQS queue ARN such as `arn:aws:sqs:us-east-1:123456789012:alerts`",
-        Protocol::Lambda => {
-            "a Lambda function ARN such as `arn:aws:lambda:us-east-1:123456789012:function:notify`"
-        }
-        Protocol::Sms => "a phone number in E.164 form such as `+14155550100`",
     })
 }
 
@@ -467,7 +395,7 @@ fn check_service(
     {
         if desired < scaling.min || desired > scaling.max {
             report.error(at.loc, format!(
-                "desiredCount of service `{id}` is {desired}, outside its autoscaling range [{}, {}]",
+                "desiredCount of service `{id}` is {desired}, outside its autoscaling range [{}, {}]: expected a count within it",
                 scaling.min, scaling.max
             ));
         }
@@ -565,15 +493,5 @@ mod tests {
         assert!(is_region("us-gov-west-1"));
         assert!(!is_region("useast1"));
         assert!(!is_region("us-east"));
-    }
-
-    #[test]
-    fn endpoints() {
-        assert!(check_endpoint(Protocol::Email, "ops@example.com").is_ok());
-        assert!(check_endpoint(Protocol::Email, "ops.example.com").is_err());
-        assert!(check_endpoint(Protocol::Https, "http://x").is_err());
-        assert!(check_endpoint(Protocol::Sqs, "arn:aws:sqs:us-east-1:123456789012:q").is_ok());
-        assert!(check_endpoint(Protocol::Lambda, "arn:aws:sqs:us-east-1:123456789012:q").is_err());
-        assert!(check_endpoint(Protocol::Sms, "+14155550100").is_ok());
     }
 }

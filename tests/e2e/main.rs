@@ -4,6 +4,7 @@
 mod alarms;
 mod alerting_changes;
 mod autoscaling;
+mod bad_input;
 mod event_sinks;
 mod examples;
 mod fixtures;

@@ -160,7 +160,10 @@ async fn subscriptions(
             .map_err(|e| call_failed("GetSubscriptionAttributes", arn)(e.into()))?;
         let attributes = output.attributes().cloned().unwrap_or_default();
         subscription.settings = SubscriptionSettings {
-            filter_policy: json_attribute(attributes.get("FilterPolicy")),
+            // `{}` filters nothing, and is what removing a policy leaves on some
+            // implementations (moto): the same as no policy.
+            filter_policy: json_attribute(attributes.get("FilterPolicy"))
+                .filter(|p| !crate::observed::alerting::is_empty_filter_policy(p)),
             raw_message_delivery: attributes
                 .get("RawMessageDelivery")
                 .is_some_and(|v| v == "true"),

@@ -152,6 +152,12 @@ pub struct TopicSettings {
     pub delivery_policy: Option<Value>,
 }
 
+/// `{}` as a filter policy filters nothing: SNS treats it as no policy, so mooring does too
+/// (on both sides of a comparison, or a removal would be planned again every pass).
+pub fn is_empty_filter_policy(policy: &Value) -> bool {
+    policy.as_object().is_some_and(serde_json::Map::is_empty)
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ObservedSubscription {

@@ -97,12 +97,29 @@ pub(super) fn plan_service(
         TargetObservation::Unknown => Phase::Normal,
         _ => offhours::phase(stack, seen, service, found, now, plan),
     };
+    let count_is_ours = count_is_ours(stack, service, found);
+    // A scalable target registered outside mooring owns the count and mooring does not
+    // suspend it (no autoscaling declared): a sleep could never scale down, and marking it
+    // complete would read as "woken by someone else" on every later pass.
+    let phase = match phase {
+        Phase::Asleep { .. } if !count_is_ours && service.autoscaling.is_none() => {
+            plan.notices.push(Notice {
+                stack: stack.name.clone(),
+                resource: Some(service_resource(seen, service)),
+                kind: EventType::Warning,
+                reason: Reason::ManagedElsewhere,
+                message: "its schedule says asleep, but a scalable target registered outside mooring owns desiredCount, so it is not put to sleep; declare `autoscaling` (with `adopt: true`) to let mooring suspend it at night".into(),
+                diff: Vec::new(),
+            });
+            Phase::Normal
+        }
+        other => other,
+    };
     // One group, in this order: the wake count is recorded before anything scales down;
     // autoscaling (a deregistration of this stack's target) before a count correction;
     // a wake removes its tags only after the count is back.
     offhours::plan_before_scaling(stack, seen, service, found, phase, plan);
     plan_autoscaling(stack, seen, service, found, phase.target_override(), plan);
-    let count_is_ours = count_is_ours(stack, service, found);
     match offhours::wanted_count(phase, found) {
         // While off-hours decides the count, the autoscaler is suspended (or its target
         // is being restored in this same group), so setting it fights nobody.

@@ -253,6 +253,10 @@ mod alerting_tests;
 #[cfg(test)]
 mod autoscaling_tests;
 #[cfg(test)]
+mod aws_model;
+#[cfg(test)]
+mod idempotence_tests;
+#[cfg(test)]
 mod offhours_tests;
 #[cfg(test)]
 mod tests;

@@ -352,3 +352,31 @@ fn the_lambda_applies_only_schedule_driven_changes() {
         .iter()
         .any(|s| s.contains("register")));
 }
+
+/// Found by the planner's property test: a service without declared autoscaling whose
+/// count a foreign scalable target owns was "put to sleep" (tags written, count untouched),
+/// and every later pass counted a sleep interruption.
+#[test]
+fn a_service_whose_count_a_foreign_target_owns_is_not_put_to_sleep() {
+    let mut observed = account();
+    found(&mut observed, "web").scalable_target =
+        TargetObservation::Registered(Box::new(ScalableTarget {
+            min: 1,
+            max: 6,
+            ..ScalableTarget::default()
+        }));
+    for _ in 0..2 {
+        let plan = pass(&mut observed, NIGHT);
+        assert!(summaries(&plan, "web").is_empty(), "{plan:#?}");
+        assert!(
+            plan.notices
+                .iter()
+                .any(|n| n.reason == Reason::ManagedElsewhere
+                    && n.message.contains("not put to sleep")),
+            "{plan:#?}"
+        );
+    }
+    let web = found(&mut observed, "web");
+    assert_eq!(web.desired_count, 2);
+    assert!(web.tags.is_empty(), "{:?}", web.tags);
+}

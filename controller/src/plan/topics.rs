@@ -16,7 +16,8 @@ use super::alarms::{spec_digest, PruneBudget};
 use super::diff::field_diffs;
 use super::{Change, EventType, FieldDiff, Notice, Operation, Plan, Reason, Resource, STACK_TAG};
 use crate::observed::alerting::{
-    Alerting, ObservedSubscription, ObservedTopic, SubscriptionSettings, TopicSettings,
+    is_empty_filter_policy, Alerting, ObservedSubscription, ObservedTopic, SubscriptionSettings,
+    TopicSettings,
 };
 use crate::observed::ObservedStack;
 use crate::redact;
@@ -87,7 +88,10 @@ fn desired_subscriptions(topic: &Topic) -> Vec<ObservedSubscription> {
             protocol: s.protocol.as_str().to_owned(),
             endpoint: s.endpoint.clone(),
             settings: SubscriptionSettings {
-                filter_policy: s.filter_policy.clone(),
+                filter_policy: s
+                    .filter_policy
+                    .clone()
+                    .filter(|p| !is_empty_filter_policy(p)),
                 raw_message_delivery: s.raw_message_delivery,
             },
         })

@@ -158,10 +158,38 @@ fn read_files(paths: &[PathBuf]) -> Result<Vec<(PathBuf, String)>, SourceError> 
     files
         .into_iter()
         .map(|path| {
-            let text = std::fs::read_to_string(&path).map_err(|e| read_error(&path, &e))?;
+            let text = read_limited(&path)?;
             Ok((path, text))
         })
         .collect()
+}
+
+/// Reads at most one byte past the format's limit: a huge file (or a device) at the
+/// source path costs a megabyte, not the task's memory.
+fn read_limited(path: &Path) -> Result<String, SourceError> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(|e| read_error(path, &e))?;
+    let limit = u64::try_from(desired_state::MAX_FILE_BYTES)
+        .unwrap_or(u64::MAX)
+        .saturating_add(1);
+    let mut bytes = Vec::new();
+    file.take(limit)
+        .read_to_end(&mut bytes)
+        .map_err(|e| read_error(path, &e))?;
+    if bytes.len() > desired_state::MAX_FILE_BYTES {
+        return Err(SourceError::Read {
+            path: path.display().to_string(),
+            message: format!(
+                "file is too large: more than {} bytes (1 MiB); split the stack into several files",
+                desired_state::MAX_FILE_BYTES
+            ),
+        });
+    }
+    String::from_utf8(bytes).map_err(|_| SourceError::Read {
+        path: path.display().to_string(),
+        message: "file is not valid UTF-8: expected a YAML text file (is it binary or compressed?)"
+            .to_owned(),
+    })
 }
 
 fn read_error(path: &Path, error: &std::io::Error) -> SourceError {
@@ -255,6 +283,21 @@ mod tests {
         );
         assert!(Location::parse(&["s3://b".into()]).is_err());
         assert!(Location::parse(&["s3://b/k".into(), "a.yaml".into()]).is_err());
+    }
+
+    #[tokio::test]
+    async fn huge_and_binary_files_are_refused_without_reading_them_whole() {
+        let dir = std::env::temp_dir().join(format!("mooring-source-big-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("stack.yaml");
+        std::fs::write(&file, vec![b'#'; 10 * 1024 * 1024]).unwrap();
+        let mut source = Source::new(Location::Files(vec![file.clone()]), None);
+        let error = source.poll().await.unwrap_err().to_string();
+        assert!(error.contains("file is too large"), "{error}");
+        std::fs::write(&file, [0x1f, 0x8b, 0x08, 0x00, 0xff, 0xfe]).unwrap();
+        let error = source.poll().await.unwrap_err().to_string();
+        assert!(error.contains("not valid UTF-8"), "{error}");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[tokio::test]

@@ -1,0 +1,239 @@
+//! A pure model of what AWS does with each planned `Change`, for the planner's property
+//! tests (`idempotence_tests.rs`): an account as the truth, `apply` that runs one change on
+//! it the way ECS, Application Auto Scaling, CloudWatch and SNS would, and `observe` that
+//! reads it back the way `observe.rs` / `observe_alerting.rs` do (which tags are read,
+//! which topics are looked at). Test-only: it never talks to anything.
+
+mod alerting;
+pub mod drift;
+pub mod generate;
+mod scaling;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use desired_state::{DesiredState, Management};
+
+use super::{Change, Operation};
+use crate::observe_alerting::scan_prefixes;
+use crate::observed::alerting::{
+    Alerting, Marker, ObservedAlarm, ObservedSubscription, ObservedTopic, TopicSettings,
+};
+use crate::observed::autoscaling::ScalableTarget;
+use crate::observed::{
+    Observed, ObservedService, ObservedStack, ServiceKey, ServiceState, TargetObservation,
+};
+
+pub const ACCOUNT: &str = "123456789012";
+pub const REGION: &str = "us-east-1";
+
+/// How this account's AWS behaves where real AWS and the emulator differ.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Behaviour {
+    /// AWS reports a cooldown it applied by default (300 s) for a policy sent without one.
+    pub fills_default_cooldowns: bool,
+    /// Registering a target whose range excludes the current count moves the count into it.
+    pub clamps_count_on_register: bool,
+    /// Email and http(s) subscriptions wait for confirmation (no ARN) instead of moto's
+    /// instant confirmation.
+    pub email_needs_confirmation: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Service {
+    pub desired_count: u32,
+    pub tags: BTreeMap<String, String>,
+    pub target: Option<ScalableTarget>,
+    /// The target cannot be read (a failed DescribeScalableTargets).
+    pub target_unreadable: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Alarm {
+    pub spec: crate::observed::alerting::AlarmSpec,
+    /// The full description as stored (declared text plus mooring's marker, if any).
+    pub description: Option<String>,
+    pub tags: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Topic {
+    pub settings: TopicSettings,
+    pub tags: BTreeMap<String, String>,
+    pub subscriptions: Vec<ObservedSubscription>,
+}
+
+/// One region of one account, as AWS holds it.
+#[derive(Debug, Clone, Default)]
+pub struct Account {
+    pub behaviour: Behaviour,
+    /// Keyed by (cluster, name); absent services do not exist.
+    pub services: BTreeMap<ServiceKey, Service>,
+    pub alarms: BTreeMap<String, Alarm>,
+    pub topics: BTreeMap<String, Topic>,
+    /// Counts subscription ARNs, so every subscription gets its own.
+    pub next_id: u64,
+}
+
+/// Tags as a map, for the drift generators.
+pub fn alerting_tags(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
+}
+
+pub fn service_arn(key: &ServiceKey) -> String {
+    format!(
+        "arn:aws:ecs:{REGION}:{ACCOUNT}:service/{}/{}",
+        key.cluster, key.name
+    )
+}
+
+pub fn topic_arn(name: &str) -> String {
+    format!("arn:aws:sns:{REGION}:{ACCOUNT}:{name}")
+}
+
+pub fn alarm_arn(name: &str) -> String {
+    format!("arn:aws:cloudwatch:{REGION}:{ACCOUNT}:alarm:{name}")
+}
+
+impl Account {
+    /// Runs one change the way AWS would. A change that fails on AWS for a reason the
+    /// desired state can cause (an alarm notifying a topic nobody creates) is an `Err`;
+    /// one the planner must never plan (deleting what does not exist) panics.
+    pub fn apply(&mut self, change: &Change) -> Result<(), String> {
+        match &change.operation {
+            Operation::Ecs(op) => scaling::apply_ecs(self, &change.resource, op),
+            Operation::Autoscaling(op) => scaling::apply_autoscaling(self, &change.resource, op),
+            Operation::Alarm(op) => return alerting::apply_alarm(self, &change.resource, op),
+            Operation::Topic(op) => alerting::apply_topic(self, &change.resource, op),
+        }
+        Ok(())
+    }
+
+    /// What a pass of mooring would observe for `desired` (one stack per desired stack,
+    /// all in `REGION`).
+    pub fn observe(&self, desired: &DesiredState) -> Observed {
+        let mut observed = Observed::default();
+        for stack in &desired.stacks {
+            let mut seen = ObservedStack {
+                region: REGION.to_owned(),
+                account: None,
+                ..ObservedStack::default()
+            };
+            for service in &stack.services {
+                let key = ServiceKey::new(&service.cluster, &service.name);
+                if service.management == Management::Paused {
+                    continue;
+                }
+                let state = match self.services.get(&key) {
+                    None => ServiceState::Missing {
+                        why: "MISSING".into(),
+                    },
+                    Some(found) => {
+                        seen.account = Some(ACCOUNT.to_owned());
+                        ServiceState::Found(ObservedService {
+                            arn: service_arn(&key),
+                            desired_count: found.desired_count,
+                            running_count: found.desired_count,
+                            pending_count: 0,
+                            status: "ACTIVE".into(),
+                            tags: found.tags.clone(),
+                            scalable_target: match (&found.target, found.target_unreadable) {
+                                (_, true) => TargetObservation::Unknown,
+                                (None, false) => TargetObservation::Absent,
+                                (Some(target), false) => {
+                                    TargetObservation::Registered(Box::new(target.clone()))
+                                }
+                            },
+                        })
+                    }
+                };
+                seen.services.insert(key, state);
+            }
+            seen.alerting = self.observe_alerting(stack, seen.account.as_deref());
+            observed.stacks.insert(stack.name.clone(), seen);
+        }
+        observed
+    }
+
+    /// The reads of `observe_alerting::read_stack`, on the model.
+    fn observe_alerting(
+        &self,
+        stack: &desired_state::Stack,
+        service_account: Option<&str>,
+    ) -> Option<Alerting> {
+        let declares_alerting = stack
+            .all_alarms()
+            .any(|(_, alarm)| alarm.management != Management::Paused)
+            || stack
+                .topics
+                .values()
+                .any(|t| t.management != Management::Paused);
+        if !declares_alerting && !stack.services.is_empty() && !stack.prune.allow_empty {
+            return None;
+        }
+        let prefixes = scan_prefixes(stack);
+        let whole_region = prefixes.iter().any(String::is_empty);
+        let declared: BTreeSet<&str> = stack.all_alarms().map(|(name, _)| name).collect();
+        let empty_and_kept = declared.is_empty() && !stack.prune.allow_empty;
+        let mut alerting = Alerting::default();
+        let mut candidates = 0u32;
+        for (name, alarm) in &self.alarms {
+            if !prefixes.iter().any(|p| name.starts_with(p.as_str())) {
+                continue;
+            }
+            let (_, marker) = Marker::split(alarm.description.as_deref().unwrap_or(""));
+            let ours_by_marker = marker.as_ref().is_some_and(|m| m.stack == stack.name);
+            let read_tags = if declared.contains(name.as_str()) {
+                !ours_by_marker
+            } else if ours_by_marker
+                && !empty_and_kept
+                && candidates < stack.prune.max_deletions_per_pass
+            {
+                candidates += 1;
+                true
+            } else {
+                false
+            };
+            alerting.alarms.insert(
+                name.clone(),
+                ObservedAlarm {
+                    arn: alarm_arn(name),
+                    spec: alarm.spec.clone(),
+                    marker,
+                    tags: read_tags.then(|| alarm.tags.clone()),
+                },
+            );
+        }
+        for (name, topic) in &self.topics {
+            let declared_topic = stack.topics.get(name);
+            let observed = match declared_topic {
+                Some(t) if t.management == Management::Paused => continue,
+                Some(_) => ObservedTopic {
+                    arn: topic_arn(name),
+                    tags: topic.tags.clone(),
+                    settings: topic.settings.clone(),
+                    subscriptions: Some(topic.subscriptions.clone()),
+                },
+                None if (!whole_region || stack.prune.allow_empty)
+                    && prefixes.iter().any(|p| name.starts_with(p.as_str())) =>
+                {
+                    ObservedTopic {
+                        arn: topic_arn(name),
+                        tags: topic.tags.clone(),
+                        settings: TopicSettings::default(),
+                        subscriptions: None,
+                    }
+                }
+                None => continue,
+            };
+            alerting.topics.insert(name.clone(), observed);
+        }
+        // The account is known from any ARN of the region: services, topics or alarms.
+        let known =
+            service_account.is_some() || !self.topics.is_empty() || !alerting.alarms.is_empty();
+        alerting.topic_arn_prefix = known.then(|| format!("arn:aws:sns:{REGION}:{ACCOUNT}:"));
+        Some(alerting)
+    }
+}
