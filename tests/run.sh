@@ -72,6 +72,10 @@ step "cargo test --workspace"
 [[ -t 1 ]] && export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-always}
 cargo test --workspace 2>&1 | tee "$test_output"
 
+step "tests/deploy/lambda_zip.sh"
+# The Lambda zips: release build, glibc check, reconcile.zip run under cargo-lambda.
+tests/deploy/lambda_zip.sh
+
 # One closing line for the whole workspace (cargo prints one per test binary).
 grep -oE '[0-9]+ passed; [0-9]+ failed' "$test_output" |
     awk '{ passed += $1; failed += $3 } END { printf "\ntests: %d passed, %d failed\n", passed, failed }'

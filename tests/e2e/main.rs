@@ -6,6 +6,7 @@ mod autoscaling;
 mod event_sinks;
 mod examples;
 mod fixtures;
+mod lambda_s3;
 mod offhours;
 mod reports;
 mod run;
