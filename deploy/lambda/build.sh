@@ -42,9 +42,11 @@ zig_version=$("$CARGO_ZIGBUILD_PYTHON_PATH" -m ziglang version 2>&1) ||
     die "zig (PyPI ziglang in $bin_dir) does not run: $zig_version"
 
 cd "$ROOT"
-# cargo-lambda writes each zip to <lambda-dir>/<function>/bootstrap.zip.
-stage=$CARGO_TARGET_DIR/lambda-zips
-rm -rf "$stage"
+# cargo-lambda writes each zip to <lambda-dir>/<function>/bootstrap.zip; a folder of this
+# run's own, so that two builds sharing a target dir never copy each other's zips.
+mkdir -p "$CARGO_TARGET_DIR"
+stage=$(mktemp -d "$CARGO_TARGET_DIR/lambda-zips.XXXXXX")
+trap 'rm -rf "$stage"' EXIT
 packages=()
 for f in "${FUNCTIONS[@]}"; do packages+=(-p "$f"); done
 started=$SECONDS
