@@ -145,10 +145,11 @@ done
 grep -q 'starting Runtime server' "$work/watch.log" || fail "cargo lambda watch did not start"
 
 # The function as Lambda starts it: its zip's contents as the working directory, only the
-# environment Lambda gives (plus the emulator's endpoint), the runtime API of the watcher.
+# environment Lambda gives (plus the emulator's endpoint), the runtime API of the watcher
+# (its per-function path: invocations of `reconcile` queue there).
 (cd "$work/task" && exec env -i \
     PATH=/usr/bin:/bin \
-    AWS_LAMBDA_RUNTIME_API="127.0.0.1:$port/.rt/reconcile" \
+    AWS_LAMBDA_RUNTIME_API="http://127.0.0.1:$port/.rt/reconcile" \
     AWS_LAMBDA_FUNCTION_NAME=reconcile \
     AWS_LAMBDA_FUNCTION_VERSION=1 \
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE=512 \
