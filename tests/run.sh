@@ -79,6 +79,10 @@ cargo test --workspace 2>&1 | tee "$test_output"
 step "deploy/: checkov and the Terraform parse test (tests/deploy/run.sh)"
 tests/deploy/run.sh
 
+step "tests/deploy/lambda_zip.sh"
+# The Lambda zips: release build, glibc check, reconcile.zip run under cargo-lambda.
+tests/deploy/lambda_zip.sh
+
 step "tests/reliability/run.sh (faults and kill -9, issue 9)"
 # Its report goes outside the checkout here, so a test run never rewrites the tracked
 # docs/reliability.md (a run by hand does; commit that one).

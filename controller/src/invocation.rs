@@ -7,23 +7,92 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::aws::Clients;
+use crate::aws::{CallPolicy, Clients};
 use crate::events::{Event, EventSinks};
 use crate::pass::{calls_since, run_pass, PassOptions};
+use crate::run::source::{Location, Source, SourceError};
 
-/// The desired state: `MOORING_DESIRED_STATE` (a file or folder), else `desired-state/`
-/// bundled beside the function.
-pub fn desired_state_path() -> PathBuf {
-    std::env::var_os("MOORING_DESIRED_STATE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("desired-state"))
+/// Where an invocation reads its desired state, and the revision it reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DesiredStateSource {
+    pub location: Location,
+    /// Given (`MOORING_REVISION`); else the S3 object's `revision` metadata or its ETag,
+    /// as `mooring run` reports it.
+    pub revision: Option<String>,
+}
+
+impl DesiredStateSource {
+    /// `MOORING_DESIRED_STATE`: a file, a folder, or `s3://bucket/key` (the object
+    /// `mooring run s3://...` reads); else `desired-state/` bundled beside the function.
+    pub fn from_environment() -> Result<Self, LoadError> {
+        let value = std::env::var_os("MOORING_DESIRED_STATE")
+            .map_or_else(|| PathBuf::from("desired-state"), PathBuf::from);
+        let revision = std::env::var("MOORING_REVISION").ok();
+        Self::new(value, revision)
+    }
+
+    pub fn new(value: PathBuf, revision: Option<String>) -> Result<Self, LoadError> {
+        let location = Location::parse(std::slice::from_ref(&value)).map_err(|message| {
+            LoadError::Location {
+                value: value.display().to_string(),
+                message,
+            }
+        })?;
+        let revision = revision.filter(|r| !r.trim().is_empty());
+        Ok(Self { location, revision })
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
-#[error("loading the desired state from {path} failed:\n{diagnostics}")]
-pub struct LoadError {
-    pub path: String,
-    pub diagnostics: String,
+pub enum LoadError {
+    #[error("MOORING_DESIRED_STATE `{value}` is not a desired state: {message}")]
+    Location { value: String, message: String },
+    /// Names the file or the S3 bucket and key, and why it could not be read.
+    #[error(transparent)]
+    Unavailable(#[from] SourceError),
+    #[error("the desired state at {location} is invalid:\n{diagnostics}")]
+    Invalid {
+        location: String,
+        diagnostics: String,
+    },
+}
+
+impl LoadError {
+    /// A stable name for the Lambda's error type, for callers and alarms to match on.
+    pub fn error_type(&self) -> &'static str {
+        match self {
+            Self::Invalid { .. } => "DesiredStateInvalid",
+            Self::Location { .. } | Self::Unavailable(_) => "DesiredStateUnavailable",
+        }
+    }
+}
+
+/// Reads and checks the desired state with `mooring run`'s source (files, or one S3
+/// GET), afresh on every invocation: a new object or bundle takes effect without a cold
+/// start. Returns it with its revision.
+async fn load(
+    clients: &Clients,
+    source: &DesiredStateSource,
+) -> Result<(desired_state::DesiredState, Option<String>), LoadError> {
+    let s3 = match source.location {
+        Location::S3 { .. } => Some(crate::run::s3_client(
+            clients,
+            CallPolicy::default().call_timeout,
+        )),
+        Location::Files(_) => None,
+    };
+    let mut reader = Source::new(source.location.clone(), s3);
+    // A new Source has seen nothing yet, so its first poll always returns the sources.
+    let fetched = reader.poll().await?.ok_or_else(|| LoadError::Invalid {
+        location: source.location.describe(),
+        diagnostics: "nothing was read".to_owned(),
+    })?;
+    let desired =
+        desired_state::parse_sources(&fetched.sources).map_err(|d| LoadError::Invalid {
+            location: source.location.describe(),
+            diagnostics: d.to_string(),
+        })?;
+    Ok((desired, source.revision.clone().or(fetched.revision)))
 }
 
 /// What an invocation returns.
@@ -45,24 +114,32 @@ pub struct InvocationSummary {
     pub events: Vec<Event>,
 }
 
-/// Loads the desired state (on every invocation: a new bundle or file takes effect
-/// without a cold start), runs one applying pass at `now` (`schedule_only`: only sleep
-/// and wake), publishes its events to the stack's sinks (folded within the pass,
-/// flushed before returning), and prints them as JSON lines for CloudWatch Logs.
+/// One invocation with the desired state the environment names
+/// ([`DesiredStateSource::from_environment`]): see [`run_invocation_from`].
 pub async fn run_invocation(
     clients: &Clients,
     now: DateTime<Utc>,
     schedule_only: bool,
 ) -> Result<InvocationSummary, LoadError> {
-    let path = desired_state_path();
-    let desired = desired_state::load(&[&path]).map_err(|diagnostics| LoadError {
-        path: path.display().to_string(),
-        diagnostics: diagnostics.to_string(),
-    })?;
+    let source = DesiredStateSource::from_environment()?;
+    run_invocation_from(clients, &source, now, schedule_only).await
+}
+
+/// Loads the desired state (on every invocation), runs one applying pass at `now`
+/// (`schedule_only`: only sleep and wake), publishes its events to the stack's sinks
+/// (folded within the pass, flushed before returning), and prints them as JSON lines for
+/// CloudWatch Logs.
+pub async fn run_invocation_from(
+    clients: &Clients,
+    source: &DesiredStateSource,
+    now: DateTime<Utc>,
+    schedule_only: bool,
+) -> Result<InvocationSummary, LoadError> {
+    let (desired, revision) = load(clients, source).await?;
     let options = PassOptions {
         concurrency: 8,
         apply: true,
-        revision: std::env::var("MOORING_REVISION").ok(),
+        revision,
         schedule_only,
     };
     let mut report = run_pass(&desired, clients, &options, now).await;
@@ -92,4 +169,54 @@ pub async fn run_invocation(
         duration_ms: report.duration_ms,
         events: report.events,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_desired_state_is_a_bundled_path_or_an_s3_object() {
+        let bundled = DesiredStateSource::new("desired-state".into(), Some(" ".into())).unwrap();
+        assert_eq!(
+            bundled.location,
+            Location::Files(vec!["desired-state".into()])
+        );
+        assert_eq!(
+            bundled.revision, None,
+            "a blank MOORING_REVISION is no revision"
+        );
+
+        let s3 = DesiredStateSource::new("s3://b/mooring/stack.yaml".into(), None).unwrap();
+        assert_eq!(
+            s3.location,
+            Location::S3 {
+                bucket: "b".into(),
+                key: "mooring/stack.yaml".into()
+            }
+        );
+
+        let error = DesiredStateSource::new("s3://b/".into(), None).unwrap_err();
+        assert_eq!(error.error_type(), "DesiredStateUnavailable");
+        assert_eq!(
+            error.to_string(),
+            "MOORING_DESIRED_STATE `s3://b/` is not a desired state: expected s3://bucket/key, found `s3://b/`"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_missing_bundled_file_names_it() {
+        let clients = Clients::from_sdk_config(aws_config::SdkConfig::builder().build());
+        let source = DesiredStateSource::new("no/such/stack.yaml".into(), None).unwrap();
+        let error = run_invocation_from(&clients, &source, Utc::now(), true)
+            .await
+            .unwrap_err();
+        assert_eq!(error.error_type(), "DesiredStateUnavailable");
+        assert!(
+            error
+                .to_string()
+                .starts_with("reading no/such/stack.yaml failed: "),
+            "{error}"
+        );
+    }
 }

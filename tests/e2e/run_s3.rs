@@ -13,7 +13,7 @@ use crate::fixtures::*;
 
 const REGION: &str = "us-east-1";
 
-async fn s3(stats: &CallStats) -> aws_sdk_s3::Client {
+pub(crate) async fn s3(stats: &CallStats) -> aws_sdk_s3::Client {
     let config = aws_config::defaults(BehaviorVersion::latest())
         .endpoint_url(endpoint())
         .region(Region::new(REGION))
@@ -29,7 +29,7 @@ async fn s3(stats: &CallStats) -> aws_sdk_s3::Client {
     aws_sdk_s3::Client::from_conf(config)
 }
 
-async fn publish(client: &aws_sdk_s3::Client, bucket: &str, key: &str, text: &str) {
+pub(crate) async fn publish(client: &aws_sdk_s3::Client, bucket: &str, key: &str, text: &str) {
     client
         .put_object()
         .bucket(bucket)
@@ -44,7 +44,7 @@ fn requests(stats: &CallStats) -> u64 {
     stats.snapshot().values().map(|s| s.requests).sum()
 }
 
-fn stack_yaml(stack: &str, cluster: &str, count: u32) -> String {
+pub(crate) fn stack_yaml(stack: &str, cluster: &str, count: u32) -> String {
     format!(
         "apiVersion: mooring/v1\nkind: Stack\nmetadata:\n  name: {stack}\nspec:\n  region: {REGION}\n  services:\n    - {{ cluster: {cluster}, name: web, desiredCount: {count} }}\n"
     )

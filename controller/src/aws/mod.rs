@@ -111,6 +111,12 @@ impl Clients {
         &self.stats
     }
 
+    /// The configuration every client is built from (clients of other services, such as
+    /// the S3 desired-state source, start from it too).
+    pub fn sdk_config(&self) -> &SdkConfig {
+        &self.base
+    }
+
     /// The region used for stacks that do not name one.
     pub fn default_region(&self) -> Option<String> {
         self.base.region().map(|r| r.to_string())

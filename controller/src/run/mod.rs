@@ -52,7 +52,7 @@ pub async fn run(options: RunOptions) -> Result<(), RunError> {
     };
     let clients = Clients::from_environment(policy).await;
     let s3 = match &options.location {
-        Location::S3 { .. } => Some(s3_client(&clients, options.call_timeout).await),
+        Location::S3 { .. } => Some(s3_client(&clients, options.call_timeout)),
         Location::Files(_) => None,
     };
     let source = Source::new(options.location.clone(), s3);
@@ -99,22 +99,22 @@ fn signals() -> std::io::Result<impl std::future::Future<Output = &'static str>>
     })
 }
 
-/// S3 with the standard credential chain; path-style addressing when an endpoint URL is
-/// set (local emulators do not serve bucket subdomains). Its calls are counted with the
-/// others, so `/metrics` shows the polls.
-pub async fn s3_client(clients: &Clients, call_timeout: Duration) -> aws_sdk_s3::Client {
-    let base = aws_config::defaults(aws_config::BehaviorVersion::latest())
+/// S3 from the same configuration as the other clients (credentials, region, endpoint),
+/// with its own call timeout; path-style addressing when an endpoint URL is set (local
+/// emulators do not serve bucket subdomains). Its calls are counted with the others, so
+/// `/metrics` shows the polls.
+pub fn s3_client(clients: &Clients, call_timeout: Duration) -> aws_sdk_s3::Client {
+    let base = clients.sdk_config();
+    let path_style = base.endpoint_url().is_some()
+        || std::env::var_os("AWS_ENDPOINT_URL").is_some()
+        || std::env::var_os("AWS_ENDPOINT_URL_S3").is_some();
+    let config = aws_sdk_s3::config::Builder::from(base)
         .timeout_config(
             aws_config::timeout::TimeoutConfig::builder()
                 .operation_timeout(call_timeout)
                 .connect_timeout(Duration::from_secs(5))
                 .build(),
         )
-        .load()
-        .await;
-    let path_style = std::env::var_os("AWS_ENDPOINT_URL").is_some()
-        || std::env::var_os("AWS_ENDPOINT_URL_S3").is_some();
-    let config = aws_sdk_s3::config::Builder::from(&base)
         .force_path_style(path_style)
         .interceptor(CountCalls(clients.stats().clone()))
         .build();

@@ -2,7 +2,8 @@
 //! applies only the schedule-driven changes (sleep, wake) of the same planner the CLI and
 //! the controller use, so it can never disagree with them.
 //!
-//! The desired state is read from `MOORING_DESIRED_STATE` (a file or folder), else from
+//! The desired state is read from `MOORING_DESIRED_STATE` (a file, a folder or an
+//! `s3://bucket/key` object), else from
 //! `desired-state/` bundled beside the function. Schedules are evaluated at the event's
 //! `time` (the instant EventBridge scheduled the invocation), else at the clock's now.
 
@@ -21,8 +22,8 @@ enum OffhoursError {
 /// A stable error type for callers (and the Lambda console) to match on.
 impl From<OffhoursError> for lambda_runtime::Diagnostic {
     fn from(error: OffhoursError) -> Self {
-        let error_type = match error {
-            OffhoursError::DesiredState(_) => "DesiredStateInvalid",
+        let error_type = match &error {
+            OffhoursError::DesiredState(e) => e.error_type(),
         };
         lambda_runtime::Diagnostic {
             error_type: error_type.to_owned(),

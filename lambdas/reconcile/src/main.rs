@@ -2,7 +2,8 @@
 //! events), with the same library as `mooring apply` and `mooring run`, for teams who
 //! prefer a schedule to a long-running task. The summary is the invocation's result.
 //!
-//! The desired state is read from `MOORING_DESIRED_STATE` (a file or folder), else from
+//! The desired state is read from `MOORING_DESIRED_STATE` (a file, a folder or an
+//! `s3://bucket/key` object), else from
 //! `desired-state/` bundled beside the function.
 
 use lambda_runtime::{service_fn, Error, LambdaEvent};
@@ -19,8 +20,8 @@ enum ReconcileError {
 /// A stable error type for callers (and the Lambda console) to match on.
 impl From<ReconcileError> for lambda_runtime::Diagnostic {
     fn from(error: ReconcileError) -> Self {
-        let error_type = match error {
-            ReconcileError::DesiredState(_) => "DesiredStateInvalid",
+        let error_type = match &error {
+            ReconcileError::DesiredState(e) => e.error_type(),
         };
         lambda_runtime::Diagnostic {
             error_type: error_type.to_owned(),
