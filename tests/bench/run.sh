@@ -5,7 +5,7 @@
 #
 # Installs Cloud Custodian (tests/bench/requirements-c7n.txt, pinned) into its own cached venv,
 # starts an emulator of its own (state in $MOORING_CACHE/emulator-bench, so it never resets a
-# server that tests or the demo use), builds mooring in release, then runs tests/bench/bench.py,
+# server that tests or the demo use), builds mooring (profile dist, as shipped), then runs tests/bench/bench.py,
 # which prints Markdown tables (docs/benchmarks.md holds the last ones committed).
 # --smoke: N = 10, one run, with the debug build (the one the tests already made): checks the
 # script still works, about 10 s once Cloud Custodian is installed and mooring built. Its
@@ -59,13 +59,14 @@ main() {
         trap '"$MOTO" stop >/dev/null 2>&1 || true' EXIT
     fi
     eval "$("$MOTO" env)"
-    local profile=release arg
+    local profile=dist arg
     for arg in "$@"; do
         [[ $arg == --smoke ]] && profile=debug
     done
     note "building mooring ($profile; several minutes the first time)"
-    if [[ $profile == release ]]; then
-        (cd "$ROOT" && cargo build --release --quiet -p mooring) || die "cargo build --release -p mooring failed"
+    if [[ $profile == dist ]]; then
+        # The shipped profile (Cargo.toml [profile.dist]: fat LTO, opt-level s, stripped).
+        (cd "$ROOT" && cargo build --profile dist --quiet -p mooring) || die "cargo build --profile dist -p mooring failed"
     else
         (cd "$ROOT" && cargo build --quiet -p mooring) || die "cargo build -p mooring failed"
     fi
