@@ -87,31 +87,14 @@ async fn edited_and_removed_topics_and_subscriptions_are_updated_unsubscribed_an
 
     // What SNS now holds: the old topic deleted, one subscription left, the new name.
     assert!(!topic_names().await.contains(&dropped));
-    let client = sns(REGION).await;
     let arn = format!("arn:aws:sns:{REGION}:{ACCOUNT}:{kept}");
-    let subscriptions = client
-        .list_subscriptions_by_topic()
-        .topic_arn(&arn)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e:?}"));
-    let protocols: Vec<_> = subscriptions
-        .subscriptions()
-        .iter()
-        .filter_map(|s| s.protocol())
-        .collect();
+    let subscriptions = topic_subscriptions(REGION, &arn).await;
+    let protocols: Vec<_> = subscriptions.iter().filter_map(|s| s.protocol()).collect();
     assert_eq!(protocols, ["https"]);
-    let attributes = client
-        .get_topic_attributes()
-        .topic_arn(&arn)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e:?}"));
     assert_eq!(
-        attributes
-            .attributes()
-            .and_then(|a| a.get("DisplayName"))
-            .map(String::as_str),
+        topic_attribute(REGION, &arn, "DisplayName")
+            .await
+            .as_deref(),
         Some("Alerts v2")
     );
     assert_converged(&path).await;

@@ -94,6 +94,35 @@ pub async fn sns(region: &str) -> aws_sdk_sns::Client {
     aws_sdk_sns::Client::new(&sdk_config(region).await)
 }
 
+/// A topic's subscriptions as SNS holds them (what a user would see in the console).
+pub async fn topic_subscriptions(
+    region: &str,
+    topic_arn: &str,
+) -> Vec<aws_sdk_sns::types::Subscription> {
+    sns(region)
+        .await
+        .list_subscriptions_by_topic()
+        .topic_arn(topic_arn)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"))
+        .subscriptions
+        .unwrap_or_default()
+}
+
+/// One attribute of a topic as SNS holds it (`DisplayName`, `Policy`, ...).
+pub async fn topic_attribute(region: &str, topic_arn: &str, name: &str) -> Option<String> {
+    sns(region)
+        .await
+        .get_topic_attributes()
+        .topic_arn(topic_arn)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"))
+        .attributes
+        .and_then(|mut attributes| attributes.remove(name))
+}
+
 /// Creates a cluster and services at the given counts, as a deploy pipeline would.
 pub async fn seed_services(region: &str, cluster: &str, services: &[(&str, i32)]) {
     let client = ecs(region).await;

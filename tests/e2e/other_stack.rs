@@ -189,29 +189,13 @@ spec:
         Some(80.0),
         "not pruned"
     );
-    let attributes = client
-        .get_topic_attributes()
-        .topic_arn(&topic_arn)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e:?}"));
     assert_eq!(
-        attributes
-            .attributes()
-            .and_then(|a| a.get("DisplayName"))
-            .map(String::as_str),
+        topic_attribute(REGION, &topic_arn, "DisplayName")
+            .await
+            .as_deref(),
         Some("Theirs")
     );
-    let subscriptions = client
-        .list_subscriptions_by_topic()
-        .topic_arn(&topic_arn)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e:?}"));
-    let endpoints: Vec<&str> = subscriptions
-        .subscriptions()
-        .iter()
-        .filter_map(|s| s.endpoint())
-        .collect();
+    let subscriptions = topic_subscriptions(REGION, &topic_arn).await;
+    let endpoints: Vec<&str> = subscriptions.iter().filter_map(|s| s.endpoint()).collect();
     assert_eq!(endpoints, ["theirs@example.com"]);
 }

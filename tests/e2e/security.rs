@@ -243,19 +243,9 @@ async fn no_credential_or_subscription_secret_reaches_logs_output_or_events() {
     assert_eq!(diff_of(subscribed, "endpoint")["after"], SHOWN_ENDPOINT);
 
     // The subscription exists with its full endpoint: only what is shown is redacted.
-    let client = sns(REGION).await;
     let topic_arn = format!("arn:aws:sns:{REGION}:{ACCOUNT}:{topic}");
-    let subscriptions = client
-        .list_subscriptions_by_topic()
-        .topic_arn(&topic_arn)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e:?}"));
-    let endpoints: Vec<&str> = subscriptions
-        .subscriptions()
-        .iter()
-        .filter_map(|s| s.endpoint())
-        .collect();
+    let subscriptions = topic_subscriptions(REGION, &topic_arn).await;
+    let endpoints: Vec<&str> = subscriptions.iter().filter_map(|s| s.endpoint()).collect();
     assert_eq!(endpoints, [markers.endpoint().as_str()]);
 
     // A new token is a change, found on the full value though both look alike.
