@@ -32,7 +32,7 @@ test_output=$(mktemp)
 MOORING_CALL_LOG=$(mktemp)
 on_exit() {
     local status=$?
-    rm -f "$test_output" "$MOORING_CALL_LOG"
+    rm -f "$test_output" "$MOORING_CALL_LOG" "$MOORING_CALL_LOG.bad-input"
     [[ -n $emulator_state ]] || return 0
     "$MOTO" stop || true
     if ((status == 0)); then
@@ -72,6 +72,8 @@ cargo clippy --workspace --all-targets -- -D warnings
 
 step "cargo test --workspace"
 export MOORING_CALL_LOG
+# The bad-input corpus test's figures, for the reliability report below.
+export MOORING_BAD_INPUT_SUMMARY=$MOORING_CALL_LOG.bad-input
 # Keep cargo's colours on a terminal even though its output also goes through tee.
 [[ -t 1 ]] && export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-always}
 cargo test --workspace 2>&1 | tee "$test_output"

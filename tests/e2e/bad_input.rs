@@ -249,9 +249,21 @@ fn peak_rss_kib(path: &Path) -> u64 {
         .unwrap_or_else(|| panic!("no peak RSS from /usr/bin/time: {stderr}"))
 }
 
+/// Prints a figure for the CI log and, when tests/run.sh asks (`MOORING_BAD_INPUT_SUMMARY`
+/// names a file), appends it there for the reliability report (docs/reliability.md).
 fn summary(line: String) {
     use std::io::Write;
     let _ = writeln!(std::io::stderr(), "{line}");
+    if let Some(path) = std::env::var_os("MOORING_BAD_INPUT_SUMMARY") {
+        let appended = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .and_then(|mut file| writeln!(file, "{line}"));
+        if let Err(e) = appended {
+            panic!("writing {}: {e}", Path::new(&path).display());
+        }
+    }
 }
 
 fn good_stack(cluster: &str) -> String {

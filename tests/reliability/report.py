@@ -92,12 +92,37 @@ def render(d: Data) -> str:
     faults_section(d, w)
     crash_section(d, w)
     self_test_section(d, w)
+    bad_input_section(w)
     if d.failures:
         w("## Failures\n")
         for f in d.failures[:100]:
             w(f"- {f}")
         w("")
     return "\n".join(out) + "\n"
+
+
+def bad_input_section(w) -> None:
+    """The corpus figures of tests/e2e/bad_input.rs, which tests/run.sh runs before this run and
+    which append their summary lines to the file MOORING_BAD_INPUT_SUMMARY names."""
+    w("## Bad input\n")
+    path = os.environ.get("MOORING_BAD_INPUT_SUMMARY")
+    lines = []
+    if path and os.path.exists(path):
+        with open(path, encoding="utf-8") as f:
+            lines = [line.strip() for line in f if line.strip()]
+    if not lines:
+        w("Not part of this run: `tests/e2e/bad_input.rs` (the corpus in tests/broken/, plus a 10 MB file made")
+        w("at test time) writes its figures here when `tests/run.sh` runs it first.\n")
+        return
+    w("From `tests/e2e/bad_input.rs` in the same `tests/run.sh`: every malformed file of tests/broken/ (and a")
+    w("10 MB file made at test time) through `validate`, `plan` and `apply` against the emulator, AWS calls")
+    w("counted from moto's request recorder under the run's own access key; then each case handed in turn")
+    w("to a running `mooring run`, which must refuse it and keep applying its last good state. The parser")
+    w("and validator never panicking on arbitrary input, and the planner's idempotence, are property tests")
+    w("of `cargo test` (desired-state/tests/properties.rs, controller/src/plan/idempotence_tests.rs).\n")
+    for line in lines:
+        w(f"- {line}")
+    w("")
 
 
 def faults_section(d: Data, w) -> None:
