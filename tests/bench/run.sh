@@ -15,7 +15,7 @@
 # $MOORING_CACHE/target, as tests/run.sh), MOORING_BENCH_EMULATOR_STATE (default
 # $MOORING_CACHE/emulator-bench), MOORING_BENCH_KEEP_EMULATOR=1 leaves the emulator running.
 #
-# TODO(issue 8): the Lambda's cold-start init under cargo-lambda's emulator is not measured yet.
+# Then the reconcile Lambda's cold start from its zip under cargo-lambda (tests/bench/lambda_cold.py).
 # `mooring run`'s steady-state memory (N services, 10 passes) is tests/bench/steady.py.
 set -euo pipefail
 
@@ -76,6 +76,17 @@ main() {
     # boto3 comes from the emulator's venv (tests/emulator/requirements.txt).
     "$CACHE/moto-venv/bin/python" "$HERE/bench.py" \
         --mooring "$binary" --custodian "$C7N_VENV/bin/custodian" "$@"
+
+    # The Lambda's cold start: the reconcile zip as it ships (deploy/lambda/build.sh, release;
+    # seconds when tests/run.sh's Lambda step already built it).
+    local zips bin_dir runs=5
+    [[ $profile == debug ]] && runs=1
+    bin_dir=$("$ROOT/tests/emulator/cargo-lambda.sh" bin-dir) || die "cargo-lambda could not be installed"
+    zips=$(mktemp -d)
+    "$ROOT/deploy/lambda/build.sh" "$zips" >/dev/null 2>&1 || { rm -rf "$zips"; die "deploy/lambda/build.sh failed"; }
+    "$CACHE/moto-venv/bin/python" "$HERE/lambda_cold.py" --zip "$zips/reconcile.zip" --cargo-lambda-bin "$bin_dir" --runs "$runs" ||
+        { rm -rf "$zips"; die "tests/bench/lambda_cold.py failed"; }
+    rm -rf "$zips"
 }
 
 main "$@"
