@@ -115,7 +115,7 @@ impl Drop for Controller {
 }
 
 /// A plain HTTP/1.0 GET; status 0 when nothing answers.
-fn get(port: u16, path: &str) -> (u16, String) {
+pub(crate) fn get(port: u16, path: &str) -> (u16, String) {
     let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
         return (0, String::new());
     };

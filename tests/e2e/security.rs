@@ -302,7 +302,7 @@ async fn no_credential_or_subscription_secret_reaches_logs_output_or_events() {
         .unwrap_or_else(|e| panic!("starting mooring run: {e}"));
     let started = Instant::now();
     let status = loop {
-        let (code, body) = http_get(port, "/status");
+        let (code, body) = crate::run::get(port, "/status");
         if code == 200 && body.contains("\"passes\":1") && body.contains("subscription") {
             break body;
         }
@@ -323,29 +323,4 @@ async fn no_credential_or_subscription_secret_reaches_logs_output_or_events() {
     markers.assert_absent("run's events", &run_out);
     markers.assert_absent("run's logs at trace", &run_err);
     markers.assert_absent("/status", &status);
-}
-
-/// GET on the controller's endpoint; (0, "") while it is not listening yet.
-fn http_get(port: u16, path: &str) -> (u16, String) {
-    use std::io::{Read, Write};
-    let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
-        return (0, String::new());
-    };
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
-    let request = format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
-    if stream.write_all(request.as_bytes()).is_err() {
-        return (0, String::new());
-    }
-    let mut response = String::new();
-    let _ = stream.read_to_string(&mut response);
-    let code = response
-        .split_whitespace()
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0);
-    let body = response
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_owned())
-        .unwrap_or_default();
-    (code, body)
 }
