@@ -204,20 +204,7 @@ async fn pruning_is_capped_per_pass_and_never_touches_an_alarm_without_the_tag()
     let path = file.path.to_string_lossy().into_owned();
     apply(&path).await;
     // Made in the console, under the same prefix, without the tag.
-    cloudwatch(REGION)
-        .await
-        .put_metric_alarm()
-        .alarm_name(format!("{prefix}-by-hand"))
-        .namespace("Custom")
-        .metric_name("M")
-        .statistic(aws_sdk_cloudwatch::types::Statistic::Sum)
-        .period(60)
-        .evaluation_periods(1)
-        .threshold(1.0)
-        .comparison_operator(aws_sdk_cloudwatch::types::ComparisonOperator::GreaterThanThreshold)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e:?}"));
+    put_alarm_by_hand(REGION, &format!("{prefix}-by-hand"), "Custom", "M", 1, 1.0).await;
 
     let file = DesiredFile::write(
         "alarms.yaml",

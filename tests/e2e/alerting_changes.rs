@@ -106,19 +106,8 @@ async fn an_alarm_made_in_the_console_is_adopted_with_adopt_true() {
     let name = format!("{prefix}-cpu-high");
     let stack = unique("adopt");
     // Someone made it by hand, with a lower threshold and no tags.
+    put_alarm_by_hand(REGION, &name, "AWS/ECS", "CPUUtilization", 2, 60.0).await;
     let cw = cloudwatch(REGION).await;
-    cw.put_metric_alarm()
-        .alarm_name(&name)
-        .namespace("AWS/ECS")
-        .metric_name("CPUUtilization")
-        .statistic(aws_sdk_cloudwatch::types::Statistic::Average)
-        .period(60)
-        .evaluation_periods(2)
-        .threshold(60.0)
-        .comparison_operator(aws_sdk_cloudwatch::types::ComparisonOperator::GreaterThanThreshold)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e:?}"));
 
     let file = DesiredFile::write(
         "alarms.yaml",

@@ -94,6 +94,32 @@ pub async fn sns(region: &str) -> aws_sdk_sns::Client {
     aws_sdk_sns::Client::new(&sdk_config(region).await)
 }
 
+/// A metric alarm made by hand in the console: no tags, no description marker,
+/// `metric > threshold` over 60 s periods.
+pub async fn put_alarm_by_hand(
+    region: &str,
+    name: &str,
+    namespace: &str,
+    metric: &str,
+    evaluation_periods: i32,
+    threshold: f64,
+) {
+    cloudwatch(region)
+        .await
+        .put_metric_alarm()
+        .alarm_name(name)
+        .namespace(namespace)
+        .metric_name(metric)
+        .statistic(aws_sdk_cloudwatch::types::Statistic::Average)
+        .period(60)
+        .evaluation_periods(evaluation_periods)
+        .threshold(threshold)
+        .comparison_operator(aws_sdk_cloudwatch::types::ComparisonOperator::GreaterThanThreshold)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("putting alarm {name}: {e:?}"));
+}
+
 /// A topic's subscriptions as SNS holds them (what a user would see in the console).
 pub async fn topic_subscriptions(
     region: &str,
