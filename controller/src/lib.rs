@@ -3,6 +3,7 @@
 //! thin shell over `cli`.
 
 pub mod account_guard;
+pub mod allocator;
 pub mod apply;
 pub mod apply_alerting;
 pub mod aws;

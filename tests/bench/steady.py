@@ -57,8 +57,9 @@ def steady_rss(binary: str, state: Path, env: dict[str, str], now: str, wanted: 
     port = free_port()
     argv = [binary, "run", str(state), "--interval", "500ms", "--listen", f"127.0.0.1:{port}", "--now", now, "--revision", "bench"]
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        # MALLOC_ARENA_MAX=2 as the container image sets it (deploy/Dockerfile).
-        proc = subprocess.Popen(argv, env={"MALLOC_ARENA_MAX": "2", **env, "MOORING_LOG": "warn"}, stdout=out, stderr=err)
+        # No MALLOC_* variables: mooring tunes glibc's allocator itself (controller/src/allocator.rs).
+        clean = {k: v for k, v in env.items() if not k.startswith("MALLOC_")}
+        proc = subprocess.Popen(argv, env={**clean, "MOORING_LOG": "warn"}, stdout=out, stderr=err)
         t0 = time.perf_counter()
         try:
             samples = []

@@ -72,6 +72,8 @@ pub async fn reconcile_loop(
                         sinks = Some(EventSinks::new(&desired, clients));
                         current = Some(Current { desired, revision });
                         next_pass = Instant::now();
+                        // The parser's syntax trees and the old state are gone.
+                        crate::allocator::release_free_memory();
                     }
                     Err(diagnostics) => {
                         let message = format!(
@@ -156,6 +158,9 @@ pub async fn reconcile_loop(
             let jitter = jitter_for("pass", passes);
             // Up to 10 % later: many controllers started together drift apart.
             next_pass = Instant::now() + options.interval.mul_f64(1.0 + jitter / 10.0);
+            // The pass's observation, plan and report are gone: give their pages back
+            // rather than hold the busiest pass's high-water mark until the next one.
+            crate::allocator::release_free_memory();
             if stop_by.is_some() {
                 cut_short = true;
                 break;
