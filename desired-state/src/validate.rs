@@ -437,7 +437,7 @@ fn check_service(
     let mut alarms = BTreeMap::new();
     for (name, alarm) in service.alarms.iter() {
         if let Some(alarm) = check_alarm(report, name, alarm, Some(scope)) {
-            alarms.insert(name.value.clone(), alarm);
+            alarms.insert(name.value.clone(), Box::new(alarm));
         }
     }
     (report.count() == errors_before).then(|| Service {
