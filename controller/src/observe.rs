@@ -145,7 +145,8 @@ pub async fn observe(
         .map(|(region, (stacks, ids))| async move {
             let client = clients.autoscaling(&region).await;
             let ids: Vec<String> = ids.into_iter().collect();
-            let result = autoscaling::observe_targets(&client, &ids, concurrency, with_policies).await;
+            let result =
+                autoscaling::observe_targets(&client, &ids, concurrency, with_policies).await;
             (region, stacks, result)
         })
         .buffer_unordered(concurrency.max(1))
