@@ -10,7 +10,8 @@
 //!   (50 per page) and keeping the declared ids costs max(1, ceil(P / 50)) and
 //!   max(1, ceil(S / 50)). That is smaller whenever the region holds fewer than 50 policies
 //!   (actions) per declared target, i.e. in every account we know of, so the namespace is
-//!   paged. Both are skipped when T = 0: without a target there are no policies.
+//!   paged. Both are skipped when T = 0: without a target there are no policies, and in a
+//!   schedule-only pass (sleep and wake only change the target itself).
 
 use std::collections::{BTreeMap, BTreeSet};
 
