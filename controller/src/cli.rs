@@ -11,6 +11,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::aws::{CallPolicy, Clients};
 use crate::events::stdout::write_json_lines;
 use crate::events::EventSinks;
+use crate::observe::ObserveScope;
 use crate::pass::{calls_since, run_pass, PassOptions, PassReport};
 use crate::render;
 use crate::revision::revision;
@@ -126,6 +127,10 @@ pub struct PassArgs {
     /// for demos, tests and "what happens tonight".
     #[arg(long, env = "MOORING_NOW", value_parser = parse_instant)]
     pub now: Option<chrono::DateTime<chrono::Utc>>,
+    /// Only what the schedules decide (sleep, wake), as the offhours Lambda does; reads
+    /// only ECS services and scalable targets.
+    #[arg(long)]
+    pub schedule_only: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -279,14 +284,19 @@ async fn pass(args: PassArgs, apply: bool) -> ExitCode {
         concurrency: usize::from(args.concurrency),
         apply,
         revision: revision(args.revision.as_deref(), &args.paths),
-        schedule_only: false,
+        schedule_only: args.schedule_only,
     };
     let now = args.now.unwrap_or_else(chrono::Utc::now);
     let mut report = run_pass(&desired, &clients, &options, now).await;
     if apply {
         publish_events(&desired, &clients, &mut report).await;
     }
-    print_report(&report, args.output, apply);
+    let scope = if args.schedule_only {
+        ObserveScope::ScheduleOnly
+    } else {
+        ObserveScope::Everything
+    };
+    print_report(&report, args.output, apply, scope);
     if args.stats && args.output == Output::Text {
         print!("\n{}", render::calls_text(&report));
     }
@@ -318,7 +328,7 @@ async fn publish_events(
     report.add_calls(calls_since(&before, clients));
 }
 
-fn print_report(report: &PassReport, output: Output, applied: bool) {
+fn print_report(report: &PassReport, output: Output, applied: bool, scope: ObserveScope) {
     match output {
         Output::Jsonl => {
             if let Err(e) = write_json_lines(&mut std::io::stdout().lock(), &report.events) {
@@ -337,7 +347,7 @@ fn print_report(report: &PassReport, output: Output, applied: bool) {
                 eprintln!("error: writing the report as JSON failed: {e}");
             }
         }
-        Output::Text => print!("{}", render::report_text(report, applied)),
+        Output::Text => print!("{}", render::report_text(report, applied, scope)),
     }
 }
 

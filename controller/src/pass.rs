@@ -14,7 +14,7 @@ use crate::aws::stats::OperationStats;
 use crate::aws::{error_chain, Clients};
 use crate::backoff::{jitter_for, ResourceBackoff};
 use crate::events::{Event, EventContext, EventType, Phase, Reason};
-use crate::observe::observe;
+use crate::observe::{observe, ObserveScope};
 use crate::plan::Change;
 use crate::plan::{plan, Plan};
 
@@ -26,7 +26,8 @@ pub struct PassOptions {
     pub apply: bool,
     /// The revision of the desired state, attached to every event.
     pub revision: Option<String>,
-    /// Apply only schedule-driven changes (sleep, wake): the `offhours` Lambda.
+    /// Only schedule-driven changes (sleep, wake), from a schedule-only observation
+    /// (`ObserveScope::ScheduleOnly`): the `offhours` Lambda, `--schedule-only`.
     pub schedule_only: bool,
 }
 
@@ -137,7 +138,12 @@ pub async fn run_pass_with_backoff(
             .await;
     let desired_in: &DesiredState = desired;
     let desired: &DesiredState = &guarded;
-    let (observed, failures) = observe(desired, clients, options.concurrency)
+    let scope = if options.schedule_only {
+        ObserveScope::ScheduleOnly
+    } else {
+        ObserveScope::Everything
+    };
+    let (observed, failures) = observe(desired, clients, options.concurrency, scope)
         .instrument(span.clone())
         .await;
     let plan = if options.schedule_only {

@@ -5,13 +5,15 @@ use std::fmt::Write;
 
 use crate::aws::stats::{classify, CallKind};
 use crate::events::{Event, EventType, FieldDiff, Phase, Reason};
+use crate::observe::ObserveScope;
 use crate::pass::{OperationCount, PassReport};
 
 /// The events grouped by stack, then a summary line.
 ///
 /// Planned: `+` create, `~` change, `-` delete. Applied: `✓`, failed: `✗`.
-/// Noticed: `!` a warning, `·` a note.
-pub fn report_text(report: &PassReport, applied: bool) -> String {
+/// Noticed: `!` a warning, `·` a note. A schedule-only pass says so in its summary: its
+/// "no changes" says nothing about alarms, topics or scaling policies.
+pub fn report_text(report: &PassReport, applied: bool, scope: ObserveScope) -> String {
     let mut out = String::new();
     for stack in &report.stacks {
         let region = stack.region.as_deref().unwrap_or("no region");
@@ -52,6 +54,18 @@ pub fn report_text(report: &PassReport, applied: bool) -> String {
             out,
             "Plan incomplete: {planned} change(s) planned, {failed} failure(s) (see ✗ above)."
         )
+    } else if scope == ObserveScope::ScheduleOnly {
+        match planned {
+            0 => writeln!(out, "No schedule-driven changes (sleep, wake)."),
+            1 => writeln!(
+                out,
+                "Plan: 1 schedule-driven change. `mooring apply --schedule-only` makes it."
+            ),
+            n => writeln!(
+                out,
+                "Plan: {n} schedule-driven changes. `mooring apply --schedule-only` makes them."
+            ),
+        }
     } else {
         match planned {
             0 => writeln!(out, "No changes. The account matches the desired state."),
@@ -59,6 +73,11 @@ pub fn report_text(report: &PassReport, applied: bool) -> String {
             n => writeln!(out, "Plan: {n} changes. `mooring apply` makes them."),
         }
     };
+    if scope == ObserveScope::ScheduleOnly {
+        out.push_str(
+            "Schedule only: alarms, topics, scaling policies and scheduled actions were not read; a full `mooring plan` checks them.\n",
+        );
+    }
     out
 }
 

@@ -33,14 +33,14 @@ async fn sdk_config(access_key_id: &str) -> SdkConfig {
 }
 
 /// An SNS topic with an SQS queue subscribed to it: what the topic delivers, the test reads.
-struct Inbox {
-    topic_arn: String,
+pub struct Inbox {
+    pub topic_arn: String,
     queue_url: String,
     sqs: aws_sdk_sqs::Client,
 }
 
 impl Inbox {
-    async fn create(topic: &str) -> Self {
+    pub async fn create(topic: &str) -> Self {
         let config = sdk_config("testing").await;
         let sns = aws_sdk_sns::Client::new(&config);
         let sqs = aws_sdk_sqs::Client::new(&config);
@@ -88,7 +88,7 @@ impl Inbox {
     }
 
     /// Every SNS notification delivered since the last call (the SNS envelope, as JSON).
-    async fn take(&self) -> Vec<serde_json::Value> {
+    pub async fn take(&self) -> Vec<serde_json::Value> {
         let mut notifications = Vec::new();
         let deadline = tokio::time::Instant::now() + WAIT;
         loop {
@@ -129,7 +129,7 @@ impl Inbox {
 }
 
 /// The event carried by an SNS notification (the JSON after the marker in the body).
-fn event_of(notification: &serde_json::Value) -> serde_json::Value {
+pub fn event_of(notification: &serde_json::Value) -> serde_json::Value {
     let body = notification["Message"].as_str().unwrap_or_default();
     let (_, json) = body
         .split_once(&format!("{JSON_MARKER}\n"))

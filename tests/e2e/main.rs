@@ -15,5 +15,6 @@ mod reports;
 mod run;
 mod run_s3;
 mod scaling_by_hand;
+mod schedule_only;
 mod security;
 mod service_counts;

@@ -10,7 +10,8 @@
 //!   (50 per page) and keeping the declared ids costs max(1, ceil(P / 50)) and
 //!   max(1, ceil(S / 50)). That is smaller whenever the region holds fewer than 50 policies
 //!   (actions) per declared target, i.e. in every account we know of, so the namespace is
-//!   paged. Both are skipped when T = 0: without a target there are no policies.
+//!   paged. Both are skipped when T = 0: without a target there are no policies, and in a
+//!   schedule-only pass (sleep and wake only change the target itself).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -72,11 +73,13 @@ pub enum AutoscalingError {
 }
 
 /// The scalable targets of `resource_ids` (ECS `service/cluster/name`), with their
-/// policies and scheduled actions. Ids without a target are absent from the map.
+/// policies and scheduled actions unless `with_policies` is false (a schedule-only pass:
+/// the targets' own settings only). Ids without a target are absent from the map.
 pub async fn observe_targets(
     client: &aws_sdk_applicationautoscaling::Client,
     resource_ids: &[String],
     concurrency: usize,
+    with_policies: bool,
 ) -> Result<BTreeMap<String, ScalableTarget>, AutoscalingError> {
     let batches: Vec<Vec<(String, ScalableTarget)>> =
         stream::iter(resource_ids.chunks(TARGETS_PER_CALL))
@@ -85,7 +88,7 @@ pub async fn observe_targets(
             .try_collect()
             .await?;
     let mut targets: BTreeMap<String, ScalableTarget> = batches.into_iter().flatten().collect();
-    if targets.is_empty() {
+    if targets.is_empty() || !with_policies {
         return Ok(targets);
     }
     let keep: BTreeSet<String> = targets.keys().cloned().collect();

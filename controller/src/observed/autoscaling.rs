@@ -32,9 +32,10 @@ pub struct ScalableTarget {
     pub min: u32,
     pub max: u32,
     pub suspended: SuspendedState,
-    /// By policy name.
+    /// By policy name. Empty, and not read, in a schedule-only observation
+    /// (`ObservedStack::scope`).
     pub policies: BTreeMap<String, ScalingPolicy>,
-    /// By action name.
+    /// By action name. Empty, and not read, in a schedule-only observation.
     pub scheduled_actions: BTreeMap<String, ScheduledAction>,
 }
 

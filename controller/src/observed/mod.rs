@@ -27,6 +27,22 @@ pub struct ObservedStack {
     pub services: BTreeMap<ServiceKey, ServiceState>,
     /// The stack's CloudWatch alarms and SNS topics; `None` when they were not read.
     pub alerting: Option<alerting::Alerting>,
+    /// Which reads this observation made; the planner plans nothing for what was left out.
+    pub scope: ObserveScope,
+}
+
+/// How much of a stack a pass reads.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ObserveScope {
+    /// Everything the desired state names: a full pass (`mooring apply`, `mooring run`).
+    #[default]
+    Everything,
+    /// Only what sleep and wake change: ECS services (count, tags) and their scalable
+    /// targets' own settings (min, max, suspended state). No scaling policies, scheduled
+    /// actions, alarms or topics are read: sleep suspends scaling on the target itself, and
+    /// the rest is never a schedule's business. The `offhours` Lambda and
+    /// `--schedule-only` passes.
+    ScheduleOnly,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]

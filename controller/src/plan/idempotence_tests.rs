@@ -17,7 +17,7 @@ use super::aws_model::generate::{desired_yaml, instant, Choices, STACK};
 use super::aws_model::{self, Account};
 use super::*;
 
-fn parse(yaml: &str) -> DesiredState {
+pub(super) fn parse(yaml: &str) -> DesiredState {
     match desired_state::parse_sources(&[(PathBuf::from("generated.yaml"), yaml.to_owned())]) {
         Ok(state) => state,
         Err(diagnostics) => {
@@ -49,15 +49,24 @@ fn plan_and_apply(
     (planned, failed)
 }
 
-fn cases() -> u32 {
+pub(super) fn cases() -> u32 {
     std::env::var("PROPTEST_CASES")
         .ok()
         .and_then(|n| n.parse().ok())
         .unwrap_or(48)
 }
 
-/// The whole scenario, also used by the regression tests below.
-fn check_idempotent(numbers: Vec<u32>) -> Result<(), TestCaseError> {
+/// A generated starting point: a desired state (as YAML and parsed), an account that
+/// mooring converged to another desired state at another instant and that was then
+/// drifted by hand, and the instant to plan at.
+pub(super) struct Scenario {
+    pub yaml: String,
+    pub desired: DesiredState,
+    pub account: Account,
+    pub now: DateTime<Utc>,
+}
+
+pub(super) fn scenario(numbers: Vec<u32>) -> Scenario {
     let mut c = Choices::new(numbers);
     let before_yaml = desired_yaml(&mut c);
     let before = parse(&before_yaml);
@@ -80,6 +89,22 @@ fn check_idempotent(numbers: Vec<u32>) -> Result<(), TestCaseError> {
         plan_and_apply(&mut account, &before, then);
     }
     drift(&mut c, &mut account);
+    Scenario {
+        yaml,
+        desired,
+        account,
+        now,
+    }
+}
+
+/// The whole scenario, also used by the regression tests below.
+fn check_idempotent(numbers: Vec<u32>) -> Result<(), TestCaseError> {
+    let Scenario {
+        yaml,
+        desired,
+        mut account,
+        now,
+    } = scenario(numbers);
     let (first, failed) = plan_and_apply(&mut account, &desired, now);
     let second = plan(&desired, &account.observe(&desired), now);
     // Only what AWS refused is planned again (an alarm notifying a topic that nobody

@@ -259,4 +259,6 @@ mod idempotence_tests;
 #[cfg(test)]
 mod offhours_tests;
 #[cfg(test)]
+mod schedule_scope_tests;
+#[cfg(test)]
 mod tests;

@@ -28,7 +28,7 @@ use crate::observed::autoscaling::{
     ScalableTarget, ScalingPolicy, ScheduledAction, StepScalingPolicy, SuspendedState,
     TargetTrackingPolicy,
 };
-use crate::observed::{ObservedService, ObservedStack, TargetObservation};
+use crate::observed::{ObserveScope, ObservedService, ObservedStack, TargetObservation};
 
 /// On an ECS service: the stack that owns the service's scalable target.
 pub const STACK_TAG: &str = "mooring:stack";
@@ -241,7 +241,9 @@ pub(super) fn plan_autoscaling(
                 .iter()
                 .find(|s| !matches!(s.kind, StepKind::Claim | StepKind::Adopt))
                 .map(|s| reason(s.kind, recorded));
-            if !recorded {
+            // The digest says the whole spec was applied: a schedule-only pass never
+            // looked at the policies and actions, so it cannot say that.
+            if !recorded && seen.scope == ObserveScope::Everything {
                 record_digest(&scope, digest, first_reason, &mut steps);
             }
             for step in steps {
@@ -368,6 +370,11 @@ fn reconcile_target(
                 suspended: desired.suspended,
             }),
         });
+    }
+    if scope.seen.scope == ObserveScope::ScheduleOnly {
+        // Policies and actions were not read: compared with nothing, every declared one
+        // would look missing (Created, or DriftDetected under `observe`).
+        return;
     }
     let mut prunes = Vec::new();
     for (name, wanted) in &desired.policies {

@@ -20,7 +20,8 @@ use crate::observed::alerting::{
 };
 use crate::observed::autoscaling::ScalableTarget;
 use crate::observed::{
-    Observed, ObservedService, ObservedStack, ServiceKey, ServiceState, TargetObservation,
+    ObserveScope, Observed, ObservedService, ObservedStack, ServiceKey, ServiceState,
+    TargetObservation,
 };
 
 pub const ACCOUNT: &str = "123456789012";
@@ -114,11 +115,19 @@ impl Account {
     /// What a pass of mooring would observe for `desired` (one stack per desired stack,
     /// all in `REGION`).
     pub fn observe(&self, desired: &DesiredState) -> Observed {
+        self.observe_in(desired, ObserveScope::Everything)
+    }
+
+    /// `observe` limited to `scope`, as `observe.rs` limits it: a schedule-only pass reads
+    /// the targets without their policies and actions, and no alarms or topics.
+    pub fn observe_in(&self, desired: &DesiredState, scope: ObserveScope) -> Observed {
+        let everything = scope == ObserveScope::Everything;
         let mut observed = Observed::default();
         for stack in &desired.stacks {
             let mut seen = ObservedStack {
                 region: REGION.to_owned(),
                 account: None,
+                scope,
                 ..ObservedStack::default()
             };
             for service in &stack.services {
@@ -142,8 +151,15 @@ impl Account {
                             scalable_target: match (&found.target, found.target_unreadable) {
                                 (_, true) => TargetObservation::Unknown,
                                 (None, false) => TargetObservation::Absent,
-                                (Some(target), false) => {
+                                (Some(target), false) if everything => {
                                     TargetObservation::Registered(Box::new(target.clone()))
+                                }
+                                (Some(target), false) => {
+                                    TargetObservation::Registered(Box::new(ScalableTarget {
+                                        policies: BTreeMap::new(),
+                                        scheduled_actions: BTreeMap::new(),
+                                        ..target.clone()
+                                    }))
                                 }
                             },
                         })
@@ -151,7 +167,9 @@ impl Account {
                 };
                 seen.services.insert(key, state);
             }
-            seen.alerting = self.observe_alerting(stack, seen.account.as_deref());
+            if everything {
+                seen.alerting = self.observe_alerting(stack, seen.account.as_deref());
+            }
             observed.stacks.insert(stack.name.clone(), seen);
         }
         observed
