@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import signal
 import socket
+import statistics
 import subprocess
 import tempfile
 import time
@@ -93,4 +94,14 @@ def steady_rss(binary: str, state: Path, env: dict[str, str], now: str, wanted: 
         "file_mb": mem.get("RssFile", 0) / 1024,
         # between the first finished pass and the last: does it grow pass after pass?
         "rss_after_first_pass_mb": (samples[0] / 1024) if samples else None,
+        # Every 0.2 s from the first finished pass on: the lowest is between passes, the
+        # highest inside one (where the busiest response of the pass is held).
+        "rss_samples_mb": {
+            "min": min(samples) / 1024,
+            "median": statistics.median(samples) / 1024,
+            "max": max(samples) / 1024,
+            "count": len(samples),
+        }
+        if samples
+        else None,
     }
