@@ -5,11 +5,15 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
-    // Before the runtime starts its threads: the arena limit applies as they allocate.
+    // Before any thread exists: the arena limit applies as threads allocate.
     mooring::allocator::tune();
     let cli = mooring::cli::Cli::parse();
     mooring::cli::init_tracing(cli.command.default_log_level());
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
+    // One thread: mooring waits on AWS, not on the CPU (about 0.5 ms of CPU a request),
+    // and concurrency comes from futures in flight, not threads. A worker pool would add
+    // its threads' stacks and a second malloc arena: 0.6 MB of a 17 MB process at 100
+    // services (docs/benchmarks.md). DNS lookups still use tokio's blocking pool.
+    let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
     {

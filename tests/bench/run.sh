@@ -65,8 +65,8 @@ main() {
     done
     note "building mooring ($profile; several minutes the first time)"
     if [[ $profile == dist ]]; then
-        # The shipped profile (Cargo.toml [profile.dist]: fat LTO, opt-level s, stripped).
-        (cd "$ROOT" && cargo build --profile dist --quiet -p mooring) || die "cargo build --profile dist -p mooring failed"
+        # As shipped (deploy/build-dist.sh: Cargo.toml [profile.dist], packed relocations).
+        CARGO_FLAGS=--quiet "$ROOT/deploy/build-dist.sh" >/dev/null || die "deploy/build-dist.sh failed"
     else
         (cd "$ROOT" && cargo build --quiet -p mooring) || die "cargo build -p mooring failed"
     fi
