@@ -203,6 +203,14 @@ async fn run_controller(args: RunArgs) -> ExitCode {
     }
 }
 
+/// Load errors quote the offending lines of the file, and a subscription endpoint there
+/// may carry a secret (a token in its path or query, a password): CI posts this output
+/// in pull-request comments (deploy/github-actions/mooring-plan.yml), so URLs are shown
+/// redacted, as everywhere else mooring prints them.
+fn print_diagnostics(diagnostics: &desired_state::Diagnostics) {
+    eprintln!("{}", crate::redact::urls_in(&diagnostics.to_string()));
+}
+
 fn validate(paths: &[PathBuf]) -> ExitCode {
     match desired_state::load(paths) {
         Ok(desired) => {
@@ -214,7 +222,7 @@ fn validate(paths: &[PathBuf]) -> ExitCode {
             ExitCode::from(EXIT_OK)
         }
         Err(diagnostics) => {
-            eprintln!("{diagnostics}");
+            print_diagnostics(&diagnostics);
             eprintln!(
                 "error: {} problem(s) found; nothing was applied",
                 diagnostics.len()
@@ -235,7 +243,7 @@ fn schedule(paths: &[PathBuf], from: Option<chrono::DateTime<chrono::Utc>>, days
             ExitCode::from(EXIT_OK)
         }
         Err(diagnostics) => {
-            eprintln!("{diagnostics}");
+            print_diagnostics(&diagnostics);
             eprintln!("error: {} problem(s) found", diagnostics.len());
             ExitCode::from(EXIT_PENDING_OR_INVALID)
         }
@@ -267,7 +275,7 @@ async fn pass(args: PassArgs, apply: bool) -> ExitCode {
     let desired = match desired_state::load(&args.paths) {
         Ok(desired) => desired,
         Err(diagnostics) => {
-            eprintln!("{diagnostics}");
+            print_diagnostics(&diagnostics);
             eprintln!(
                 "error: {} problem(s) found; nothing was applied",
                 diagnostics.len()

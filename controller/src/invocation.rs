@@ -90,7 +90,8 @@ async fn load(
     let desired =
         desired_state::parse_sources(&fetched.sources).map_err(|d| LoadError::Invalid {
             location: source.location.describe(),
-            diagnostics: d.to_string(),
+            // The quoted lines may hold a subscription secret; the answer goes to logs.
+            diagnostics: crate::redact::urls_in(&d.to_string()).into_owned(),
         })?;
     Ok((desired, source.revision.clone().or(fetched.revision)))
 }

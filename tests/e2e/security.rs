@@ -324,3 +324,30 @@ async fn no_credential_or_subscription_secret_reaches_logs_output_or_events() {
     markers.assert_absent("run's logs at trace", &run_err);
     markers.assert_absent("/status", &status);
 }
+
+/// An invalid file is quoted back in its errors; a subscription secret on the quoted line
+/// must come back redacted (CI posts `validate` and `plan` output in pull requests).
+#[tokio::test(flavor = "multi_thread")]
+async fn errors_that_quote_a_line_with_a_secret_url_show_it_redacted() {
+    let markers = Markers::new();
+    // `htps`: an unknown protocol on the very line that holds the endpoint.
+    let body = format!(
+        "  topics:\n    alerts:\n      subscriptions:\n        - {{ protocol: htps, endpoint: \"{}\" }}\n",
+        markers.endpoint()
+    );
+    let file = DesiredFile::write("stack.yaml", &stack_yaml("quoted", ACCOUNT, &body));
+    let path = file.path.to_string_lossy().into_owned();
+    for command in ["validate", "plan", "apply"] {
+        let run = mooring_env(&[], &[command, &path]).await;
+        assert_ne!(run.code, 0, "{command} accepted an invalid file: {run:?}");
+        // The error is still located and explained, with the line quoted...
+        assert!(
+            run.stderr.contains("stack.yaml:11:23:") && run.stderr.contains("htps"),
+            "{command}: {run:?}"
+        );
+        assert!(run.stderr.contains(SHOWN_ENDPOINT), "{command}: {run:?}");
+        // ...but none of the endpoint's secrets.
+        markers.assert_absent(&format!("{command}'s stderr"), &run.stderr);
+        markers.assert_absent(&format!("{command}'s stdout"), &run.stdout);
+    }
+}
