@@ -96,7 +96,7 @@ pub(super) fn phase(
     now: DateTime<Utc>,
     plan: &mut Plan,
 ) -> Phase {
-    if service.management != Management::Full {
+    if service.management == Management::Paused {
         return Phase::Normal;
     }
     let recorded = found.tags.contains_key(WAKE_COUNT_TAG);
@@ -109,6 +109,10 @@ pub(super) fn phase(
         let state = desired_state::state_with_override(schedule, now, tag_override.as_ref());
         (state == WakeState::Asleep).then_some(off.desired_count)
     });
+    if service.management == Management::Observe {
+        report_observed_sleep(stack, seen, service, found, asleep, plan);
+        return Phase::Normal;
+    }
     match asleep {
         Some(sleep_count) => Phase::Asleep { sleep_count },
         // Also when offHours left the desired state: a recorded sleep is undone.
@@ -117,6 +121,42 @@ pub(super) fn phase(
         },
         None => Phase::Normal,
     }
+}
+
+/// `management: observe` changes nothing, but a user watching the schedule before
+/// handing it over should see what it would do: when the schedule says asleep and the
+/// service runs above its sleep count, a Normal `Sleep` event with the count it would
+/// get (reason Sleep, so the `offhours` Lambda reports it too). Nothing is said while
+/// awake: an observed service is never put to sleep, so there is nothing to wake.
+fn report_observed_sleep(
+    stack: &Stack,
+    seen: &ObservedStack,
+    service: &Service,
+    found: &ObservedService,
+    asleep: Option<u32>,
+    plan: &mut Plan,
+) {
+    let Some(sleep_count) = asleep.filter(|&count| found.desired_count > count) else {
+        return;
+    };
+    let schedule = service
+        .off_hours
+        .as_ref()
+        .map_or("", |off| off.schedule.as_str());
+    plan.notices.push(Notice {
+        stack: stack.name.clone(),
+        resource: Some(service_resource(seen, service)),
+        kind: EventType::Normal,
+        reason: Reason::Sleep,
+        message: format!(
+            "schedule `{schedule}` says asleep: desiredCount would go to {sleep_count}; management is `observe`, so it is only reported"
+        ),
+        diff: vec![FieldDiff::new(
+            "desiredCount",
+            found.desired_count,
+            sleep_count,
+        )],
+    });
 }
 
 /// The count a wake restores: the declared count, else the recorded one, clamped into the

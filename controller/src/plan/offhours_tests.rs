@@ -380,3 +380,54 @@ fn a_service_whose_count_a_foreign_target_owns_is_not_put_to_sleep() {
     assert_eq!(web.desired_count, 2);
     assert!(web.tags.is_empty(), "{:?}", web.tags);
 }
+
+#[test]
+fn an_observed_service_is_reported_at_night_but_never_put_to_sleep() {
+    let observed_stack = STACK.replace(
+        "      desiredCount: 2\n      offHours: { schedule: office }",
+        "      desiredCount: 2\n      offHours: { schedule: office }\n      management: observe",
+    );
+    assert_ne!(
+        observed_stack, STACK,
+        "the fixture changed: update the replacement"
+    );
+    let desired = match desired_state::parse_sources(&[(PathBuf::from("dev.yaml"), observed_stack)])
+    {
+        Ok(desired) => desired,
+        Err(diagnostics) => panic!("fixture is invalid:\n{diagnostics}"),
+    };
+    let account = account();
+    let sleep_notices = |plan: &Plan| -> Vec<(EventType, String, String)> {
+        plan.notices
+            .iter()
+            .filter(|n| {
+                n.reason == Reason::Sleep
+                    && n.resource
+                        .as_ref()
+                        .is_some_and(|r| r.to_string().ends_with("/web"))
+            })
+            .map(|n| (n.kind, n.message.clone(), format!("{:?}", n.diff)))
+            .collect()
+    };
+
+    let night = plan(&desired, &account, utc(NIGHT));
+    assert!(summaries(&night, "web").is_empty(), "{night:?}");
+    let notices = sleep_notices(&night);
+    assert_eq!(notices.len(), 1, "{night:?}");
+    assert_eq!(notices[0].0, EventType::Normal);
+    assert!(
+        notices[0].1.contains("schedule `office` says asleep") && notices[0].1.contains("observe"),
+        "{notices:?}"
+    );
+    assert!(notices[0].2.contains("desiredCount"), "{notices:?}");
+    // The offhours Lambda keeps it, so the schedule's effect is visible there too.
+    assert_eq!(sleep_notices(&schedule_driven(night)).len(), 1);
+
+    // By day, and at night once something else scaled it down, there is nothing to say.
+    assert!(sleep_notices(&plan(&desired, &account, utc(DAY))).is_empty());
+    let mut scaled_down = account;
+    found(&mut scaled_down, "web").desired_count = 0;
+    let quiet = plan(&desired, &scaled_down, utc(NIGHT));
+    assert!(sleep_notices(&quiet).is_empty(), "{quiet:?}");
+    assert!(summaries(&quiet, "web").is_empty(), "{quiet:?}");
+}

@@ -212,7 +212,7 @@ fn a_schedule_only_pass_sleeps_and_says_nothing_about_what_it_did_not_read() {
         night(),
     );
     // Unfiltered: not even the planner's raw output mentions the unread policies,
-    // actions, alarms or topics, nor `batch` (observe mode: off-hours does nothing).
+    // actions, alarms or topics; `batch` (observe mode) is only reported, not slept.
     assert_eq!(
         lines(&plan),
         [
@@ -220,6 +220,7 @@ fn a_schedule_only_pass_sleeps_and_says_nothing_about_what_it_did_not_read() {
             "Sleep scalable-target dev/api: update the scalable target: max 4 → 0, min 1 → 0, suspended.dynamicScalingInSuspended false → true and 2 more",
             "Sleep ecs-service dev/api: set desiredCount to 0 (wake count 3)",
             "Sleep ecs-service dev/api: mark the sleep complete (mooring:asleep-since=2026-03-02T21:00:00Z)",
+            "Sleep Some(EcsService { region: \"us-east-1\", cluster: \"dev\", service: \"batch\" }): schedule `office` says asleep: desiredCount would go to 0; management is `observe`, so it is only reported",
         ]
     );
 }
