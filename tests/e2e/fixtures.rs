@@ -94,6 +94,18 @@ pub async fn sns(region: &str) -> aws_sdk_sns::Client {
     aws_sdk_sns::Client::new(&sdk_config(region).await)
 }
 
+/// The threshold of a metric alarm as CloudWatch has it; `None` when there is no such alarm.
+pub async fn alarm_threshold(region: &str, name: &str) -> Option<f64> {
+    let found = cloudwatch(region)
+        .await
+        .describe_alarms()
+        .alarm_names(name)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("describing alarm {name}: {e:?}"));
+    found.metric_alarms().first().and_then(|a| a.threshold())
+}
+
 /// A metric alarm made by hand in the console: no tags, no description marker,
 /// `metric > threshold` over 60 s periods.
 pub async fn put_alarm_by_hand(

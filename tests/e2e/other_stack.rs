@@ -61,17 +61,6 @@ async fn put_alarm(name: &str, threshold: f64, description: &str) {
         .unwrap_or_else(|e| panic!("putting alarm {name}: {e:?}"));
 }
 
-async fn alarm_threshold(name: &str) -> Option<f64> {
-    let found = cloudwatch(REGION)
-        .await
-        .describe_alarms()
-        .alarm_names(name)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e:?}"));
-    found.metric_alarms().first().and_then(|a| a.threshold())
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn another_stacks_service_target_alarm_and_topic_are_never_touched() {
     let cluster = unique("secother");
@@ -183,9 +172,9 @@ spec:
         service_tags(REGION, &cluster, "web").await["mooring:stack"],
         OTHER
     );
-    assert_eq!(alarm_threshold(&declared_alarm).await, Some(90.0));
+    assert_eq!(alarm_threshold(REGION, &declared_alarm).await, Some(90.0));
     assert_eq!(
-        alarm_threshold(&prunable_alarm).await,
+        alarm_threshold(REGION, &prunable_alarm).await,
         Some(80.0),
         "not pruned"
     );

@@ -97,21 +97,6 @@ const NOT_FOR_SLEEP: [&str; 7] = [
     "DescribeScheduledActions",
 ];
 
-async fn alarm_threshold(name: &str) -> f64 {
-    let found = cloudwatch(REGION)
-        .await
-        .describe_alarms()
-        .alarm_names(name)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("describing alarm {name}: {e:?}"));
-    found
-        .metric_alarms()
-        .first()
-        .and_then(|a| a.threshold())
-        .unwrap_or_else(|| panic!("alarm {name} not found"))
-}
-
 /// Someone raises the alarm's threshold in the console (its description, with mooring's
 /// marker, kept: still mooring's alarm, now drifted).
 async fn raise_threshold_by_hand(name: &str, threshold: f64) {
@@ -213,7 +198,7 @@ async fn a_schedule_only_apply_sleeps_without_reading_or_fixing_alarms() {
         "{:#}",
         slept["events"]
     );
-    assert_eq!(alarm_threshold(&alarm).await, 95.0);
+    assert_eq!(alarm_threshold(REGION, &alarm).await, Some(95.0));
     // The events topic still hears about the sleep (Publish is telemetry, not a read).
     let delivered: Vec<serde_json::Value> = inbox.take().await.iter().map(event_of).collect();
     assert!(
@@ -228,7 +213,7 @@ async fn a_schedule_only_apply_sleeps_without_reading_or_fixing_alarms() {
     assert_eq!(run.code, 0, "{run:?}");
     let corrected = event_for(&full, "DriftCorrected", &format!("alarm {alarm}"));
     assert_eq!(diff_of(corrected, "threshold")["before"], 95.0);
-    assert_eq!(alarm_threshold(&alarm).await, 80.0);
+    assert_eq!(alarm_threshold(REGION, &alarm).await, Some(80.0));
     assert!(
         calls(&full).contains_key("DescribeAlarms"),
         "{:#}",
