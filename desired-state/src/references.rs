@@ -91,8 +91,8 @@ pub(crate) fn check_across_files(files: &[ParsedFile<'_>], collector: &mut Colle
     }
     let topic_names = topics.names();
     let alarm_names = alarms.names();
-    // A composite alarm's actions can only be SNS topics (and OpsItems, incidents): it
-    // cannot run a scaling policy, so AWS would refuse the policy's ARN as its action.
+    // A composite alarm's actions are SNS topics, Lambda functions, OpsItems and incidents
+    // (PutCompositeAlarm): it cannot run a scaling policy.
     let composite: Vec<&str> = files
         .iter()
         .flat_map(|file| all_alarms(&file.raw))
@@ -179,7 +179,7 @@ pub(crate) fn check_across_files(files: &[ParsedFile<'_>], collector: &mut Colle
                         report.error(
                             alarm.loc,
                             format!(
-                                "composite alarm `{}` cannot run step-scaling policy `{}`: a composite alarm's actions can only notify; name a metric or metric-math alarm",
+                                "composite alarm `{}` cannot run step-scaling policy `{}`: a composite alarm cannot scale anything; name a metric or metric-math alarm",
                                 alarm.value, policy.value
                             ),
                         );
