@@ -3,10 +3,11 @@
 use std::collections::BTreeMap;
 
 use crate::aws::alarms::{self, AlarmsError};
+use crate::aws::autoscaling::{self, AutoscalingError};
 use crate::aws::topics::{self, TopicsError};
 use crate::aws::Clients;
 use crate::observed::alerting::AlarmSpec;
-use crate::plan::{AlarmOperation, Operation, Resource, TopicOperation};
+use crate::plan::{parse_pending_policy, AlarmOperation, Operation, Resource, TopicOperation};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AlertingApplyError {
@@ -14,6 +15,8 @@ pub enum AlertingApplyError {
     Alarms(#[from] AlarmsError),
     #[error(transparent)]
     Topics(#[from] TopicsError),
+    #[error(transparent)]
+    Autoscaling(#[from] AutoscalingError),
 }
 
 /// Runs one alarm or topic change; `None` when the pair is not an alerting change.
@@ -65,15 +68,16 @@ async fn alarm(
     Ok(())
 }
 
-/// Actions planned as topic names (the topic was created in this pass) become ARNs.
+/// Actions planned without their ARN become ARNs: step-scaling policies created earlier
+/// in this pass (their apply group) by DescribeScalingPolicies, topic names (the topic
+/// was created in this pass) by ListTopics.
 async fn resolve_actions(
     clients: &Clients,
     region: &str,
     spec: &AlarmSpec,
-) -> Result<AlarmSpec, TopicsError> {
+) -> Result<AlarmSpec, AlertingApplyError> {
     let mut spec = spec.clone();
     let mut resolved: BTreeMap<String, String> = BTreeMap::new();
-    let sns = clients.sns(region).await;
     for actions in [
         &mut spec.alarm_actions,
         &mut spec.ok_actions,
@@ -81,7 +85,16 @@ async fn resolve_actions(
     ] {
         for action in actions.iter_mut().filter(|a| !a.starts_with("arn:")) {
             if !resolved.contains_key(action.as_str()) {
-                let arn = topics::resolve_topic_arn(&sns, region, action).await?;
+                let arn = match parse_pending_policy(action) {
+                    Some((resource_id, policy)) => {
+                        let client = clients.autoscaling(region).await;
+                        autoscaling::policy_arn(&client, &resource_id, &policy).await?
+                    }
+                    None => {
+                        let sns = clients.sns(region).await;
+                        topics::resolve_topic_arn(&sns, region, action).await?
+                    }
+                };
                 resolved.insert(action.clone(), arn);
             }
             if let Some(arn) = resolved.get(action.as_str()) {

@@ -91,6 +91,14 @@ pub(crate) fn check_across_files(files: &[ParsedFile<'_>], collector: &mut Colle
     }
     let topic_names = topics.names();
     let alarm_names = alarms.names();
+    // A composite alarm's actions are SNS topics, Lambda functions, OpsItems and incidents
+    // (PutCompositeAlarm): it cannot run a scaling policy.
+    let composite: Vec<&str> = files
+        .iter()
+        .flat_map(|file| all_alarms(&file.raw))
+        .filter(|(_, alarm)| alarm.rule.is_some())
+        .map(|(name, _)| name.value.as_str())
+        .collect();
     for file in files {
         let mut report = Report::new(collector, file.order, file.path);
         for (alarm_name, alarm) in all_alarms(&file.raw) {
@@ -167,7 +175,15 @@ pub(crate) fn check_across_files(files: &[ParsedFile<'_>], collector: &mut Colle
             };
             for (policy, step) in scaling.value.step_scaling.iter() {
                 if let Some(alarm) = &step.alarm {
-                    if !alarms.contains(&alarm.value) {
+                    if composite.contains(&alarm.value.as_str()) {
+                        report.error(
+                            alarm.loc,
+                            format!(
+                                "composite alarm `{}` cannot run step-scaling policy `{}`: a composite alarm cannot scale anything; name a metric or metric-math alarm",
+                                alarm.value, policy.value
+                            ),
+                        );
+                    } else if !alarms.contains(&alarm.value) {
                         report.error(
                             alarm.loc,
                             format!(

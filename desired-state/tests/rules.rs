@@ -43,6 +43,15 @@ fn step_scaling_is_accepted_and_checked() {
     assert!(messages(&[stack("steps", &gap)])[0].contains("leave a gap"));
     let unknown = SERVICE_WITH_STEPS.replace("alarm: queue-deep", "alarm: queue-deeper");
     assert!(messages(&[stack("steps", &unknown)])[0].contains("unknown alarm `queue-deeper`"));
+    // Only a metric (or metric-math) alarm can run a scaling policy.
+    let composite = SERVICE_WITH_STEPS
+        .replace(
+            "  alarms:\n",
+            "  alarms:\n    queue-any: { rule: \"ALARM(queue-deep)\" }\n",
+        )
+        .replace("alarm: queue-deep", "alarm: queue-any");
+    assert!(messages(&[stack("steps", &composite)])[0]
+        .contains("composite alarm `queue-any` cannot run step-scaling policy `burst`"));
 }
 
 #[test]

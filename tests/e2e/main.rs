@@ -18,3 +18,4 @@ mod scaling_by_hand;
 mod schedule_only;
 mod security;
 mod service_counts;
+mod step_alarms;

@@ -68,6 +68,8 @@ pub enum AutoscalingError {
         #[source]
         source: BuildError,
     },
+    #[error("scaling policy {policy} of {resource_id} not found: it was to be created earlier in this pass, so its ARN could not be given to the alarm that runs it")]
+    PolicyNotFound { resource_id: String, policy: String },
     #[error("paging {operation} did not end after {MAX_PAGES} pages")]
     EndlessPaging { operation: &'static str },
 }
@@ -96,8 +98,9 @@ pub async fn observe_targets(
         describe_policies(client, &keep),
         describe_scheduled_actions(client, &keep),
     )?;
-    for (resource_id, name, policy) in policies {
+    for (resource_id, name, policy, arn) in policies {
         if let Some(target) = targets.get_mut(&resource_id) {
+            target.policy_arns.insert(name.clone(), arn);
             target.policies.insert(name, policy);
         }
     }
@@ -171,6 +174,7 @@ fn observed_target(target: &sdk::ScalableTarget) -> ScalableTarget {
         suspended,
         policies: BTreeMap::new(),
         scheduled_actions: BTreeMap::new(),
+        policy_arns: BTreeMap::new(),
     }
 }
 
@@ -178,7 +182,7 @@ fn observed_target(target: &sdk::ScalableTarget) -> ScalableTarget {
 async fn describe_policies(
     client: &aws_sdk_applicationautoscaling::Client,
     keep: &BTreeSet<String>,
-) -> Result<Vec<(String, String, ScalingPolicy)>, AutoscalingError> {
+) -> Result<Vec<(String, String, ScalingPolicy, String)>, AutoscalingError> {
     let mut found = Vec::new();
     let mut token: Option<String> = None;
     for _ in 0..MAX_PAGES {
@@ -198,6 +202,7 @@ async fn describe_policies(
                     policy.resource_id().to_owned(),
                     policy.policy_name().to_owned(),
                     observed_policy(policy),
+                    policy.policy_arn().to_owned(),
                 ));
             }
         }
@@ -506,6 +511,41 @@ fn step_config(
         .set_min_adjustment_magnitude(policy.min_adjustment_magnitude)
         .set_step_adjustments(Some(steps))
         .build())
+}
+
+/// The ARN of one scaling policy, for an alarm whose action is a policy created earlier
+/// in the same pass (`plan::alarm_policies`). One DescribeScalingPolicies call: asked by
+/// resource and name, then matched exactly (moto matches `ResourceId` as a substring and
+/// ignores `PolicyNames`).
+pub async fn policy_arn(
+    client: &aws_sdk_applicationautoscaling::Client,
+    resource_id: &str,
+    name: &str,
+) -> Result<String, AutoscalingError> {
+    let output = client
+        .describe_scaling_policies()
+        .service_namespace(ServiceNamespace::Ecs)
+        .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)
+        .resource_id(resource_id)
+        .policy_names(name)
+        .send()
+        .await
+        .map_err(|e| {
+            call_failed(
+                "DescribeScalingPolicies",
+                format!("{resource_id}/{name}"),
+                e,
+            )
+        })?;
+    output
+        .scaling_policies()
+        .iter()
+        .find(|p| p.resource_id() == resource_id && p.policy_name() == name)
+        .map(|p| p.policy_arn().to_owned())
+        .ok_or_else(|| AutoscalingError::PolicyNotFound {
+            resource_id: resource_id.to_owned(),
+            policy: name.to_owned(),
+        })
 }
 
 pub async fn delete_policy(

@@ -37,6 +37,11 @@ pub struct ScalableTarget {
     pub policies: BTreeMap<String, ScalingPolicy>,
     /// By action name. Empty, and not read, in a schedule-only observation.
     pub scheduled_actions: BTreeMap<String, ScheduledAction>,
+    /// `PolicyARN` by policy name, as DescribeScalingPolicies reports it: what an alarm
+    /// names to run a step-scaling policy (`plan::alarm_policies`). Not part of the
+    /// compared shape or the recorded digest (AWS makes it up; it is never sent).
+    #[serde(skip)]
+    pub policy_arns: BTreeMap<String, String>,
 }
 
 /// `SuspendedState`; AWS reports all three false when nothing is suspended, and an

@@ -14,6 +14,7 @@ use desired_state::{Alarm, AlarmCondition, Management, Stack};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use super::alarm_policies::{AlarmPolicies, PENDING_POLICY_PREFIX};
 use super::diff::{field_diffs, summarize};
 use super::{Change, EventType, Notice, Operation, Plan, Reason, Resource, STACK_TAG};
 use crate::observed::alerting::{AlarmSpec, Alerting, Marker, MathMetric, ObservedAlarm};
@@ -24,8 +25,10 @@ use crate::observed::ObservedStack;
 #[serde(tag = "op", rename_all = "camelCase")]
 pub enum AlarmOperation {
     /// PutMetricAlarm (or PutCompositeAlarm): every field, the description with the
-    /// marker; `tags` only when creating. Actions that are not ARNs are topic names whose
-    /// ARN was unknown when planning (resolved when applied).
+    /// marker; `tags` only when creating. Actions that are not ARNs are resolved when
+    /// applied: `scaling-policy:…` placeholders are step-scaling policies created in this
+    /// pass (`alarm_policies`), anything else a topic name whose ARN was unknown when
+    /// planning.
     #[serde(rename_all = "camelCase")]
     PutAlarm {
         spec: Box<AlarmSpec>,
@@ -153,18 +156,39 @@ fn actions(alerting: &Alerting, targets: &[String]) -> Vec<String> {
 }
 
 /// The digest in an alarm's marker. It covers the alarm as declared (notify targets as
-/// written, not as resolved): a topic name resolves to a bare name in the pass that
-/// creates the topic and to its ARN afterwards, and the marker must not differ between
-/// the two.
-pub(super) fn declared_digest(alarm: &Alarm) -> String {
-    spec_digest(&desired_spec(alarm, &Alerting::default()))
+/// written, step-scaling policies naming it as placeholders, not as resolved): a topic
+/// name resolves to a bare name in the pass that creates the topic and to its ARN
+/// afterwards (a policy likewise), and the marker must not differ between the two. An
+/// alarm no policy names keeps the digest it had before policies were wired.
+pub(super) fn declared_digest(alarm: &Alarm, policies: Option<&AlarmPolicies>) -> String {
+    let mut spec = desired_spec(alarm, &Alerting::default(), None);
+    if let Some(policies) = policies {
+        spec.alarm_actions = merged(&spec.alarm_actions, &policies.declared);
+    }
+    spec_digest(&spec)
 }
 
-/// The declared alarm in the shape DescribeAlarms reports it.
-pub(super) fn desired_spec(alarm: &Alarm, alerting: &Alerting) -> AlarmSpec {
+/// Topic ARNs and policy actions in one sorted list, as the observer sorts them.
+fn merged(topics: &[String], policies: &BTreeSet<String>) -> Vec<String> {
+    let all: BTreeSet<&String> = topics.iter().chain(policies).collect();
+    all.into_iter().cloned().collect()
+}
+
+/// The declared alarm in the shape DescribeAlarms reports it: its ALARM actions are the
+/// `notify` topics and the step-scaling policies that name it.
+pub(super) fn desired_spec(
+    alarm: &Alarm,
+    alerting: &Alerting,
+    policies: Option<&AlarmPolicies>,
+) -> AlarmSpec {
+    let topics = actions(alerting, &alarm.notify);
+    let alarm_actions = match policies {
+        Some(policies) => merged(&topics, &policies.actions),
+        None => topics,
+    };
     let mut spec = AlarmSpec {
         description: alarm.description.clone().filter(|d| !d.is_empty()),
-        alarm_actions: actions(alerting, &alarm.notify),
+        alarm_actions,
         ok_actions: actions(alerting, &alarm.ok_notify),
         insufficient_data_actions: actions(alerting, &alarm.insufficient_data_notify),
         ..AlarmSpec::default()
@@ -252,6 +276,7 @@ pub(super) fn plan_alarms(
     stack: &Stack,
     seen: &ObservedStack,
     alerting: &Alerting,
+    policies: &BTreeMap<String, AlarmPolicies>,
     budget: &mut PruneBudget,
     plan: &mut Plan,
 ) {
@@ -265,10 +290,11 @@ pub(super) fn plan_alarms(
         if alarm.management == Management::Paused {
             continue;
         }
-        let desired = desired_spec(alarm, alerting);
+        let wired = policies.get(name);
+        let desired = desired_spec(alarm, alerting, wired);
         let marker = Marker {
             stack: stack.name.clone(),
-            digest: declared_digest(alarm),
+            digest: declared_digest(alarm, wired),
         };
         let found = alerting.alarms.get(name);
         let diff = field_diffs(found.map(|f| &f.spec), Some(&desired));
@@ -279,7 +305,7 @@ pub(super) fn plan_alarms(
             summary,
             diff,
             operation: Operation::Alarm(operation),
-            group: alarm_group(&seen.region, name, &desired),
+            group: alarm_group(&seen.region, name, &desired, wired),
         };
         let put = AlarmOperation::PutAlarm {
             spec: Box::new(desired.clone()),
@@ -437,15 +463,31 @@ fn plan_alarm_prunes(
     }
 }
 
-/// An alarm's changes run on their own, unless an action waits for a topic created in
-/// this pass (its ARN unknown when planning): then after that topic's changes.
-fn alarm_group(region: &str, name: &str, spec: &AlarmSpec) -> String {
+/// An alarm's changes run on their own, unless an action waits for a step-scaling policy
+/// or a topic created in this pass (its ARN unknown when planning): then after that
+/// policy's service changes, or that topic's. Both at once does not happen: a policy
+/// needs its service found, and the service's ARN tells the topics' ARN prefix.
+fn alarm_group(
+    region: &str,
+    name: &str,
+    spec: &AlarmSpec,
+    policies: Option<&AlarmPolicies>,
+) -> String {
+    let pending_policy = spec
+        .alarm_actions
+        .iter()
+        .any(|action| action.starts_with(PENDING_POLICY_PREFIX));
+    if let Some(group) = policies.and_then(|p| p.group.as_ref()) {
+        if pending_policy {
+            return group.clone();
+        }
+    }
     let pending_topic = spec
         .alarm_actions
         .iter()
         .chain(&spec.ok_actions)
         .chain(&spec.insufficient_data_actions)
-        .find(|action| !action.starts_with("arn:"));
+        .find(|action| !action.starts_with("arn:") && !action.starts_with(PENDING_POLICY_PREFIX));
     match pending_topic {
         Some(topic) => super::topics::topic_group(region, topic),
         None => format!("alarm:{region}:{name}"),

@@ -57,12 +57,12 @@ fn as_put(
     state
         .alarms()
         .map(|(name, declared)| {
-            let spec = desired_spec(declared, alerting);
+            let spec = desired_spec(declared, alerting, None);
             let observed = ObservedAlarm {
                 arn: format!("arn:aws:cloudwatch:us-east-1:123456789012:alarm:{name}"),
                 marker: Some(Marker {
                     stack: "shop".into(),
-                    digest: declared_digest(declared),
+                    digest: declared_digest(declared, None),
                 }),
                 spec,
                 tags: tags.then(|| BTreeMap::from([(STACK_TAG.to_owned(), "shop".to_owned())])),

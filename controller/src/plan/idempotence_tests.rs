@@ -155,3 +155,37 @@ fn an_empty_filter_policy_is_no_policy() {
     let second = plan(&desired, &account.observe(&desired), now);
     assert_eq!(second.changes, Vec::new(), "{second:#?}");
 }
+
+/// The generated scenarios reach the wiring of step-scaling policies to their alarms
+/// (`alarm_policies`): the property above would pass vacuously otherwise.
+#[test]
+fn generated_accounts_wire_step_policies_to_alarms() {
+    let mut seed = 7u64;
+    let mut wired = 0;
+    for _ in 0..300 {
+        let numbers = (0..400)
+            .map(|_| {
+                seed = seed
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
+                (seed >> 33) as u32
+            })
+            .collect();
+        let Scenario {
+            desired,
+            mut account,
+            now,
+            ..
+        } = scenario(numbers);
+        plan_and_apply(&mut account, &desired, now);
+        let has_policy_action = account.alarms.values().any(|alarm| {
+            alarm
+                .spec
+                .alarm_actions
+                .iter()
+                .any(|action| action.contains(":scalingPolicy:"))
+        });
+        wired += usize::from(has_policy_action);
+    }
+    assert!(wired >= 10, "only {wired} of 300 scenarios wired a policy");
+}

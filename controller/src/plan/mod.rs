@@ -4,6 +4,7 @@
 //! off-hours schedules), no SDK types. Everything `mooring plan` prints comes from here,
 //! and `mooring apply` executes exactly these changes. One module per resource kind.
 
+mod alarm_policies;
 mod alarms;
 mod autoscaling;
 mod diff;
@@ -18,6 +19,7 @@ use chrono::{DateTime, Utc};
 use desired_state::{DesiredState, Stack};
 use serde::Serialize;
 
+pub use self::alarm_policies::{parse_pending_policy, PENDING_POLICY_PREFIX};
 pub use self::alarms::AlarmOperation;
 pub use self::autoscaling::{AUTOSCALING_HASH_TAG, STACK_TAG};
 pub use self::offhours::{
@@ -243,11 +245,14 @@ fn plan_stack(stack: &Stack, seen: &ObservedStack, now: DateTime<Utc>, plan: &mu
     if let Some(alerting) = &seen.alerting {
         let mut budget = alarms::PruneBudget::new(stack);
         topics::plan_topics(stack, seen, alerting, &mut budget, plan);
-        alarms::plan_alarms(stack, seen, alerting, &mut budget, plan);
+        let policies = alarm_policies::policies_by_alarm(stack, seen, alerting, plan);
+        alarms::plan_alarms(stack, seen, alerting, &policies, &mut budget, plan);
         budget.report(stack, plan);
     }
 }
 
+#[cfg(test)]
+mod alarm_policies_tests;
 #[cfg(test)]
 mod alerting_tests;
 #[cfg(test)]

@@ -103,6 +103,7 @@ pub(in crate::plan) fn desired_target(autoscaling: &Autoscaling) -> ScalableTarg
         },
         policies,
         scheduled_actions,
+        policy_arns: BTreeMap::new(),
     }
 }
 

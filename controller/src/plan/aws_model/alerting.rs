@@ -4,6 +4,8 @@ use serde_json::Value;
 
 use super::{topic_arn, Account, Alarm, Topic};
 use crate::observed::alerting::{Marker, ObservedSubscription, SubscriptionSettings};
+use crate::observed::ServiceKey;
+use crate::plan::parse_pending_policy;
 use crate::plan::{AlarmOperation, Resource, TopicOperation};
 
 pub(super) fn apply_alarm(
@@ -22,14 +24,21 @@ pub(super) fn apply_alarm(
         } => {
             let mut stored = (**spec).clone();
             // What the applier does before the call: topic names whose ARN was unknown
-            // when planning are looked up (ListTopics); the topic was created earlier in
-            // the same apply group.
+            // when planning are looked up (ListTopics), step-scaling policies
+            // (DescribeScalingPolicies); the topic or policy was created earlier in the
+            // same apply group.
             for actions in [
                 &mut stored.alarm_actions,
                 &mut stored.ok_actions,
                 &mut stored.insufficient_data_actions,
             ] {
                 for action in actions.iter_mut().filter(|a| !a.starts_with("arn:")) {
+                    if let Some((resource_id, policy)) = parse_pending_policy(action) {
+                        *action = policy_arn(account, &resource_id, &policy).ok_or_else(|| {
+                            format!("{resource}: no scaling policy {resource_id}/{policy}")
+                        })?;
+                        continue;
+                    }
                     if !account.topics.contains_key(action.as_str()) {
                         return Err(format!("{resource}: no topic named {action}"));
                     }
@@ -74,6 +83,18 @@ pub(super) fn apply_alarm(
         }
     }
     Ok(())
+}
+
+/// DescribeScalingPolicies for one policy on the model.
+fn policy_arn(account: &Account, resource_id: &str, policy: &str) -> Option<String> {
+    let (cluster, service) = resource_id.strip_prefix("service/")?.split_once('/')?;
+    let target = account
+        .services
+        .get(&ServiceKey::new(cluster, service))?
+        .target
+        .as_ref()?;
+    target.policies.get(policy)?;
+    target.policy_arns.get(policy).cloned()
 }
 
 pub(super) fn apply_topic(account: &mut Account, resource: &Resource, op: &TopicOperation) {

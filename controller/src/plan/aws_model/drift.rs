@@ -145,6 +145,10 @@ pub(in crate::plan) fn drift(c: &mut Choices, account: &mut Account) {
             5 => {
                 if let Some(a) = account.alarms.get_mut(&alarm) {
                     a.spec.threshold = Some(f64::from(c.range(1, 99)));
+                    // Actions edited by hand: a step policy's ARN (or a topic's) dropped.
+                    if c.chance(30) {
+                        a.spec.alarm_actions.pop();
+                    }
                 }
             }
             6 => {

@@ -225,9 +225,17 @@ pub(in crate::plan) fn service_yaml(
     index: usize,
     topics: &[&str],
     schedules: usize,
+    stack_alarms: usize,
 ) {
     let _ = writeln!(out, "    - cluster: {CLUSTER}");
     let _ = writeln!(out, "      name: s{index}");
+    let own_alarm = c.chance(30);
+    // What a step-scaling policy may name: this service's alarm or one of the stack's
+    // (shared by several services' policies).
+    let mut alarm_names: Vec<String> = (0..stack_alarms).map(|i| format!("prop-a{i}")).collect();
+    if own_alarm {
+        alarm_names.push(format!("prop-s{index}-cpu"));
+    }
     let autoscaling = c.chance(50).then(|| {
         let min = c.range(0, 2);
         (min, min + c.range(0, 3))
@@ -267,6 +275,13 @@ pub(in crate::plan) fn service_yaml(
             let _ = writeln!(out, "        stepScaling:");
             let _ = writeln!(out, "          burst:");
             let _ = writeln!(out, "            cooldown: {}", c.select(&["60s", "300s"]));
+            if !alarm_names.is_empty() && c.chance(70) {
+                let _ = writeln!(
+                    out,
+                    "            alarm: {}",
+                    alarm_names[c.pick(alarm_names.len())]
+                );
+            }
             let _ = writeln!(out, "            steps:");
             let _ = writeln!(
                 out,
@@ -306,7 +321,7 @@ pub(in crate::plan) fn service_yaml(
             c.range(0, cap.min(1))
         );
     }
-    if c.chance(30) {
+    if own_alarm {
         let _ = writeln!(out, "      alarms:");
         alarm_yaml(
             c,
@@ -347,11 +362,11 @@ pub(in crate::plan) fn desired_yaml(c: &mut Choices) -> String {
             topic_yaml(c, &mut out, topic);
         }
     }
+    let alarms = c.pick(3);
     out.push_str("  services:\n");
     for index in 0..c.range(1, 3) as usize {
-        service_yaml(c, &mut out, index, &topics, schedules);
+        service_yaml(c, &mut out, index, &topics, schedules, alarms);
     }
-    let alarms = c.pick(3);
     if alarms > 0 {
         out.push_str("  alarms:\n");
         for i in 0..alarms {

@@ -94,6 +94,11 @@ pub fn topic_arn(name: &str) -> String {
     format!("arn:aws:sns:{REGION}:{ACCOUNT}:{name}")
 }
 
+/// A step-scaling policy's ARN: `id` stands in for the UUID AWS makes up.
+pub fn policy_arn(id: u64, cluster: &str, service: &str, policy: &str) -> String {
+    format!("arn:aws:autoscaling:{REGION}:{ACCOUNT}:scalingPolicy:{id:08x}-0000-4000-8000-000000000000:resource/ecs/service/{cluster}/{service}:policyName/{policy}")
+}
+
 pub fn alarm_arn(name: &str) -> String {
     format!("arn:aws:cloudwatch:{REGION}:{ACCOUNT}:alarm:{name}")
 }
@@ -152,12 +157,17 @@ impl Account {
                                 (_, true) => TargetObservation::Unknown,
                                 (None, false) => TargetObservation::Absent,
                                 (Some(target), false) if everything => {
-                                    TargetObservation::Registered(Box::new(target.clone()))
+                                    // DescribeScalingPolicies reports an ARN per policy.
+                                    let mut read = target.clone();
+                                    read.policy_arns
+                                        .retain(|name, _| target.policies.contains_key(name));
+                                    TargetObservation::Registered(Box::new(read))
                                 }
                                 (Some(target), false) => {
                                     TargetObservation::Registered(Box::new(ScalableTarget {
                                         policies: BTreeMap::new(),
                                         scheduled_actions: BTreeMap::new(),
+                                        policy_arns: BTreeMap::new(),
                                         ..target.clone()
                                     }))
                                 }

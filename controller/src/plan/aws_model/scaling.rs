@@ -49,6 +49,9 @@ pub(super) fn apply_autoscaling(
     op: &AutoscalingOperation,
 ) {
     let behaviour = account.behaviour;
+    // Any change may create a policy, which needs an id of its own.
+    account.next_id += 1;
+    let id = account.next_id;
     let found = service(account, resource);
     assert!(
         !found.target_unreadable,
@@ -88,13 +91,27 @@ pub(super) fn apply_autoscaling(
             if behaviour.fills_default_cooldowns {
                 fill_default_cooldowns(&mut stored);
             }
+            // A new policy gets a new ARN (a UUID in it); an update in place keeps it.
+            if !target.policies.contains_key(name) || !target.policy_arns.contains_key(name) {
+                let Resource::ScalingPolicy {
+                    cluster, service, ..
+                } = resource
+                else {
+                    panic!("PutScalingPolicy on {resource}");
+                };
+                let arn = super::policy_arn(id, cluster, service, name);
+                target.policy_arns.insert(name.clone(), arn);
+            }
             target.policies.insert(name.clone(), stored);
         }
         AutoscalingOperation::DeleteScalingPolicy => {
             let Resource::ScalingPolicy { policy: name, .. } = resource else {
                 panic!("DeleteScalingPolicy on {resource}");
             };
-            let removed = found.target.as_mut().and_then(|t| t.policies.remove(name));
+            let removed = found.target.as_mut().and_then(|t| {
+                t.policy_arns.remove(name);
+                t.policies.remove(name)
+            });
             assert!(removed.is_some(), "{resource}: ObjectNotFoundException");
         }
         AutoscalingOperation::PutScheduledAction { action } => {
