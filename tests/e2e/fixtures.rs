@@ -94,8 +94,11 @@ pub async fn sns(region: &str) -> aws_sdk_sns::Client {
     aws_sdk_sns::Client::new(&sdk_config(region).await)
 }
 
-/// The threshold of a metric alarm as CloudWatch has it; `None` when there is no such alarm.
-pub async fn alarm_threshold(region: &str, name: &str) -> Option<f64> {
+/// A metric alarm as CloudWatch has it; `None` when there is no such alarm.
+pub async fn metric_alarm(
+    region: &str,
+    name: &str,
+) -> Option<aws_sdk_cloudwatch::types::MetricAlarm> {
     let found = cloudwatch(region)
         .await
         .describe_alarms()
@@ -103,7 +106,12 @@ pub async fn alarm_threshold(region: &str, name: &str) -> Option<f64> {
         .send()
         .await
         .unwrap_or_else(|e| panic!("describing alarm {name}: {e:?}"));
-    found.metric_alarms().first().and_then(|a| a.threshold())
+    found.metric_alarms().first().cloned()
+}
+
+/// The threshold of a metric alarm as CloudWatch has it; `None` when there is no such alarm.
+pub async fn alarm_threshold(region: &str, name: &str) -> Option<f64> {
+    metric_alarm(region, name).await.and_then(|a| a.threshold())
 }
 
 /// A metric alarm made by hand in the console: no tags, no description marker,

@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 
 use aws_sdk_applicationautoscaling::types::{
-    MetricType, PolicyType, PredefinedMetricSpecification, ScalableDimension, ServiceNamespace,
-    TargetTrackingScalingPolicyConfiguration,
+    MetricType, PolicyType, PredefinedMetricSpecification, ScalableDimension, ScalingPolicy,
+    ServiceNamespace, TargetTrackingScalingPolicyConfiguration,
 };
 
 use crate::fixtures::*;
@@ -34,8 +34,8 @@ pub async fn target_of(region: &str, cluster: &str, service: &str) -> Option<(i3
         .map(|t| (t.min_capacity(), t.max_capacity()))
 }
 
-/// Policy name → target value (0 for non-target-tracking policies).
-pub async fn policies_of(region: &str, cluster: &str, service: &str) -> BTreeMap<String, f64> {
+/// The service's scaling policies as Application Auto Scaling has them.
+pub async fn scaling_policies(region: &str, cluster: &str, service: &str) -> Vec<ScalingPolicy> {
     let id = resource_id(cluster, service);
     let output = autoscaling(region)
         .await
@@ -50,6 +50,15 @@ pub async fn policies_of(region: &str, cluster: &str, service: &str) -> BTreeMap
         .iter()
         // moto matches ResourceId as a substring; keep the exact id only.
         .filter(|p| p.resource_id() == id)
+        .cloned()
+        .collect()
+}
+
+/// Policy name → target value (0 for non-target-tracking policies).
+pub async fn policies_of(region: &str, cluster: &str, service: &str) -> BTreeMap<String, f64> {
+    scaling_policies(region, cluster, service)
+        .await
+        .iter()
         .map(|p| {
             let target = p
                 .target_tracking_scaling_policy_configuration()

@@ -4,13 +4,12 @@
 //! the ARN removed with the policy. (moto never runs a policy when an alarm fires: only
 //! the wiring can be checked.)
 
-use aws_sdk_applicationautoscaling::types::ServiceNamespace;
 use aws_sdk_cloudwatch::types::{ComparisonOperator, Statistic};
 use serde_json::Value;
 
 use crate::fixtures::*;
 use crate::reports::*;
-use crate::scaling_by_hand::{resource_id, REGION};
+use crate::scaling_by_hand::{scaling_policies, REGION};
 
 /// One stack: service `api` with step-scaling policy `burst` (naming the alarm when
 /// `wired`; no policy at all when `policy` is false), the alarm notifying a topic.
@@ -32,34 +31,17 @@ fn stack_yaml(stack: &str, cluster: &str, prefix: &str, policy: bool, wired: boo
 
 /// PolicyARN of the service's policy `burst`, as DescribeScalingPolicies reports it.
 async fn policy_arn(cluster: &str) -> Option<String> {
-    let id = resource_id(cluster, "api");
-    let output = autoscaling(REGION)
+    scaling_policies(REGION, cluster, "api")
         .await
-        .describe_scaling_policies()
-        .service_namespace(ServiceNamespace::Ecs)
-        .resource_id(&id)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("describing policies of {id}: {e:?}"));
-    output
-        .scaling_policies()
         .iter()
-        .find(|p| p.resource_id() == id && p.policy_name() == "burst")
+        .find(|p| p.policy_name() == "burst")
         .map(|p| p.policy_arn().to_owned())
 }
 
 /// The alarm's ALARM actions as DescribeAlarms reports them, sorted.
 async fn alarm_actions(name: &str) -> Vec<String> {
-    let output = cloudwatch(REGION)
+    let alarm = metric_alarm(REGION, name)
         .await
-        .describe_alarms()
-        .alarm_names(name)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("describing alarm {name}: {e:?}"));
-    let alarm = output
-        .metric_alarms()
-        .first()
         .unwrap_or_else(|| panic!("no alarm {name}"));
     let mut actions = alarm.alarm_actions().to_vec();
     actions.sort();
