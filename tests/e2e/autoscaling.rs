@@ -396,7 +396,7 @@ async fn a_converged_pass_over_200_autoscaled_services_reads_in_batches_only() {
         "{policies} policies, {actions} actions"
     );
     // The batched minimum for N services in one cluster; policies and actions are paged
-    // namespace-wide, 50 a page (see aws/autoscaling.rs). On a fresh emulator the
+    // namespace-wide, 50 a page (see aws/autoscaling/mod.rs). On a fresh emulator the
     // namespace holds exactly these N, so those bounds are ceil(N / 50) too.
     let bounds = BTreeMap::from([
         ("DescribeServices", N.div_ceil(10)),
