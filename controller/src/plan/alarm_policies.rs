@@ -22,8 +22,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use desired_state::{Management, Service, Stack};
 
-use super::ecs::service_group;
-use super::{EventType, Notice, Plan, Reason, Resource, STACK_TAG};
+use super::change::{service_group, Plan, Resource};
+use super::ownership::{not_owned, owner, Owner};
+use super::tags::STACK_TAG;
 use crate::observed::alerting::Alerting;
 use crate::observed::{ObserveScope, ObservedStack, ServiceKey, ServiceState, TargetObservation};
 
@@ -86,19 +87,13 @@ pub(super) fn policies_by_alarm(
                 continue;
             };
             if !own_alarms.contains(alarm.as_str()) {
-                plan.notices.push(Notice {
-                    stack: stack.name.clone(),
-                    resource: Some(Resource::ScalingPolicy {
-                        region: seen.region.clone(),
-                        cluster: service.cluster.clone(),
-                        service: service.name.clone(),
-                        policy: policy.clone(),
-                    }),
-                    kind: EventType::Warning,
-                    reason: Reason::NotOwned,
-                    message: format!("alarm `{alarm}` is declared in another stack, and an alarm's actions are its own stack's: the policy is not wired to it; declare the alarm in this stack"),
-                    diff: Vec::new(),
-                });
+                let resource = Resource::ScalingPolicy {
+                    region: seen.region.clone(),
+                    cluster: service.cluster.clone(),
+                    service: service.name.clone(),
+                    policy: policy.clone(),
+                };
+                plan.notices.push(not_owned(&stack.name, resource, format!("alarm `{alarm}` is declared in another stack, and an alarm's actions are its own stack's: the policy is not wired to it; declare the alarm in this stack")));
                 continue;
             }
             let entry = wired.entry(alarm.clone()).or_default();
@@ -117,7 +112,8 @@ pub(super) fn policies_by_alarm(
                         &service.name,
                         policy,
                     ));
-                    entry.group = Some(service_group(seen, service));
+                    entry.group =
+                        Some(service_group(&seen.region, &service.cluster, &service.name));
                 }
                 Wiring::Keep => {
                     let suffix = arn_suffix(&service.cluster, &service.name, policy);
@@ -144,8 +140,9 @@ enum Wiring {
     Keep,
 }
 
-/// Mirrors the ownership rules of `plan::autoscaling` (docs/architecture.md, "Who owns
-/// autoscaling"): what that planner will create in this pass, or owns already.
+/// What the autoscaling planner will create in this pass, or owns already: the same
+/// ownership rule (`ownership.rs`) applied to the same observation as `resolve.rs`.
+/// Resolving the service again here would repeat its warnings.
 fn policy_action(stack: &Stack, seen: &ObservedStack, service: &Service, policy: &str) -> Wiring {
     let key = ServiceKey::new(&service.cluster, &service.name);
     let Some(ServiceState::Found(found)) = seen.services.get(&key) else {
@@ -155,18 +152,19 @@ fn policy_action(stack: &Stack, seen: &ObservedStack, service: &Service, policy:
         return Wiring::Keep;
     }
     let full = service.management == Management::Full;
-    let owner = found.tags.get(STACK_TAG).map(String::as_str);
+    let owner = owner(&stack.name, found.tags.get(STACK_TAG).map(String::as_str));
     match &found.scalable_target {
         TargetObservation::Unknown => Wiring::Keep,
         // Claimed and created in this pass.
-        TargetObservation::Absent if full && owner.is_none_or(|o| o == stack.name) => {
+        TargetObservation::Absent if full && !matches!(owner, Owner::OtherStack(_)) => {
             Wiring::Pending
         }
         TargetObservation::Absent => Wiring::Keep,
         TargetObservation::Registered(target) => {
             let ours = match owner {
-                Some(owner) => owner == stack.name,
-                None => full && service.adopt,
+                Owner::ThisStack => true,
+                Owner::OtherStack(_) => false,
+                Owner::Nobody => full && service.adopt,
             };
             if !ours {
                 return Wiring::Keep;

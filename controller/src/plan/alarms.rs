@@ -11,128 +11,19 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use desired_state::{Alarm, AlarmCondition, Management, Stack};
-use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 use super::alarm_policies::{AlarmPolicies, PENDING_POLICY_PREFIX};
+use super::change::{alarm_group, topic_group, AlarmOperation, Change, Operation, Plan, Resource};
 use super::diff::{field_diffs, summarize};
-use super::{Change, EventType, Notice, Operation, Plan, Reason, Resource, STACK_TAG};
+use super::digest::short_digest;
+use super::ownership::{
+    drift_detected, not_owned, observe_only, owner, ownership, Owner, Ownership, Subject,
+};
+use super::prune::PruneBudget;
+use super::tags::STACK_TAG;
+use crate::events::{FieldDiff, Reason};
 use crate::observed::alerting::{AlarmSpec, Alerting, Marker, MathMetric, ObservedAlarm};
 use crate::observed::ObservedStack;
-
-/// CloudWatch calls; the alarm is named by the change's resource.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "op", rename_all = "camelCase")]
-pub enum AlarmOperation {
-    /// PutMetricAlarm (or PutCompositeAlarm): every field, the description with the
-    /// marker; `tags` only when creating. Actions that are not ARNs are resolved when
-    /// applied: `scaling-policy:…` placeholders are step-scaling policies created in this
-    /// pass (`alarm_policies`), anything else a topic name whose ARN was unknown when
-    /// planning.
-    #[serde(rename_all = "camelCase")]
-    PutAlarm {
-        spec: Box<AlarmSpec>,
-        description: String,
-        #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-        tags: BTreeMap<String, String>,
-    },
-    /// TagResource (adoption).
-    #[serde(rename_all = "camelCase")]
-    TagAlarm {
-        arn: String,
-        tags: BTreeMap<String, String>,
-    },
-    DeleteAlarm,
-}
-
-/// Deletions of one stack in one pass, alarms and topics together.
-pub(super) struct PruneBudget {
-    remaining: u32,
-    cap: u32,
-    /// Owned resources left for a later pass because of the cap.
-    waiting: Vec<String>,
-    /// What an emptied desired state keeps: (kind, names).
-    kept: Vec<(&'static str, Vec<String>)>,
-}
-
-impl PruneBudget {
-    pub(super) fn new(stack: &Stack) -> Self {
-        Self {
-            remaining: stack.prune.max_deletions_per_pass,
-            cap: stack.prune.max_deletions_per_pass,
-            waiting: Vec::new(),
-            kept: Vec::new(),
-        }
-    }
-
-    /// Whether one more deletion fits; records `name` as waiting when it does not.
-    pub(super) fn take(&mut self, name: &str) -> bool {
-        if self.remaining == 0 {
-            self.waiting.push(name.to_owned());
-            return false;
-        }
-        self.remaining -= 1;
-        true
-    }
-
-    pub(super) fn wait(&mut self, name: &str) {
-        self.waiting.push(name.to_owned());
-    }
-
-    pub(super) fn keep(&mut self, kind: &'static str, names: Vec<String>) {
-        if !names.is_empty() {
-            self.kept.push((kind, names));
-        }
-    }
-
-    /// PruneBlocked warnings for what the cap or an emptied desired state held back.
-    pub(super) fn report(self, stack: &Stack, plan: &mut Plan) {
-        for (kind, names) in &self.kept {
-            plan.notices.push(Notice {
-                stack: stack.name.clone(),
-                resource: None,
-                kind: EventType::Warning,
-                reason: Reason::PruneBlocked,
-                message: format!(
-                    "the stack declares no {kind}s, so the {} {kind}(s) it owns are kept ({}): a file that went empty by mistake must not delete the alerting; set spec.prune.allowEmpty: true to delete them",
-                    names.len(),
-                    listed(names)
-                ),
-                diff: Vec::new(),
-            });
-        }
-        if !self.waiting.is_empty() {
-            plan.notices.push(Notice {
-                stack: stack.name.clone(),
-                resource: None,
-                kind: EventType::Warning,
-                reason: Reason::PruneBlocked,
-                message: format!(
-                    "{} more owned resource(s) left the desired state but at most {} are deleted per pass (spec.prune.maxDeletionsPerPass); they wait for the next pass: {}",
-                    self.waiting.len(),
-                    self.cap,
-                    listed(&self.waiting)
-                ),
-                diff: Vec::new(),
-            });
-        }
-    }
-}
-
-/// The first few names, then how many more.
-fn listed(names: &[String]) -> String {
-    const SHOWN: usize = 5;
-    let mut text = names
-        .iter()
-        .take(SHOWN)
-        .cloned()
-        .collect::<Vec<_>>()
-        .join(", ");
-    if names.len() > SHOWN {
-        text.push_str(&format!(" and {} more", names.len() - SHOWN));
-    }
-    text
-}
 
 /// The ARN of a notify target: ARNs as written; topic names by the observed topic, else
 /// the region's ARN prefix; else the bare name (resolved when applied, after the topic's
@@ -165,7 +56,7 @@ pub(super) fn declared_digest(alarm: &Alarm, policies: Option<&AlarmPolicies>) -
     if let Some(policies) = policies {
         spec.alarm_actions = merged(&spec.alarm_actions, &policies.declared);
     }
-    spec_digest(&spec)
+    short_digest(&spec)
 }
 
 /// Topic ARNs and policy actions in one sorted list, as the observer sorts them.
@@ -236,39 +127,20 @@ pub(super) fn desired_spec(
     spec
 }
 
-/// 16 hex digits of the SHA-256 of the spec's canonical JSON: enough to tell specs apart,
-/// short enough for the description.
-pub(super) fn spec_digest<T: Serialize>(spec: &T) -> String {
-    // Plain structs, strings, numbers and BTreeMaps: serialising cannot fail; an empty
-    // string would only make the next pass put the alarm again.
-    let canonical = serde_json::to_string(spec).unwrap_or_default();
-    Sha256::digest(canonical.as_bytes())
-        .iter()
-        .take(8)
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
-}
-
-enum Ownership {
-    Ours,
-    Adopt,
-    NotOwned(String),
-}
-
-fn ownership(stack: &Stack, alarm: &Alarm, found: &ObservedAlarm) -> Ownership {
+/// The ownership rule for an alarm: this stack's marker in its description is enough to
+/// update it (so a converged pass reads no tags); otherwise its tags decide.
+fn alarm_ownership(stack: &Stack, alarm: &Alarm, found: &ObservedAlarm) -> Ownership {
     if found.marker.as_ref().is_some_and(|m| m.stack == stack.name) {
         return Ownership::Ours;
     }
-    match found.tags.as_ref().map(|tags| tags.get(STACK_TAG)) {
-        Some(Some(owner)) if *owner == stack.name => Ownership::Ours,
-        Some(Some(owner)) => Ownership::NotOwned(format!(
-            "the alarm is tagged {STACK_TAG}={owner}: it belongs to stack {owner} and is left alone"
-        )),
-        Some(None) if alarm.adopt => Ownership::Adopt,
-        Some(None) => Ownership::NotOwned(
-            "the alarm exists without mooring's tag; set adopt: true to take it over".into(),
+    match &found.tags {
+        Some(tags) => ownership(
+            &stack.name,
+            Subject::Alarm,
+            tags.get(STACK_TAG).map(String::as_str),
+            alarm.adopt,
         ),
-        None => Ownership::NotOwned("the alarm's tags could not be read".into()),
+        None => Ownership::NotOwned(Subject::Alarm.tags_unread()),
     }
 }
 
@@ -305,7 +177,7 @@ pub(super) fn plan_alarms(
             summary,
             diff,
             operation: Operation::Alarm(operation),
-            group: alarm_group(&seen.region, name, &desired, wired),
+            group: alarm_apply_group(&seen.region, name, &desired, wired),
         };
         let put = AlarmOperation::PutAlarm {
             spec: Box::new(desired.clone()),
@@ -314,10 +186,11 @@ pub(super) fn plan_alarms(
         };
         let Some(found) = found else {
             if alarm.management == Management::Observe {
-                plan.notices.push(drift_notice(
-                    stack,
+                plan.notices.push(drift_detected(
+                    &stack.name,
                     resource(name),
-                    "the alarm does not exist; management is `observe`, so it is not created",
+                    "the alarm does not exist; management is `observe`, so it is not created"
+                        .into(),
                     diff,
                 ));
                 continue;
@@ -348,23 +221,21 @@ pub(super) fn plan_alarms(
         };
         if alarm.management == Management::Observe {
             if !diff.is_empty() {
-                plan.notices.push(drift_notice(stack, resource(name), "the alarm differs from the desired state; management is `observe`, so it is only reported", diff));
+                let message = observe_only("the alarm differs from the desired state");
+                plan.notices
+                    .push(drift_detected(&stack.name, resource(name), message, diff));
             }
             continue;
         }
         let marked = found.marker.as_ref() == Some(&marker);
-        match ownership(stack, alarm, found) {
-            Ownership::NotOwned(message) => plan.notices.push(Notice {
-                stack: stack.name.clone(),
-                resource: Some(resource(name)),
-                kind: EventType::Warning,
-                reason: Reason::NotOwned,
-                message,
-                diff: Vec::new(),
-            }),
+        match alarm_ownership(stack, alarm, found) {
+            Ownership::NotOwned(message) => {
+                plan.notices
+                    .push(not_owned(&stack.name, resource(name), message));
+            }
             Ownership::Adopt => {
                 let tags = BTreeMap::from([(STACK_TAG.to_owned(), stack.name.clone())]);
-                let tag_diff = vec![super::FieldDiff::new(
+                let tag_diff = vec![FieldDiff::new(
                     format!("tags.{STACK_TAG}"),
                     serde_json::Value::Null,
                     stack.name.clone(),
@@ -438,9 +309,13 @@ fn plan_alarm_prunes(
         return;
     }
     for (name, found) in candidates {
-        match found.tags.as_ref().map(|tags| tags.get(STACK_TAG)) {
+        let tag = found
+            .tags
+            .as_ref()
+            .map(|tags| tags.get(STACK_TAG).map(String::as_str));
+        match tag.map(|tag| owner(&stack.name, tag)) {
             // The marker can be copied by hand: only the tag allows a deletion.
-            Some(Some(owner)) if *owner == stack.name => {
+            Some(Owner::ThisStack) => {
                 if budget.take(name) {
                     plan.changes.push(Change {
                         stack: stack.name.clone(),
@@ -452,7 +327,7 @@ fn plan_alarm_prunes(
                         summary: format!("delete alarm {name} (it left the desired state)"),
                         diff: field_diffs(Some(&found.spec), None::<&AlarmSpec>),
                         operation: Operation::Alarm(AlarmOperation::DeleteAlarm),
-                        group: format!("alarm:{}:{name}", seen.region),
+                        group: alarm_group(&seen.region, name),
                     });
                 }
             }
@@ -467,7 +342,7 @@ fn plan_alarm_prunes(
 /// or a topic created in this pass (its ARN unknown when planning): then after that
 /// policy's service changes, or that topic's. Both at once does not happen: a policy
 /// needs its service found, and the service's ARN tells the topics' ARN prefix.
-fn alarm_group(
+fn alarm_apply_group(
     region: &str,
     name: &str,
     spec: &AlarmSpec,
@@ -489,23 +364,7 @@ fn alarm_group(
         .chain(&spec.insufficient_data_actions)
         .find(|action| !action.starts_with("arn:") && !action.starts_with(PENDING_POLICY_PREFIX));
     match pending_topic {
-        Some(topic) => super::topics::topic_group(region, topic),
-        None => format!("alarm:{region}:{name}"),
-    }
-}
-
-fn drift_notice(
-    stack: &Stack,
-    resource: Resource,
-    message: &str,
-    diff: Vec<super::FieldDiff>,
-) -> Notice {
-    Notice {
-        stack: stack.name.clone(),
-        resource: Some(resource),
-        kind: EventType::Warning,
-        reason: Reason::DriftDetected,
-        message: message.to_owned(),
-        diff,
+        Some(topic) => topic_group(region, topic),
+        None => alarm_group(region, name),
     }
 }

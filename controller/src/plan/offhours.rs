@@ -1,7 +1,8 @@
-//! Off-hours: services sleep and wake on their schedule.
+//! Off-hours: the changes that put a service to sleep and wake it again. Whether it
+//! sleeps is decided once, in `phase.rs` (via `resolve.rs`).
 //!
 //! Everything a later pass needs lives in tags on the ECS service, so a pass after a crash,
-//! or from the Lambda, converges to the same state (DESIGN.md, "Off-hours"):
+//! or from the Lambda, converges to the same state (docs/architecture.md, "Off-hours"):
 //!
 //! - sleep: `mooring:wake-count` is written first (never overwritten while it exists), then
 //!   the scalable target becomes min = max = the sleep count with scaling suspended, then
@@ -21,210 +22,24 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use desired_state::{Management, Override, Service, Stack, WakeState};
 
-use super::ecs::{service_group, service_resource};
-use super::{Change, EcsOperation, EventType, FieldDiff, Notice, Operation, Plan, Reason};
-use crate::observed::autoscaling::SuspendedState;
-use crate::observed::{ObservedService, ObservedStack};
-
-/// On an ECS service: the count to restore on wake. Written before anything scales down.
-pub const WAKE_COUNT_TAG: &str = "mooring:wake-count";
-/// On an ECS service: when its sleep completed (RFC 3339); written after the scale-down.
-pub const ASLEEP_SINCE_TAG: &str = "mooring:asleep-since";
-/// On an ECS service: how often something else woke it since it went to sleep.
-pub const SLEEP_INTERRUPTIONS_TAG: &str = "mooring:sleep-interruptions";
-/// On an ECS service: keep it awake until this RFC 3339 instant.
-pub const AWAKE_UNTIL_TAG: &str = "mooring:awake-until";
-/// On an ECS service: keep it asleep until this RFC 3339 instant.
-pub const ASLEEP_UNTIL_TAG: &str = "mooring:asleep-until";
+use super::change::Plan;
+use super::ownership::StepKind;
+use super::phase::Phase;
+use super::resolve::ResolvedService;
+use super::tags::{ASLEEP_SINCE_TAG, AWAKE_UNTIL_TAG, SLEEP_INTERRUPTIONS_TAG, WAKE_COUNT_TAG};
+use crate::events::{EventType, FieldDiff, Reason};
 
 /// The reasons of schedule-driven changes: what the `offhours` Lambda applies.
 pub const SCHEDULE_REASONS: [Reason; 3] = [Reason::Sleep, Reason::Wake, Reason::SleepInterrupted];
 
-/// What off-hours wants of one service in this pass.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Phase {
-    /// No off-hours, or awake with nothing recorded: the normal planners decide.
-    Normal,
-    /// The schedule says asleep.
-    Asleep { sleep_count: u32 },
-    /// Awake, and a sleep is recorded on the service: restore it.
-    Waking { wake_count: Option<u32> },
-}
-
-/// The scalable target's settings while off-hours decides them, and the reason of the
-/// change that sets them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct TargetOverride {
-    /// `None`: the declared settings (a wake).
-    pub settings: Option<(u32, u32, SuspendedState)>,
-    pub reason: Reason,
-}
-
-impl Phase {
-    pub(super) fn target_override(self) -> Option<TargetOverride> {
-        match self {
-            Phase::Normal => None,
-            Phase::Asleep { sleep_count } => Some(TargetOverride {
-                // Scheduled scaling too: a scheduled action raising min would wake it.
-                settings: Some((
-                    sleep_count,
-                    sleep_count,
-                    SuspendedState {
-                        dynamic_scaling_in_suspended: true,
-                        dynamic_scaling_out_suspended: true,
-                        scheduled_scaling_suspended: true,
-                    },
-                )),
-                reason: Reason::Sleep,
-            }),
-            Phase::Waking { .. } => Some(TargetOverride {
-                settings: None,
-                reason: Reason::Wake,
-            }),
-        }
-    }
-}
-
-/// The service's off-hours phase at `now`. Warnings about unreadable tags go to `plan`.
-pub(super) fn phase(
-    stack: &Stack,
-    seen: &ObservedStack,
-    service: &Service,
-    found: &ObservedService,
-    now: DateTime<Utc>,
-    plan: &mut Plan,
-) -> Phase {
-    if service.management == Management::Paused {
-        return Phase::Normal;
-    }
-    let recorded = found.tags.contains_key(WAKE_COUNT_TAG);
-    let schedule = service
-        .off_hours
-        .as_ref()
-        .and_then(|off| Some((off, stack.schedules.get(&off.schedule)?)));
-    let asleep = schedule.and_then(|(off, schedule)| {
-        let tag_override = tag_override(stack, seen, service, found, now, plan);
-        let state = desired_state::state_with_override(schedule, now, tag_override.as_ref());
-        (state == WakeState::Asleep).then_some(off.desired_count)
-    });
-    if service.management == Management::Observe {
-        report_observed_sleep(stack, seen, service, found, asleep, plan);
-        return Phase::Normal;
-    }
-    match asleep {
-        Some(sleep_count) => Phase::Asleep { sleep_count },
-        // Also when offHours left the desired state: a recorded sleep is undone.
-        None if recorded => Phase::Waking {
-            wake_count: wake_count(service, found),
-        },
-        None => Phase::Normal,
-    }
-}
-
-/// `management: observe` changes nothing, but a user watching the schedule before
-/// handing it over should see what it would do: when the schedule says asleep and the
-/// service runs above its sleep count, a Normal `Sleep` event with the count it would
-/// get (reason Sleep, so the `offhours` Lambda reports it too). Nothing is said while
-/// awake: an observed service is never put to sleep, so there is nothing to wake.
-fn report_observed_sleep(
-    stack: &Stack,
-    seen: &ObservedStack,
-    service: &Service,
-    found: &ObservedService,
-    asleep: Option<u32>,
-    plan: &mut Plan,
-) {
-    let Some(sleep_count) = asleep.filter(|&count| found.desired_count > count) else {
-        return;
-    };
-    let schedule = service
-        .off_hours
-        .as_ref()
-        .map_or("", |off| off.schedule.as_str());
-    plan.notices.push(Notice {
-        stack: stack.name.clone(),
-        resource: Some(service_resource(seen, service)),
-        kind: EventType::Normal,
-        reason: Reason::Sleep,
-        message: format!(
-            "schedule `{schedule}` says asleep: desiredCount would go to {sleep_count}; management is `observe`, so it is only reported"
-        ),
-        diff: vec![FieldDiff::new(
-            "desiredCount",
-            found.desired_count,
-            sleep_count,
-        )],
-    });
-}
-
-/// The count a wake restores: the declared count, else the recorded one, clamped into the
-/// declared autoscaling range.
-fn wake_count(service: &Service, found: &ObservedService) -> Option<u32> {
-    let recorded = found
-        .tags
-        .get(WAKE_COUNT_TAG)
-        .and_then(|v| v.parse::<u32>().ok());
-    let count = service.desired_count.or(recorded);
-    match &service.autoscaling {
-        Some(scaling) => Some(count.unwrap_or(scaling.min).clamp(scaling.min, scaling.max)),
-        None => count,
-    }
-}
-
-/// The active override tag, if any. An unreadable one is a warning and is ignored.
-fn tag_override(
-    stack: &Stack,
-    seen: &ObservedStack,
-    service: &Service,
-    found: &ObservedService,
-    now: DateTime<Utc>,
-    plan: &mut Plan,
-) -> Option<Override> {
-    let mut active = Vec::new();
-    for (tag, state) in [
-        (AWAKE_UNTIL_TAG, WakeState::Awake),
-        (ASLEEP_UNTIL_TAG, WakeState::Asleep),
-    ] {
-        let Some(value) = found.tags.get(tag) else {
-            continue;
-        };
-        match DateTime::parse_from_rfc3339(value) {
-            Ok(until) if until > now => active.push(Override {
-                state,
-                until: until.with_timezone(&Utc),
-            }),
-            Ok(_) => {}
-            Err(_) => plan.notices.push(Notice {
-                stack: stack.name.clone(),
-                resource: Some(service_resource(seen, service)),
-                kind: EventType::Warning,
-                reason: Reason::DesiredStateInvalid,
-                message: format!(
-                    "tag {tag}={value} is not an RFC 3339 instant (e.g. 2026-03-02T22:00:00+01:00); it is ignored"
-                ),
-                diff: Vec::new(),
-            }),
-        }
-    }
-    // Awake first: of two contradicting overrides, the one that keeps things running.
-    active.into_iter().next()
-}
-
 /// Changes that come before the scalable target in a sleeping service's group: the wake
 /// count (first sleep), or the interruption count and a warning (woken by someone else).
-pub(super) fn plan_before_scaling(
-    stack: &Stack,
-    seen: &ObservedStack,
-    service: &Service,
-    found: &ObservedService,
-    phase: Phase,
-    plan: &mut Plan,
-) {
-    let Phase::Asleep { sleep_count } = phase else {
+pub(super) fn plan_before_scaling(service: &ResolvedService<'_>, plan: &mut Plan) {
+    let Phase::Asleep { sleep_count } = service.phase else {
         return;
     };
+    let found = service.found;
     if !found.tags.contains_key(WAKE_COUNT_TAG) {
         // Never record a count that is already a sleeping one: the declared count (or the
         // autoscaling min) says more about what waking up should restore.
@@ -233,19 +48,18 @@ pub(super) fn plan_before_scaling(
             current
         } else {
             service
+                .declared
                 .desired_count
-                .or(service.autoscaling.as_ref().map(|s| s.min))
+                .or(service.declared.autoscaling.as_ref().map(|s| s.min))
                 .unwrap_or(current)
         };
-        plan.changes.push(tag_change(
-            stack,
-            seen,
-            service,
-            found,
-            Reason::Sleep,
+        let step = service.tag(
+            StepKind::Given(Reason::Sleep),
             format!("record wake count {wake} before sleeping"),
             BTreeMap::from([(WAKE_COUNT_TAG.to_owned(), wake.to_string())]),
-        ));
+        );
+        plan.changes
+            .push(step.into_change(service.stack, &service.group, Reason::Sleep));
         return;
     }
     let Some(since) = found.tags.get(ASLEEP_SINCE_TAG) else {
@@ -262,75 +76,44 @@ pub(super) fn plan_before_scaling(
         .and_then(|v| v.parse::<u32>().ok())
         .unwrap_or(0)
         .saturating_add(1);
-    plan.notices.push(Notice {
-        stack: stack.name.clone(),
-        resource: Some(service_resource(seen, service)),
-        kind: EventType::Warning,
-        reason: Reason::SleepInterrupted,
-        message: format!(
+    let mut notice = service.warning(
+        service.resource(),
+        Reason::SleepInterrupted,
+        format!(
             "woken outside mooring (desiredCount {} while its schedule says asleep), {times} time(s) since it went to sleep at {since}; putting it back to sleep. A deploy or a person is fighting the schedule: set {AWAKE_UNTIL_TAG}=<RFC 3339> on the service to keep it awake on purpose",
             found.desired_count
         ),
-        diff: vec![FieldDiff::new("desiredCount", found.desired_count, sleep_count)],
-    });
-    plan.changes.push(tag_change(
-        stack,
-        seen,
-        service,
-        found,
-        Reason::SleepInterrupted,
+    );
+    notice.diff = vec![FieldDiff::new(
+        "desiredCount",
+        found.desired_count,
+        sleep_count,
+    )];
+    plan.notices.push(notice);
+    let step = service.tag(
+        StepKind::Given(Reason::SleepInterrupted),
         format!("count sleep interruption {times}"),
         BTreeMap::from([(SLEEP_INTERRUPTIONS_TAG.to_owned(), times.to_string())]),
-    ));
-}
-
-/// The count a sleeping or waking service should have, with the reason and a summary, or
-/// `None` when off-hours does not decide it.
-pub(super) fn wanted_count(phase: Phase, found: &ObservedService) -> Option<(u32, Reason, String)> {
-    match phase {
-        Phase::Normal => None,
-        Phase::Asleep { sleep_count } => {
-            let wake = found
-                .tags
-                .get(WAKE_COUNT_TAG)
-                .map_or_else(|| found.desired_count.to_string(), Clone::clone);
-            Some((
-                sleep_count,
-                Reason::Sleep,
-                format!("set desiredCount to {sleep_count} (wake count {wake})"),
-            ))
-        }
-        Phase::Waking { wake_count } => {
-            wake_count.map(|count| (count, Reason::Wake, format!("set desiredCount to {count}")))
-        }
-    }
+    );
+    plan.changes
+        .push(step.into_change(service.stack, &service.group, Reason::SleepInterrupted));
 }
 
 /// Changes after the count: the completion mark of a sleep, or the tag removal of a wake.
-pub(super) fn plan_after_count(
-    stack: &Stack,
-    seen: &ObservedStack,
-    service: &Service,
-    found: &ObservedService,
-    phase: Phase,
-    now: DateTime<Utc>,
-    plan: &mut Plan,
-) {
-    match phase {
-        Phase::Normal => {}
+pub(super) fn plan_after_count(service: &ResolvedService<'_>, now: DateTime<Utc>, plan: &mut Plan) {
+    let found = service.found;
+    let step = match service.phase {
+        Phase::Normal => return,
         Phase::Asleep { .. } => {
-            if !found.tags.contains_key(ASLEEP_SINCE_TAG) {
-                let since = now.to_rfc3339_opts(SecondsFormat::Secs, true);
-                plan.changes.push(tag_change(
-                    stack,
-                    seen,
-                    service,
-                    found,
-                    Reason::Sleep,
-                    format!("mark the sleep complete ({ASLEEP_SINCE_TAG}={since})"),
-                    BTreeMap::from([(ASLEEP_SINCE_TAG.to_owned(), since)]),
-                ));
+            if found.tags.contains_key(ASLEEP_SINCE_TAG) {
+                return;
             }
+            let since = now.to_rfc3339_opts(SecondsFormat::Secs, true);
+            service.tag(
+                StepKind::Given(Reason::Sleep),
+                format!("mark the sleep complete ({ASLEEP_SINCE_TAG}={since})"),
+                BTreeMap::from([(ASLEEP_SINCE_TAG.to_owned(), since)]),
+            )
         }
         Phase::Waking { .. } => {
             let keys: Vec<String> = [WAKE_COUNT_TAG, ASLEEP_SINCE_TAG, SLEEP_INTERRUPTIONS_TAG]
@@ -338,69 +121,23 @@ pub(super) fn plan_after_count(
                 .filter(|key| found.tags.contains_key(**key))
                 .map(|key| (*key).to_owned())
                 .collect();
-            plan.changes.push(Change {
-                stack: stack.name.clone(),
-                resource: service_resource(seen, service),
-                reason: Reason::Wake,
-                summary: format!("remove {}", keys.join(", ")),
-                diff: keys
-                    .iter()
-                    .filter_map(|key| {
-                        let before = found.tags.get(key)?;
-                        Some(FieldDiff::new(
-                            format!("tags.{key}"),
-                            before.clone(),
-                            serde_json::Value::Null,
-                        ))
-                    })
-                    .collect(),
-                operation: Operation::Ecs(EcsOperation::UntagService {
-                    arn: found.arn.clone(),
-                    keys,
-                }),
-                group: service_group(seen, service),
-            });
+            service.untag(
+                StepKind::Given(Reason::Wake),
+                format!("remove {}", keys.join(", ")),
+                keys,
+            )
         }
-    }
-}
-
-fn tag_change(
-    stack: &Stack,
-    seen: &ObservedStack,
-    service: &Service,
-    found: &ObservedService,
-    reason: Reason,
-    summary: String,
-    tags: BTreeMap<String, String>,
-) -> Change {
-    Change {
-        stack: stack.name.clone(),
-        resource: service_resource(seen, service),
-        reason,
-        summary,
-        diff: tags
-            .iter()
-            .map(|(key, value)| {
-                FieldDiff::new(
-                    format!("tags.{key}"),
-                    found.tags.get(key).cloned(),
-                    value.clone(),
-                )
-            })
-            .collect(),
-        operation: Operation::Ecs(EcsOperation::TagService {
-            arn: found.arn.clone(),
-            tags,
-        }),
-        group: service_group(seen, service),
-    }
+    };
+    let reason = step.kind.reason(false);
+    plan.changes
+        .push(step.into_change(service.stack, &service.group, reason));
 }
 
 /// Only the schedule-driven changes of a plan (what the `offhours` Lambda applies), with
 /// the warnings. The schedule-driven changes of a service never depend on its other
 /// changes (those are policy, action or digest updates), so the rest can be left out.
-pub fn schedule_driven(plan: super::Plan) -> super::Plan {
-    super::Plan {
+pub fn schedule_driven(plan: Plan) -> Plan {
+    Plan {
         changes: plan
             .changes
             .into_iter()

@@ -12,64 +12,21 @@ use desired_state::{Management, Stack, Topic};
 use serde::Serialize;
 use serde_json::Value;
 
-use super::alarms::{spec_digest, PruneBudget};
+use super::change::{topic_group, Change, Notice, Operation, Plan, Resource, TopicOperation};
 use super::diff::field_diffs;
-use super::{Change, EventType, FieldDiff, Notice, Operation, Plan, Reason, Resource, STACK_TAG};
+use super::digest::short_digest;
+use super::ownership::{
+    emit, not_owned, observe_only, owner, ownership, Owner, Ownership, Step, StepKind, Subject,
+};
+use super::prune::PruneBudget;
+use super::tags::{STACK_TAG, TOPIC_DIGEST_TAG};
+use crate::events::{FieldDiff, Reason};
 use crate::observed::alerting::{
     is_empty_filter_policy, Alerting, ObservedSubscription, ObservedTopic, SubscriptionSettings,
     TopicSettings,
 };
 use crate::observed::ObservedStack;
 use crate::redact;
-
-/// On a topic: 16 hex digits of the digest of the topic spec last applied in full.
-pub const TOPIC_DIGEST_TAG: &str = "mooring:digest";
-
-/// SNS calls. `topic_arn: None`: the topic is created earlier in the same group, its ARN
-/// is looked up when applied.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "op", rename_all = "camelCase")]
-pub enum TopicOperation {
-    #[serde(rename_all = "camelCase")]
-    CreateTopic {
-        settings: TopicSettings,
-        tags: BTreeMap<String, String>,
-    },
-    #[serde(rename_all = "camelCase")]
-    SetTopicAttribute {
-        arn: String,
-        attribute: String,
-        value: String,
-    },
-    #[serde(rename_all = "camelCase")]
-    TagTopic {
-        topic_arn: Option<String>,
-        tags: BTreeMap<String, String>,
-    },
-    #[serde(rename_all = "camelCase")]
-    DeleteTopic { arn: String },
-    #[serde(rename_all = "camelCase")]
-    Subscribe {
-        topic_arn: Option<String>,
-        settings: SubscriptionSettings,
-    },
-    #[serde(rename_all = "camelCase")]
-    SetSubscriptionAttribute {
-        #[serde(serialize_with = "crate::redact::serialize_subscription_arn")]
-        arn: String,
-        attribute: String,
-        value: String,
-    },
-    #[serde(rename_all = "camelCase")]
-    Unsubscribe {
-        #[serde(serialize_with = "crate::redact::serialize_subscription_arn")]
-        arn: String,
-    },
-}
-
-pub(super) fn topic_group(region: &str, topic: &str) -> String {
-    format!("topic:{region}:{topic}")
-}
 
 fn desired_settings(topic: &Topic) -> TopicSettings {
     TopicSettings {
@@ -106,25 +63,6 @@ struct TopicShape<'a> {
     subscriptions: &'a [ObservedSubscription],
 }
 
-/// One planned call, before it becomes a Change (full) or a Notice (observe).
-struct Step {
-    resource: Resource,
-    kind: Kind,
-    summary: String,
-    diff: Vec<FieldDiff>,
-    operation: TopicOperation,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    Adopt,
-    Create,
-    Update,
-    Prune,
-    /// Bookkeeping (the digest tag): takes the reason of the group's first step.
-    Record,
-}
-
 pub(super) fn plan_topics(
     stack: &Stack,
     seen: &ObservedStack,
@@ -142,7 +80,9 @@ pub(super) fn plan_topics(
         .topics
         .iter()
         .filter(|(name, found)| {
-            !stack.topics.contains_key(*name) && found.tags.get(STACK_TAG) == Some(&stack.name)
+            !stack.topics.contains_key(*name)
+                && owner(&stack.name, found.tags.get(STACK_TAG).map(String::as_str))
+                    == Owner::ThisStack
         })
         .collect();
     if stack.topics.is_empty() && !stack.prune.allow_empty {
@@ -185,20 +125,12 @@ fn plan_topic(
     };
     let settings = desired_settings(topic);
     let subscriptions = desired_subscriptions(topic);
-    let digest = spec_digest(&TopicShape {
+    let digest = short_digest(&TopicShape {
         settings: &settings,
         tags: &topic.tags,
         subscriptions: &subscriptions,
     });
     let found = alerting.topics.get(name);
-    let notice = |reason: Reason, message: String| Notice {
-        stack: stack.name.clone(),
-        resource: Some(topic_resource.clone()),
-        kind: EventType::Warning,
-        reason,
-        message,
-        diff: Vec::new(),
-    };
     let mut steps = Vec::new();
     let mut recorded = false;
     let arn = match found {
@@ -207,41 +139,38 @@ fn plan_topic(
             tags.insert(STACK_TAG.to_owned(), stack.name.clone());
             steps.push(Step {
                 resource: topic_resource.clone(),
-                kind: Kind::Create,
+                kind: StepKind::Create,
                 summary: format!("create topic {name}"),
                 diff: field_diffs(None::<&TopicSettings>, Some(&settings)),
-                operation: TopicOperation::CreateTopic {
+                operation: Operation::Topic(TopicOperation::CreateTopic {
                     settings: settings.clone(),
                     tags,
-                },
+                }),
             });
             None
         }
         Some(found) => {
-            let owner = found.tags.get(STACK_TAG);
             if topic.management == Management::Full {
-                match owner {
-                    Some(owner) if *owner == stack.name => {}
-                    Some(owner) => {
-                        plan.notices.push(notice(Reason::NotOwned, format!("the topic is tagged {STACK_TAG}={owner}: it belongs to stack {owner} and is left alone")));
-                        return;
-                    }
-                    None if topic.adopt => steps.push(Step {
+                let tag = found.tags.get(STACK_TAG).map(String::as_str);
+                match ownership(&stack.name, Subject::Topic, tag, topic.adopt) {
+                    Ownership::Ours => {}
+                    Ownership::Adopt => steps.push(Step {
                         resource: topic_resource.clone(),
-                        kind: Kind::Adopt,
+                        kind: StepKind::Adopt,
                         summary: format!("adopt topic {name} for stack {}", stack.name),
                         diff: vec![FieldDiff::new(
                             format!("tags.{STACK_TAG}"),
                             Value::Null,
                             stack.name.clone(),
                         )],
-                        operation: TopicOperation::TagTopic {
+                        operation: Operation::Topic(TopicOperation::TagTopic {
                             topic_arn: Some(found.arn.clone()),
                             tags: BTreeMap::from([(STACK_TAG.to_owned(), stack.name.clone())]),
-                        },
+                        }),
                     }),
-                    None => {
-                        plan.notices.push(notice(Reason::NotOwned, "the topic exists without mooring's tag; set adopt: true to take it over".into()));
+                    Ownership::NotOwned(message) => {
+                        plan.notices
+                            .push(not_owned(&stack.name, topic_resource, message));
                         return;
                     }
                 }
@@ -267,21 +196,20 @@ fn plan_topic(
         match existing {
             None => steps.push(Step {
                 resource,
-                kind: Kind::Create,
+                kind: StepKind::Create,
                 summary: format!("subscribe {} {} to topic {name}", wanted.protocol, redact::endpoint(&wanted.endpoint)),
                 diff: field_diffs(None, Some(&shown(wanted))),
-                operation: TopicOperation::Subscribe {
+                operation: Operation::Topic(TopicOperation::Subscribe {
                     topic_arn: arn.clone(),
                     settings: wanted.settings.clone(),
-                },
+                }),
             }),
-            Some(ObservedSubscription { arn: None, .. }) => plan.notices.push(Notice {
-                resource: Some(resource),
-                ..notice(
-                    Reason::SubscriptionPendingConfirmation,
-                    format!("{} {} has not confirmed its subscription to topic {name} yet; it receives nothing until it does (mooring does not subscribe it again)", wanted.protocol, redact::endpoint(&wanted.endpoint)),
-                )
-            }),
+            Some(ObservedSubscription { arn: None, .. }) => plan.notices.push(Notice::warning(
+                &stack.name,
+                Some(resource),
+                Reason::SubscriptionPendingConfirmation,
+                format!("{} {} has not confirmed its subscription to topic {name} yet; it receives nothing until it does (mooring does not subscribe it again)", wanted.protocol, redact::endpoint(&wanted.endpoint)),
+            )),
             Some(ObservedSubscription { arn: Some(sub_arn), settings: have, .. }) => {
                 subscription_updates(&resource, sub_arn, have, &wanted.settings, &mut steps);
             }
@@ -299,76 +227,48 @@ fn plan_topic(
                     protocol: extra.protocol.clone(),
                     endpoint: extra.endpoint.clone(),
                 },
-                kind: Kind::Prune,
+                kind: StepKind::Prune,
                 summary: format!(
                     "unsubscribe {} {} from topic {name}",
                     extra.protocol,
                     redact::endpoint(&extra.endpoint)
                 ),
                 diff: field_diffs(Some(&shown(extra)), None),
-                operation: TopicOperation::Unsubscribe {
+                operation: Operation::Topic(TopicOperation::Unsubscribe {
                     arn: sub_arn.clone(),
-                },
+                }),
             });
         }
     }
-    match topic.management {
-        Management::Paused => {}
-        Management::Observe => {
-            for step in steps.into_iter().filter(|s| s.kind != Kind::Adopt) {
-                plan.notices.push(Notice {
-                    resource: Some(step.resource),
-                    diff: step.diff,
-                    ..notice(
-                        Reason::DriftDetected,
-                        format!(
-                            "would {}; management is `observe`, so it is only reported",
-                            step.summary
-                        ),
-                    )
-                });
-            }
-        }
-        Management::Full => {
-            if !recorded {
-                steps.push(Step {
-                    resource: topic_resource.clone(),
-                    kind: Kind::Record,
-                    summary: format!(
-                        "record the applied spec of topic {name} ({TOPIC_DIGEST_TAG})"
-                    ),
-                    diff: vec![FieldDiff::new(
-                        format!("tags.{TOPIC_DIGEST_TAG}"),
-                        found.and_then(|f| f.tags.get(TOPIC_DIGEST_TAG).cloned()),
-                        digest.clone(),
-                    )],
-                    operation: TopicOperation::TagTopic {
-                        topic_arn: arn,
-                        tags: BTreeMap::from([(TOPIC_DIGEST_TAG.to_owned(), digest)]),
-                    },
-                });
-            }
-            let first = steps
-                .first()
-                .map(|s| reason(s.kind, recorded))
-                .unwrap_or(Reason::Updated);
-            for step in steps {
-                let reason = match step.kind {
-                    Kind::Record => first,
-                    kind => reason(kind, recorded),
-                };
-                plan.changes.push(Change {
-                    stack: stack.name.clone(),
-                    resource: step.resource,
-                    reason,
-                    summary: step.summary,
-                    diff: step.diff,
-                    operation: Operation::Topic(step.operation),
-                    group: topic_group(&seen.region, name),
-                });
-            }
-        }
+    if topic.management == Management::Full && !recorded {
+        // The digest is written last, with the reason of the group's first step.
+        let first = steps
+            .first()
+            .map(|s| s.kind.reason(recorded))
+            .unwrap_or(Reason::Updated);
+        steps.push(Step {
+            resource: topic_resource.clone(),
+            kind: StepKind::Record(first),
+            summary: format!("record the applied spec of topic {name} ({TOPIC_DIGEST_TAG})"),
+            diff: vec![FieldDiff::new(
+                format!("tags.{TOPIC_DIGEST_TAG}"),
+                found.and_then(|f| f.tags.get(TOPIC_DIGEST_TAG).cloned()),
+                digest.clone(),
+            )],
+            operation: Operation::Topic(TopicOperation::TagTopic {
+                topic_arn: arn,
+                tags: BTreeMap::from([(TOPIC_DIGEST_TAG.to_owned(), digest)]),
+            }),
+        });
     }
+    emit(
+        steps,
+        topic.management,
+        recorded,
+        (&stack.name, &topic_group(&seen.region, name)),
+        |summary| observe_only(&format!("would {summary}")),
+        plan,
+    );
 }
 
 /// A subscription as diffs show it: the endpoint redacted (`redact`). The digest and
@@ -377,16 +277,6 @@ fn shown(subscription: &ObservedSubscription) -> ObservedSubscription {
     ObservedSubscription {
         endpoint: redact::endpoint(&subscription.endpoint).into_owned(),
         ..subscription.clone()
-    }
-}
-
-fn reason(kind: Kind, recorded: bool) -> Reason {
-    match kind {
-        Kind::Adopt => Reason::Adopted,
-        _ if recorded => Reason::DriftCorrected,
-        Kind::Create => Reason::Created,
-        Kind::Update | Kind::Record => Reason::Updated,
-        Kind::Prune => Reason::Pruned,
     }
 }
 
@@ -429,14 +319,14 @@ fn topic_updates(
         };
         steps.push(Step {
             resource: resource.clone(),
-            kind: Kind::Update,
+            kind: StepKind::Update,
             summary: format!("set topic attribute {attribute}"),
             diff: vec![FieldDiff::new(field, have, want)],
-            operation: TopicOperation::SetTopicAttribute {
+            operation: Operation::Topic(TopicOperation::SetTopicAttribute {
                 arn: found.arn.clone(),
                 attribute: attribute.to_owned(),
                 value,
-            },
+            }),
         });
     }
     let missing: BTreeMap<String, String> = tags
@@ -447,7 +337,7 @@ fn topic_updates(
     if !missing.is_empty() {
         steps.push(Step {
             resource: resource.clone(),
-            kind: Kind::Update,
+            kind: StepKind::Update,
             summary: "tag the topic".into(),
             diff: missing
                 .iter()
@@ -459,10 +349,10 @@ fn topic_updates(
                     )
                 })
                 .collect(),
-            operation: TopicOperation::TagTopic {
+            operation: Operation::Topic(TopicOperation::TagTopic {
                 topic_arn: Some(found.arn.clone()),
                 tags: missing,
-            },
+            }),
         });
     }
 }
@@ -477,14 +367,14 @@ fn subscription_updates(
     if have.filter_policy != want.filter_policy {
         steps.push(Step {
             resource: resource.clone(),
-            kind: Kind::Update,
+            kind: StepKind::Update,
             summary: "set the subscription's filter policy".into(),
             diff: vec![FieldDiff::new(
                 "filterPolicy",
                 have.filter_policy.clone(),
                 want.filter_policy.clone(),
             )],
-            operation: TopicOperation::SetSubscriptionAttribute {
+            operation: Operation::Topic(TopicOperation::SetSubscriptionAttribute {
                 arn: arn.to_owned(),
                 attribute: "FilterPolicy".into(),
                 // An empty policy document removes the filter.
@@ -493,24 +383,24 @@ fn subscription_updates(
                     .as_ref()
                     .map(Value::to_string)
                     .unwrap_or_else(|| "{}".into()),
-            },
+            }),
         });
     }
     if have.raw_message_delivery != want.raw_message_delivery {
         steps.push(Step {
             resource: resource.clone(),
-            kind: Kind::Update,
+            kind: StepKind::Update,
             summary: "set the subscription's raw message delivery".into(),
             diff: vec![FieldDiff::new(
                 "rawMessageDelivery",
                 have.raw_message_delivery,
                 want.raw_message_delivery,
             )],
-            operation: TopicOperation::SetSubscriptionAttribute {
+            operation: Operation::Topic(TopicOperation::SetSubscriptionAttribute {
                 arn: arn.to_owned(),
                 attribute: "RawMessageDelivery".into(),
                 value: want.raw_message_delivery.to_string(),
-            },
+            }),
         });
     }
 }

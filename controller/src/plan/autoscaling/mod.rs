@@ -11,173 +11,36 @@
 
 use std::collections::BTreeMap;
 
-use desired_state::{Management, Service, Stack};
+use desired_state::Management;
 use serde::Serialize;
 
 mod spec;
 
 pub(super) use self::spec::{desired_target, spec_digest};
+use super::change::{AutoscalingOperation, EcsOperation, Operation, Plan};
 use super::diff::{field_diffs, summarize};
-use super::ecs::{service_group, service_resource};
-use super::offhours::TargetOverride;
-use super::{
-    AutoscalingOperation, Change, EcsOperation, EventType, FieldDiff, Notice, Operation, Plan,
-    Reason, Resource,
+use super::ownership::{
+    emit, not_owned, observe_only, ownership, Ownership, Step, StepKind, Subject,
 };
+use super::resolve::ResolvedService;
+use super::tags::{AUTOSCALING_HASH_TAG, STACK_TAG};
+use crate::events::{FieldDiff, Reason};
 use crate::observed::autoscaling::{
     ScalableTarget, ScalingPolicy, ScheduledAction, StepScalingPolicy, SuspendedState,
     TargetTrackingPolicy,
 };
-use crate::observed::{ObserveScope, ObservedService, ObservedStack, TargetObservation};
+use crate::observed::ObserveScope;
 
-/// On an ECS service: the stack that owns the service's scalable target.
-pub const STACK_TAG: &str = "mooring:stack";
-/// On an ECS service: hex SHA-256 of the autoscaling spec last applied in full.
-pub const AUTOSCALING_HASH_TAG: &str = "mooring:autoscaling-hash";
-
-/// Whether mooring may correct the service's `desiredCount` in this pass: only without
-/// autoscaling declared, and only when no scalable target is left that could own it
-/// (one of this stack's, being deregistered earlier in the same group, is fine).
-pub(super) fn count_is_ours(stack: &Stack, service: &Service, found: &ObservedService) -> bool {
-    if service.autoscaling.is_some() {
-        return false;
-    }
-    match &found.scalable_target {
-        TargetObservation::Unknown => false,
-        TargetObservation::Absent => true,
-        TargetObservation::Registered(_) => {
-            owner(found) == Some(stack.name.as_str()) && service.management == Management::Full
-        }
-    }
-}
-
-fn owner(found: &ObservedService) -> Option<&str> {
-    found.tags.get(STACK_TAG).map(String::as_str)
-}
-
-/// What one planned call is, before it becomes a Change (full) or a Notice (observe).
-struct Step {
-    resource: Resource,
-    kind: StepKind,
-    summary: String,
-    diff: Vec<FieldDiff>,
-    operation: Operation,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum StepKind {
-    /// The ownership tag on a service whose target mooring is about to create.
-    Claim,
-    /// The ownership tag on a service whose existing target is taken over.
-    Adopt,
-    Create,
-    Update,
-    Prune,
-    /// The target's settings changed by sleep or wake (the reason says which).
-    OffHours(Reason),
-}
-
-/// Everything `plan_autoscaling` needs to name resources and build changes.
-struct Scope<'a> {
-    stack: &'a Stack,
-    seen: &'a ObservedStack,
-    service: &'a Service,
-    found: &'a ObservedService,
-}
-
-impl Scope<'_> {
-    fn target(&self) -> Resource {
-        Resource::ScalableTarget {
-            region: self.seen.region.clone(),
-            cluster: self.service.cluster.clone(),
-            service: self.service.name.clone(),
-        }
-    }
-
-    fn policy(&self, name: &str) -> Resource {
-        Resource::ScalingPolicy {
-            region: self.seen.region.clone(),
-            cluster: self.service.cluster.clone(),
-            service: self.service.name.clone(),
-            policy: name.to_owned(),
-        }
-    }
-
-    fn action(&self, name: &str) -> Resource {
-        Resource::ScheduledAction {
-            region: self.seen.region.clone(),
-            cluster: self.service.cluster.clone(),
-            service: self.service.name.clone(),
-            action: name.to_owned(),
-        }
-    }
-
-    fn notice(&self, resource: Resource, reason: Reason, message: String) -> Notice {
-        Notice {
-            stack: self.stack.name.clone(),
-            resource: Some(resource),
-            kind: EventType::Warning,
-            reason,
-            message,
-            diff: Vec::new(),
-        }
-    }
-
-    fn tag_step(&self, kind: StepKind, tags: BTreeMap<String, String>, summary: String) -> Step {
-        Step {
-            resource: service_resource(self.seen, self.service),
-            kind,
-            diff: tags
-                .iter()
-                .map(|(key, value)| {
-                    let before = self.found.tags.get(key).cloned();
-                    FieldDiff::new(format!("tags.{key}"), before, value.clone())
-                })
-                .collect(),
-            summary,
-            operation: Operation::Ecs(EcsOperation::TagService {
-                arn: self.found.arn.clone(),
-                tags,
-            }),
-        }
-    }
-}
-
-pub(super) fn plan_autoscaling(
-    stack: &Stack,
-    seen: &ObservedStack,
-    service: &Service,
-    found: &ObservedService,
-    off_hours: Option<TargetOverride>,
-    plan: &mut Plan,
-) {
-    let scope = Scope {
-        stack,
-        seen,
-        service,
-        found,
-    };
-    let observed = match &found.scalable_target {
-        // Never plan on what was not seen.
-        TargetObservation::Unknown => return,
-        TargetObservation::Absent => None,
-        TargetObservation::Registered(target) => Some(target.as_ref()),
-    };
-    let ours = owner(found) == Some(stack.name.as_str());
-    let Some(wanted) = &service.autoscaling else {
-        if let Some(target) = observed {
-            plan_undeclared_target(&scope, target, ours, plan);
+/// The service's scalable target, policies and scheduled actions: in the declared shape,
+/// or in the shape off-hours gives them while it sleeps or wakes (`phase`).
+pub(super) fn plan_autoscaling(service: &ResolvedService<'_>, plan: &mut Plan) {
+    let Some(wanted) = &service.declared.autoscaling else {
+        if let Some(target) = service.target {
+            plan_undeclared_target(service, target, plan);
         }
         return;
     };
-    if let Some(other) = owner(found).filter(|o| *o != stack.name) {
-        plan.notices.push(scope.notice(
-            scope.target(),
-            Reason::NotOwned,
-            format!("the service is tagged {STACK_TAG}={other}: its scalable target belongs to stack {other} and is left alone"),
-        ));
-        return;
-    }
+    let off_hours = service.phase.target_override();
     let mut desired = desired_target(wanted);
     // The digest is of the declared (awake) spec: sleeping is not a change of spec.
     let digest = spec_digest(&desired);
@@ -186,19 +49,22 @@ pub(super) fn plan_autoscaling(
         desired.max = max;
         desired.suspended = suspended;
     }
-    let recorded = found.tags.get(AUTOSCALING_HASH_TAG) == Some(&digest);
+    let recorded = service.found.tags.get(AUTOSCALING_HASH_TAG) == Some(&digest);
     let mut steps = Vec::new();
-    match observed {
+    match service.target {
         None => {
-            if !ours {
-                steps.push(scope.tag_step(
+            if !service.tagged_ours {
+                steps.push(service.tag(
                     StepKind::Claim,
-                    BTreeMap::from([(STACK_TAG.to_owned(), stack.name.clone())]),
-                    format!("claim the service's autoscaling for stack {}", stack.name),
+                    format!(
+                        "claim the service's autoscaling for stack {}",
+                        service.stack
+                    ),
+                    BTreeMap::from([(STACK_TAG.to_owned(), service.stack.to_owned())]),
                 ));
             }
             reconcile_target(
-                &scope,
+                service,
                 &desired,
                 &ScalableTarget::default(),
                 true,
@@ -207,130 +73,108 @@ pub(super) fn plan_autoscaling(
         }
         Some(target) => {
             // `observe` changes nothing, so it reports drift whoever owns the target.
-            if !ours && service.management == Management::Full {
-                if !service.adopt {
-                    plan.notices.push(scope.notice(
-                        scope.target(),
-                        Reason::NotOwned,
-                        "scalable target exists and is not this stack's; set adopt: true to take it over".into(),
-                    ));
-                    return;
+            if service.management == Management::Full {
+                let tag = service.found.tags.get(STACK_TAG).map(String::as_str);
+                match ownership(
+                    service.stack,
+                    Subject::ScalableTarget,
+                    tag,
+                    service.declared.adopt,
+                ) {
+                    Ownership::Ours => {}
+                    Ownership::Adopt => steps.push(service.tag(
+                        StepKind::Adopt,
+                        format!("adopt the scalable target for stack {}", service.stack),
+                        BTreeMap::from([(STACK_TAG.to_owned(), service.stack.to_owned())]),
+                    )),
+                    Ownership::NotOwned(message) => {
+                        let resource = service.target_resource();
+                        plan.notices
+                            .push(not_owned(service.stack, resource, message));
+                        return;
+                    }
                 }
-                steps.push(scope.tag_step(
-                    StepKind::Adopt,
-                    BTreeMap::from([(STACK_TAG.to_owned(), stack.name.clone())]),
-                    format!("adopt the scalable target for stack {}", stack.name),
-                ));
             }
-            reconcile_target(&scope, &desired, target, false, &mut steps);
+            reconcile_target(service, &desired, target, false, &mut steps);
             if let Some(off_hours) = off_hours {
-                let target = scope.target();
+                let target = service.target_resource();
                 for step in steps.iter_mut() {
                     if step.kind == StepKind::Update && step.resource == target {
-                        step.kind = StepKind::OffHours(off_hours.reason);
+                        step.kind = StepKind::Given(off_hours.reason);
                     }
                 }
             }
         }
     }
-    match service.management {
-        Management::Paused => {}
-        Management::Observe => report_drift(&scope, steps, plan),
-        Management::Full => {
-            let first_reason = steps
-                .iter()
-                .find(|s| !matches!(s.kind, StepKind::Claim | StepKind::Adopt))
-                .map(|s| reason(s.kind, recorded));
-            // The digest says the whole spec was applied: a schedule-only pass never
-            // looked at the policies and actions, so it cannot say that.
-            if !recorded && seen.scope == ObserveScope::Everything {
-                record_digest(&scope, digest, first_reason, &mut steps);
-            }
-            for step in steps {
-                plan.changes.push(Change {
-                    stack: stack.name.clone(),
-                    resource: step.resource,
-                    reason: reason(step.kind, recorded),
-                    summary: step.summary,
-                    diff: step.diff,
-                    operation: step.operation,
-                    group: service_group(seen, service),
-                });
-            }
-        }
+    // The digest says the whole spec was applied: a schedule-only pass never looked at
+    // the policies and actions, so it cannot say that.
+    if service.management == Management::Full
+        && !recorded
+        && service.scope == ObserveScope::Everything
+    {
+        let first_reason = steps
+            .iter()
+            .find(|s| !matches!(s.kind, StepKind::Claim | StepKind::Adopt))
+            .map(|s| s.kind.reason(recorded));
+        record_digest(service, digest, first_reason, &mut steps);
     }
+    emit(
+        steps,
+        service.management,
+        recorded,
+        (service.stack, &service.group),
+        |summary| observe_only(&format!("differs from the desired state (would {summary})")),
+        plan,
+    );
 }
 
 /// A target on a service declared without autoscaling: this stack's (autoscaling left
 /// the desired state) is deregistered; anyone else's owns the count, and is reported.
-fn plan_undeclared_target(scope: &Scope<'_>, target: &ScalableTarget, ours: bool, plan: &mut Plan) {
-    if !ours {
-        plan.notices.push(scope.notice(
-            scope.target(),
+fn plan_undeclared_target(service: &ResolvedService<'_>, target: &ScalableTarget, plan: &mut Plan) {
+    if !service.tagged_ours {
+        plan.notices.push(service.warning(
+            service.target_resource(),
             Reason::ManagedElsewhere,
             "a scalable target registered outside mooring: the autoscaler owns desiredCount; mooring does not correct it".into(),
         ));
         return;
     }
     let diff = field_diffs(Some(target), None::<&ScalableTarget>);
-    match scope.service.management {
-        Management::Observe => {
-            let mut notice = scope.notice(
-                scope.target(),
-                Reason::DriftDetected,
-                "autoscaling left the desired state and the target is this stack's; management is `observe`, so it is only reported".into(),
-            );
-            notice.diff = diff;
-            plan.notices.push(notice);
-        }
-        Management::Paused => {}
-        Management::Full => {
-            let group = service_group(scope.seen, scope.service);
-            plan.changes.push(Change {
-                stack: scope.stack.name.clone(),
-                resource: scope.target(),
-                reason: Reason::Pruned,
-                summary:
-                    "deregister the scalable target (its policies and scheduled actions go with it)"
-                        .into(),
-                diff,
-                operation: Operation::Autoscaling(AutoscalingOperation::DeregisterScalableTarget),
-                group: group.clone(),
-            });
-            // Released, so that a target registered later by someone else is reported
-            // (ManagedElsewhere) instead of pruned.
-            plan.changes.push(Change {
-                stack: scope.stack.name.clone(),
-                resource: service_resource(scope.seen, scope.service),
-                reason: Reason::Pruned,
-                summary: format!(
-                    "release the service's autoscaling ({STACK_TAG}, {AUTOSCALING_HASH_TAG})"
-                ),
-                diff: [STACK_TAG, AUTOSCALING_HASH_TAG]
-                    .iter()
-                    .filter_map(|key| {
-                        let before = scope.found.tags.get(*key)?;
-                        Some(FieldDiff::new(
-                            format!("tags.{key}"),
-                            before.clone(),
-                            serde_json::Value::Null,
-                        ))
-                    })
-                    .collect(),
-                operation: Operation::Ecs(EcsOperation::UntagService {
-                    arn: scope.found.arn.clone(),
-                    keys: vec![STACK_TAG.to_owned(), AUTOSCALING_HASH_TAG.to_owned()],
-                }),
-                group,
-            });
-        }
-    }
+    let deregister = Step {
+        resource: service.target_resource(),
+        kind: StepKind::Prune,
+        summary: "deregister the scalable target (its policies and scheduled actions go with it)"
+            .into(),
+        diff,
+        operation: Operation::Autoscaling(AutoscalingOperation::DeregisterScalableTarget),
+    };
+    let steps = if service.management == Management::Full {
+        // Released, so that a target registered later by someone else is reported
+        // (ManagedElsewhere) instead of pruned.
+        let release = service.untag(
+            StepKind::Prune,
+            format!("release the service's autoscaling ({STACK_TAG}, {AUTOSCALING_HASH_TAG})"),
+            vec![STACK_TAG.to_owned(), AUTOSCALING_HASH_TAG.to_owned()],
+        );
+        vec![deregister, release]
+    } else {
+        // `observe` reports the target; the tags are bookkeeping.
+        vec![deregister]
+    };
+    emit(
+        steps,
+        service.management,
+        false,
+        (service.stack, &service.group),
+        |_| observe_only("autoscaling left the desired state and the target is this stack's"),
+        plan,
+    );
 }
 
 /// Steps that turn `observed` into `desired`: the target, then policies, then scheduled
 /// actions; puts before deletes within each.
 fn reconcile_target(
-    scope: &Scope<'_>,
+    service: &ResolvedService<'_>,
     desired: &ScalableTarget,
     observed: &ScalableTarget,
     absent: bool,
@@ -360,7 +204,7 @@ fn reconcile_target(
             )
         };
         steps.push(Step {
-            resource: scope.target(),
+            resource: service.target_resource(),
             kind,
             summary,
             diff: target_diff,
@@ -371,7 +215,7 @@ fn reconcile_target(
             }),
         });
     }
-    if scope.seen.scope == ObserveScope::ScheduleOnly {
+    if service.scope == ObserveScope::ScheduleOnly {
         // Policies and actions were not read: compared with nothing, every declared one
         // would look missing (Created, or DriftDetected under `observe`).
         return;
@@ -395,7 +239,7 @@ fn reconcile_target(
             ),
         };
         steps.push(Step {
-            resource: scope.policy(name),
+            resource: service.policy_resource(name),
             kind,
             summary,
             diff,
@@ -407,7 +251,7 @@ fn reconcile_target(
     for (name, found) in &observed.policies {
         if !desired.policies.contains_key(name) {
             prunes.push(Step {
-                resource: scope.policy(name),
+                resource: service.policy_resource(name),
                 kind: StepKind::Prune,
                 summary: format!("delete scaling policy {name}"),
                 diff: field_diffs(Some(found), None::<&ScalingPolicy>),
@@ -433,7 +277,7 @@ fn reconcile_target(
             ),
         };
         steps.push(Step {
-            resource: scope.action(name),
+            resource: service.action_resource(name),
             kind,
             summary,
             diff,
@@ -445,7 +289,7 @@ fn reconcile_target(
     for (name, found) in &observed.scheduled_actions {
         if !desired.scheduled_actions.contains_key(name) {
             prunes.push(Step {
-                resource: scope.action(name),
+                resource: service.action_resource(name),
                 kind: StepKind::Prune,
                 summary: format!("delete scheduled action {name}"),
                 diff: field_diffs(Some(found), None::<&ScheduledAction>),
@@ -504,30 +348,18 @@ fn policy_kind(policy: &ScalingPolicy) -> &'static str {
     }
 }
 
-fn reason(kind: StepKind, recorded: bool) -> Reason {
-    match kind {
-        StepKind::Claim => Reason::Created,
-        StepKind::Adopt => Reason::Adopted,
-        StepKind::OffHours(reason) => reason,
-        _ if recorded => Reason::DriftCorrected,
-        StepKind::Create => Reason::Created,
-        StepKind::Update => Reason::Updated,
-        StepKind::Prune => Reason::Pruned,
-    }
-}
-
 /// The digest tag, written last so that it is only there when every change before it in
 /// the group succeeded. When the only other step is the ownership tag, one TagResource
 /// call carries both.
 fn record_digest(
-    scope: &Scope<'_>,
+    service: &ResolvedService<'_>,
     digest: String,
     first_reason: Option<Reason>,
     steps: &mut Vec<Step>,
 ) {
     if let [only] = steps.as_mut_slice() {
         if let Operation::Ecs(EcsOperation::TagService { tags, .. }) = &mut only.operation {
-            let before = scope.found.tags.get(AUTOSCALING_HASH_TAG).cloned();
+            let before = service.found.tags.get(AUTOSCALING_HASH_TAG).cloned();
             only.diff.push(FieldDiff::new(
                 format!("tags.{AUTOSCALING_HASH_TAG}"),
                 before,
@@ -537,33 +369,13 @@ fn record_digest(
             return;
         }
     }
-    let kind = match first_reason {
-        Some(Reason::Created) => StepKind::Create,
-        _ => StepKind::Update,
+    let reason = match first_reason {
+        Some(Reason::Created) => Reason::Created,
+        _ => Reason::Updated,
     };
-    steps.push(scope.tag_step(
-        kind,
-        BTreeMap::from([(AUTOSCALING_HASH_TAG.to_owned(), digest)]),
+    steps.push(service.tag(
+        StepKind::Record(reason),
         "record the applied autoscaling spec".into(),
+        BTreeMap::from([(AUTOSCALING_HASH_TAG.to_owned(), digest)]),
     ));
-}
-
-/// `observe`: every difference is a DriftDetected warning; nothing is changed.
-fn report_drift(scope: &Scope<'_>, steps: Vec<Step>, plan: &mut Plan) {
-    for step in steps {
-        if matches!(step.kind, StepKind::Claim | StepKind::Adopt) {
-            continue;
-        }
-        plan.notices.push(Notice {
-            stack: scope.stack.name.clone(),
-            resource: Some(step.resource),
-            kind: EventType::Warning,
-            reason: Reason::DriftDetected,
-            message: format!(
-                "differs from the desired state (would {}); management is `observe`, so it is only reported",
-                step.summary
-            ),
-            diff: step.diff,
-        });
-    }
 }

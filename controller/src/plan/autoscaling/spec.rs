@@ -5,23 +5,16 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use desired_state::Autoscaling;
-use sha2::{Digest, Sha256};
 
 use crate::observed::autoscaling::{
     ScalableTarget, ScalingPolicy, ScheduledAction, StepAdjustment, StepScalingPolicy,
     SuspendedState, TargetTrackingPolicy, TrackedMetric,
 };
+use crate::plan::digest::full_digest;
 
-/// Hex SHA-256 of the canonical JSON of a spec (BTreeMaps, fixed field order): stable
-/// across processes and releases, unlike std's hasher.
+/// The digest recorded in `mooring:autoscaling-hash` (all of SHA-256: a tag has room).
 pub(in crate::plan) fn spec_digest(target: &ScalableTarget) -> String {
-    // Serialising plain structs of strings, numbers and BTreeMaps cannot fail; an empty
-    // string would only make the next pass write the tag again.
-    let canonical = serde_json::to_string(target).unwrap_or_default();
-    Sha256::digest(canonical.as_bytes())
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
+    full_digest(target)
 }
 
 /// The desired state's autoscaling in the shape AWS reports it.

@@ -7,12 +7,12 @@ use std::path::PathBuf;
 use chrono::{TimeZone, Utc};
 use desired_state::DesiredState;
 
-use super::autoscaling::{desired_target, spec_digest};
 use super::*;
 use crate::observed::autoscaling::{ScalableTarget, ScalingPolicy, ScheduledAction};
 use crate::observed::{
     ObservedService, ObservedStack, ServiceKey, ServiceState, TargetObservation,
 };
+use crate::plan::autoscaling::{desired_target, spec_digest};
 
 const STACK: &str = r#"
 apiVersion: mooring/v1

@@ -6,13 +6,13 @@ use std::path::PathBuf;
 use chrono::{TimeZone, Utc};
 use desired_state::DesiredState;
 
-use super::alarms::{declared_digest, desired_spec};
 use super::*;
 use crate::observed::alerting::{
     Alerting, Marker, ObservedAlarm, ObservedSubscription, ObservedTopic, SubscriptionSettings,
     TopicSettings,
 };
 use crate::observed::ObservedStack;
+use crate::plan::alarms::{declared_digest, desired_spec};
 
 fn desired(yaml: &str) -> DesiredState {
     match desired_state::parse_sources(&[(PathBuf::from("test.yaml"), yaml.to_owned())]) {

@@ -7,7 +7,7 @@ use chrono::{TimeZone, Utc};
 use desired_state::DesiredState;
 
 use super::aws_model::{self, Account};
-use super::idempotence_tests::parse;
+use super::idempotence::parse;
 use super::*;
 use crate::observed::ServiceKey;
 

@@ -1,5 +1,5 @@
 //! A pure model of what AWS does with each planned `Change`, for the planner's property
-//! tests (`idempotence_tests.rs`): an account as the truth, `apply` that runs one change on
+//! tests (`idempotence.rs`): an account as the truth, `apply` that runs one change on
 //! it the way ECS, Application Auto Scaling, CloudWatch and SNS would, and `observe` that
 //! reads it back the way `observe.rs` / `observe_alerting.rs` do (which tags are read,
 //! which topics are looked at). Test-only: it never talks to anything.

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use proptest::prelude::*;
 
-use super::idempotence_tests::{cases, parse, scenario, Scenario};
+use super::idempotence::{cases, parse, scenario, Scenario};
 use super::*;
 use crate::observed::autoscaling::ScalableTarget;
 use crate::observed::{

@@ -1,4 +1,14 @@
-//! Planner unit tests: desired state from YAML, observations built by hand.
+//! The planner's tests: desired state from YAML, observations built by hand (here and
+//! in one file per concern), and a pure model of what AWS does with each change
+//! (`aws_model/`) for the property tests (`idempotence.rs`, `schedule_scope.rs`).
+
+mod alarm_policies;
+mod alerting;
+mod autoscaling;
+mod aws_model;
+mod idempotence;
+mod offhours;
+mod schedule_scope;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -64,7 +74,7 @@ fn converged_api(count: u32) -> ServiceState {
     let Some(scaling) = desired.stacks[0].services[1].autoscaling.as_ref() else {
         panic!("api declares autoscaling");
     };
-    let target = autoscaling::desired_target(scaling);
+    let target = crate::plan::autoscaling::desired_target(scaling);
     let ServiceState::Found(mut service) = found(count) else {
         unreachable!()
     };
@@ -72,7 +82,7 @@ fn converged_api(count: u32) -> ServiceState {
         (STACK_TAG.to_owned(), "shop".to_owned()),
         (
             AUTOSCALING_HASH_TAG.to_owned(),
-            autoscaling::spec_digest(&target),
+            crate::plan::autoscaling::spec_digest(&target),
         ),
     ]);
     service.scalable_target = TargetObservation::Registered(Box::new(target));

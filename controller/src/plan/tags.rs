@@ -1,0 +1,21 @@
+//! The tags mooring writes on AWS resources: its ownership and its bookkeeping. Everything
+//! a later pass (or another process, or the Lambda) needs lives in these, never in memory.
+
+/// On an ECS service: the stack that owns the service's scalable target. On alarms and
+/// topics: the stack that owns them (the only thing that allows a prune).
+pub const STACK_TAG: &str = "mooring:stack";
+/// On an ECS service: hex SHA-256 of the autoscaling spec last applied in full.
+pub const AUTOSCALING_HASH_TAG: &str = "mooring:autoscaling-hash";
+/// On a topic: 16 hex digits of the digest of the topic spec last applied in full.
+pub const TOPIC_DIGEST_TAG: &str = "mooring:digest";
+
+/// On an ECS service: the count to restore on wake. Written before anything scales down.
+pub const WAKE_COUNT_TAG: &str = "mooring:wake-count";
+/// On an ECS service: when its sleep completed (RFC 3339); written after the scale-down.
+pub const ASLEEP_SINCE_TAG: &str = "mooring:asleep-since";
+/// On an ECS service: how often something else woke it since it went to sleep.
+pub const SLEEP_INTERRUPTIONS_TAG: &str = "mooring:sleep-interruptions";
+/// On an ECS service: keep it awake until this RFC 3339 instant.
+pub const AWAKE_UNTIL_TAG: &str = "mooring:awake-until";
+/// On an ECS service: keep it asleep until this RFC 3339 instant.
+pub const ASLEEP_UNTIL_TAG: &str = "mooring:asleep-until";
