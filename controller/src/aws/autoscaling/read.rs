@@ -7,7 +7,7 @@ use aws_sdk_applicationautoscaling::types as sdk;
 use aws_sdk_applicationautoscaling::types::{ScalableDimension, ServiceNamespace};
 use futures::stream::{self, StreamExt, TryStreamExt};
 
-use super::{
+use super::calls::{
     call_failed, non_negative, to_chrono, AutoscalingError, MAX_PAGES, PAGE_SIZE, TARGETS_PER_CALL,
 };
 use crate::observed::autoscaling::{

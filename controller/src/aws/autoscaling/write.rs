@@ -4,7 +4,7 @@ use aws_sdk_applicationautoscaling::error::BuildError;
 use aws_sdk_applicationautoscaling::types as sdk;
 use aws_sdk_applicationautoscaling::types::{ScalableDimension, ServiceNamespace};
 
-use super::{call_failed, to_i32, to_smithy, AutoscalingError};
+use super::calls::{call_failed, to_i32, to_smithy, AutoscalingError};
 use crate::observed::autoscaling::{
     ScalingPolicy, ScheduledAction, StepScalingPolicy, SuspendedState, TargetTrackingPolicy,
     TrackedMetric,

@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use super::{topic_arn, Account, Alarm, Topic};
+use super::account::{topic_arn, Account, Alarm, Topic};
 use crate::observed::alerting::{Marker, ObservedSubscription, SubscriptionSettings};
 use crate::observed::ServiceKey;
 use crate::plan::parse_pending_policy;

@@ -1,6 +1,6 @@
 //! ECS and Application Auto Scaling on the model account.
 
-use super::{Account, Service};
+use super::account::{policy_arn, Account, Service};
 use crate::observed::autoscaling::{ScalableTarget, ScalingPolicy};
 use crate::observed::ServiceKey;
 use crate::plan::{AutoscalingOperation, EcsOperation, Resource};
@@ -99,7 +99,7 @@ pub(super) fn apply_autoscaling(
                 else {
                     panic!("PutScalingPolicy on {resource}");
                 };
-                let arn = super::policy_arn(id, cluster, service, name);
+                let arn = policy_arn(id, cluster, service, name);
                 target.policy_arns.insert(name.clone(), arn);
             }
             target.policies.insert(name.clone(), stored);
