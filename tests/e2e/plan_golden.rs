@@ -146,10 +146,12 @@ async fn plan_golden_every_example_in_every_scenario() {
                     .join(&name);
                 write_json(&actual_path, actual);
                 failures.push(format!(
-                    "example {stem}, scenario {scenario}: differs from {} at `{at}`\n    golden: {}\n    actual: {}\n    whole output: {} (diff -u the two files)",
+                    "example {stem}, scenario {scenario}: differs from {} at `{at}`\n    golden: {}\n    actual: {}\n    counts: golden {} | actual {}\n    whole output: {} (diff -u the two files)",
                     path.display(),
                     brief(&want),
                     brief(&got),
+                    counts(&golden),
+                    counts(actual),
                     actual_path.display(),
                 ));
             }
@@ -744,6 +746,24 @@ fn first_difference(golden: &Value, actual: &Value, path: &str) -> Option<(Strin
         (w, g) if w == g => None,
         (w, g) => Some((path.to_owned(), w.clone(), g.clone())),
     }
+}
+
+/// How many changes, notices and events a recorded step has: an item added or lost
+/// shows here even when the first difference is further up the list.
+fn counts(recorded: &Value) -> String {
+    let len = |pointer: &str| {
+        recorded
+            .pointer(pointer)
+            .and_then(Value::as_array)
+            .map_or(0, Vec::len)
+    };
+    format!(
+        "exit {}, {} change(s), {} notice(s), {} event(s)",
+        recorded["exitCode"],
+        len("/report/plan/changes"),
+        len("/report/plan/notices"),
+        len("/report/events"),
+    )
 }
 
 /// A value on one line, cut to a readable length.
