@@ -11,6 +11,7 @@ mod fixtures;
 mod lambda_s3;
 mod offhours;
 mod other_stack;
+mod plan_golden;
 mod reports;
 mod run;
 mod run_s3;
