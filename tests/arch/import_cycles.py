@@ -11,9 +11,9 @@ An edge A -> B means "file A names something that file B defines". It comes from
 - `use crate::…`, `use super::…`, `use self::…`, and `use child::…` where `child` is a
   child module (edition 2018 paths), including grouped trees `use super::{a::B, c::{D, E}}`;
   `pub use` re-exports are edges too, since the re-exporting file depends on its source;
-- paths written in code, such as `crate::redact::endpoint(x)` or `super::STACK_TAG`
-  (after comments and string literals are blanked out; `pub(in crate::x)` is a
-  visibility, not a use, so it is skipped).
+- paths written in code, such as `crate::redact::endpoint(x)`, `super::STACK_TAG` or
+  `validate::validate(..)` in the file that declares `mod validate;` (after comments and
+  string literals are blanked out; `pub(in crate::x)` is a visibility, not a use).
 `super` is relative to the module the statement is in: inside `mod tests { use super::*; }`
 in file F it means F. A path is resolved by walking its segments while they name module
 files; when the file reached re-exports the named item (`pub use self::a::Item`,
@@ -184,8 +184,8 @@ class Crate:
                     if is_pub and alias not in (None, "*"):
                         self.reexports[f][alias] = (module, segments)
                 i = end
-            elif tok in ("crate", "$crate", "super", "self") and words[i + 1:i + 2] == ["::"] \
-                    and words[i - 1:i] not in (["::"], ["in"]):
+            elif (tok in ("crate", "$crate", "super", "self") or module + (tok,) in self.modules) \
+                    and words[i + 1:i + 2] == ["::"] and words[i - 1:i] not in (["::"], ["in"]):
                 j = i  # the path runs while `:: identifier` follows
                 while words[j + 1:j + 2] == ["::"] \
                         and IDENT.fullmatch("".join(words[j + 2:j + 3])):
