@@ -12,9 +12,9 @@ use crate::alarm::MetricQuery;
 use crate::alarm_checks::{check_metric, duration_at, ServiceScope};
 use crate::duration::Duration;
 use crate::raw::{RawAutoscaling, RawScheduledAction, RawStepScaling, RawTargetTracking};
+use crate::report::{count, Report};
 use crate::schedule::{check_aws_schedule, parse_timezone};
 use crate::span::At;
-use crate::validate::{count, Report};
 
 /// A validated scalable target with its policies.
 #[derive(Clone, Debug, PartialEq)]

@@ -17,6 +17,7 @@ pub mod model;
 mod parse;
 mod raw;
 mod references;
+mod report;
 mod schedule;
 mod schedule_state;
 mod schema;
@@ -36,8 +37,8 @@ pub use crate::schedule_state::{
 pub use crate::schema::json_schema;
 
 use crate::diagnostics::Collector;
+use crate::report::ParsedFile;
 use crate::span::Loc;
-use crate::validate::ParsedFile;
 
 /// Loads files and folders (a folder: its `*.yaml`/`*.yml` files, not recursive, sorted by
 /// name) as one desired state. I/O problems become diagnostics too.

@@ -4,8 +4,8 @@
 
 use crate::model::{Protocol, Subscription};
 use crate::raw::RawSubscription;
+use crate::report::{is_arn, Report};
 use crate::span::At;
-use crate::validate::{is_arn, Report};
 
 /// The field that allows a plain `http` subscription, as written in the file.
 pub(crate) const ALLOW_INSECURE_HTTP: &str = "allowInsecureHttp";
