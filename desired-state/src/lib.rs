@@ -9,6 +9,7 @@
 mod alarm;
 mod alarm_checks;
 mod autoscaling;
+mod autoscaling_checks;
 mod diagnostics;
 mod duration;
 mod events;

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono_tz::Tz;
 
 use crate::alarm_checks::{check_alarm, ServiceScope};
-use crate::autoscaling::check_autoscaling;
+use crate::autoscaling_checks::check_autoscaling;
 use crate::diagnostics::Collector;
 use crate::model::{DesiredState, OffHours, Prune, Service, Stack, Topic};
 use crate::raw::{RawAccountId, RawSchedule, RawService, RawTopic, RawWakeState};
