@@ -14,6 +14,7 @@ mod diagnostics;
 mod duration;
 mod events;
 mod load;
+mod management;
 pub mod model;
 mod parse;
 mod raw;
