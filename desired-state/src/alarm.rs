@@ -8,7 +8,7 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 
 use crate::duration::Duration;
-use crate::model::Management;
+use crate::management::Management;
 
 /// A validated alarm; the map key it is stored under is the CloudWatch alarm name.
 #[derive(Clone, Debug, PartialEq)]

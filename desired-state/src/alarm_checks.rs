@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::alarm::{rule_alarms, Alarm, AlarmCondition, Evaluation, MetricQuery, Statistic};
 use crate::duration::Duration;
 use crate::raw::{RawAlarm, RawDuration, RawMetric};
+use crate::report::Report;
 use crate::span::At;
-use crate::validate::Report;
 
 /// The ECS service an alarm belongs to, for its default namespace and dimensions.
 #[derive(Clone, Copy)]

@@ -6,8 +6,8 @@ use std::collections::BTreeSet;
 use crate::alarm_checks::duration_at;
 use crate::model::{EventKind, Events, TopicRef};
 use crate::raw::RawEvents;
+use crate::report::Report;
 use crate::span::At;
-use crate::validate::Report;
 
 pub(crate) fn check_events(report: &mut Report<'_>, raw: &At<RawEvents>) -> Option<Events> {
     let errors_before = report.count();

@@ -9,14 +9,17 @@
 mod alarm;
 mod alarm_checks;
 mod autoscaling;
+mod autoscaling_checks;
 mod diagnostics;
 mod duration;
 mod events;
 mod load;
+mod management;
 pub mod model;
 mod parse;
 mod raw;
 mod references;
+mod report;
 mod schedule;
 mod schedule_state;
 mod schema;
@@ -36,8 +39,8 @@ pub use crate::schedule_state::{
 pub use crate::schema::json_schema;
 
 use crate::diagnostics::Collector;
+use crate::report::ParsedFile;
 use crate::span::Loc;
-use crate::validate::ParsedFile;
 
 /// Loads files and folders (a folder: its `*.yaml`/`*.yml` files, not recursive, sorted by
 /// name) as one desired state. I/O problems become diagnostics too.

@@ -16,6 +16,7 @@ pub use crate::autoscaling::{
     ScheduledAction, Step, StepScaling, Suspended, TargetTracking, TrackedMetric,
 };
 pub use crate::duration::Duration;
+pub use crate::management::Management;
 pub use crate::schedule::{
     CronExpr, MonthDay, Override, Schedule, ScheduleRule, WakeState, Window,
 };
@@ -145,19 +146,6 @@ pub struct Subscription {
     pub endpoint: String,
     pub filter_policy: Option<serde_json::Value>,
     pub raw_message_delivery: bool,
-}
-
-/// How far mooring may act on a resource.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Deserialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub enum Management {
-    /// Create, correct drift, prune.
-    #[default]
-    Full,
-    /// Report drift as events; change nothing.
-    Observe,
-    /// Skip the resource entirely.
-    Paused,
 }
 
 /// SNS subscription protocols mooring manages.

@@ -8,8 +8,8 @@ use std::path::Path;
 use crate::alarm::rule_alarms;
 use crate::diagnostics::Collector;
 use crate::raw::{RawAlarm, RawStack};
+use crate::report::{is_arn, ParsedFile, Report};
 use crate::span::{At, Loc};
-use crate::validate::{is_arn, ParsedFile, Report};
 
 /// Where a name was first declared, to point back at it from a duplicate.
 struct FirstSeen<'a> {

@@ -4,8 +4,8 @@
 
 use crate::model::{Protocol, Subscription};
 use crate::raw::RawSubscription;
+use crate::report::{is_arn, Report};
 use crate::span::At;
-use crate::validate::{is_arn, Report};
 
 /// The field that allows a plain `http` subscription, as written in the file.
 pub(crate) const ALLOW_INSECURE_HTTP: &str = "allowInsecureHttp";
@@ -120,8 +120,6 @@ pub(crate) fn check_endpoint(protocol: Protocol, endpoint: &str) -> Result<(), &
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
-    use std::path::PathBuf;
-
     use super::*;
 
     #[test]
@@ -132,60 +130,5 @@ mod tests {
         assert!(check_endpoint(Protocol::Sqs, "arn:aws:sqs:us-east-1:123456789012:q").is_ok());
         assert!(check_endpoint(Protocol::Lambda, "arn:aws:sqs:us-east-1:123456789012:q").is_err());
         assert!(check_endpoint(Protocol::Sms, "+14155550100").is_ok());
-    }
-
-    fn stack_with(subscription: &str) -> Result<crate::DesiredState, crate::Diagnostics> {
-        let text = format!(
-            "apiVersion: mooring/v1\nkind: Stack\nmetadata: {{ name: s }}\nspec:\n  topics:\n    alerts:\n      subscriptions:\n        - {subscription}\n"
-        );
-        crate::parse_sources(&[(PathBuf::from("s.yaml"), text)])
-    }
-
-    #[test]
-    fn plain_http_is_refused_at_the_protocol_and_says_how_to_allow_it() {
-        let diagnostics =
-            stack_with("{ protocol: http, endpoint: \"http://hooks.example.com/a\" }").unwrap_err();
-        let first = diagnostics.iter().next().unwrap();
-        assert_eq!((first.line, first.column), (8, 23), "{first}");
-        assert!(
-            first.message.contains("expected `protocol: https`"),
-            "{first}"
-        );
-        assert!(first.message.contains("allowInsecureHttp: true"), "{first}");
-    }
-
-    #[test]
-    fn plain_http_is_accepted_when_allowed() {
-        let state = stack_with(
-            "{ protocol: http, endpoint: \"http://hooks.example.com/a\", allowInsecureHttp: true }",
-        );
-        assert!(state.is_ok(), "{}", state.unwrap_err());
-        let https = stack_with("{ protocol: https, endpoint: \"https://hooks.example.com/a\" }");
-        assert!(https.is_ok(), "{}", https.unwrap_err());
-    }
-
-    #[test]
-    fn the_flag_is_refused_where_it_means_nothing() {
-        for flag in ["true", "false"] {
-            let diagnostics = stack_with(&format!(
-                "{{ protocol: https, endpoint: \"https://h.example.com\", allowInsecureHttp: {flag} }}"
-            ))
-            .unwrap_err();
-            assert!(
-                diagnostics
-                    .to_string()
-                    .contains("applies to `http` subscriptions only"),
-                "{diagnostics}"
-            );
-        }
-        // `false` on http is the default spelled out: still refused.
-        let diagnostics = stack_with(
-            "{ protocol: http, endpoint: \"http://h.example.com\", allowInsecureHttp: false }",
-        )
-        .unwrap_err();
-        assert!(
-            diagnostics.to_string().contains("plain `http`"),
-            "{diagnostics}"
-        );
     }
 }

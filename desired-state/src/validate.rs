@@ -3,75 +3,21 @@
 //! every problem it finds before giving up.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
 
 use chrono_tz::Tz;
 
 use crate::alarm_checks::{check_alarm, ServiceScope};
-use crate::autoscaling::check_autoscaling;
+use crate::autoscaling_checks::check_autoscaling;
 use crate::diagnostics::Collector;
 use crate::model::{DesiredState, OffHours, Prune, Service, Stack, Topic};
-use crate::raw::{RawAccountId, RawSchedule, RawService, RawStack, RawTopic, RawWakeState};
+use crate::raw::{RawAccountId, RawSchedule, RawService, RawTopic, RawWakeState};
+use crate::report::{count, ParsedFile, Report};
 use crate::schedule::{
     parse_crontab, parse_holiday, parse_instant, parse_timezone, parse_window,
     parse_yearly_holiday, Override, Schedule, ScheduleRule, WakeState,
 };
-use crate::span::{At, Loc};
+use crate::span::At;
 use crate::subscriptions::check_subscriptions;
-
-/// Where pass-2 problems of one file go.
-pub struct Report<'a> {
-    collector: &'a mut Collector,
-    order: usize,
-    file: &'a Path,
-    errors: usize,
-}
-
-impl<'a> Report<'a> {
-    pub(crate) fn new(collector: &'a mut Collector, order: usize, file: &'a Path) -> Self {
-        Self {
-            collector,
-            order,
-            file,
-            errors: 0,
-        }
-    }
-
-    pub fn error(&mut self, loc: Loc, message: impl Into<String>) {
-        self.errors += 1;
-        self.collector.report(self.order, self.file, loc, message);
-    }
-
-    /// Problems reported through this `Report` so far.
-    pub fn count(&self) -> usize {
-        self.errors
-    }
-}
-
-/// A task count: whole, not negative.
-pub fn count(report: &mut Report<'_>, value: &At<i64>, what: &str) -> Option<u32> {
-    match u32::try_from(value.value) {
-        Ok(n) => Some(n),
-        Err(_) if value.value < 0 => {
-            report.error(
-                value.loc,
-                format!("{what} must not be negative, found {}", value.value),
-            );
-            None
-        }
-        Err(_) => {
-            report.error(value.loc, format!("{what} is too large: {}", value.value));
-            None
-        }
-    }
-}
-
-/// A file that passed pass 1.
-pub(crate) struct ParsedFile<'a> {
-    pub order: usize,
-    pub path: &'a Path,
-    pub raw: RawStack,
-}
 
 /// Checks every stack, then the names and references across them.
 pub(crate) fn validate(
@@ -342,14 +288,6 @@ fn check_topic(report: &mut Report<'_>, name: &At<String>, raw: &RawTopic) -> Op
         management: raw.management,
         adopt: raw.adopt,
     })
-}
-
-/// `arn:<partition>:<service>:<region>:<12-digit account>:<resource>`.
-pub(crate) fn is_arn(text: &str, service: &str) -> bool {
-    let parts: Vec<&str> = text.splitn(6, ':').collect();
-    matches!(parts.as_slice(), ["arn", partition, svc, region, account, resource]
-        if partition.starts_with("aws") && *svc == service && !region.is_empty()
-            && account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()) && !resource.is_empty())
 }
 
 fn check_service(

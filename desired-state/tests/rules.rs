@@ -164,3 +164,62 @@ fn events_rules() {
     let bad_type = stack("f", "  events:\n    types: [Error]\n");
     assert!(!messages(&[bad_type]).is_empty());
 }
+
+// Subscriptions: plain http only when allowed on purpose (issue 9). Checked through the
+// public API, so that subscriptions.rs does not call back into the crate root that runs it.
+fn stack_with(
+    subscription: &str,
+) -> Result<desired_state::DesiredState, desired_state::Diagnostics> {
+    let text = format!(
+        "apiVersion: mooring/v1\nkind: Stack\nmetadata: {{ name: s }}\nspec:\n  topics:\n    alerts:\n      subscriptions:\n        - {subscription}\n"
+    );
+    desired_state::parse_sources(&[(PathBuf::from("s.yaml"), text)])
+}
+
+#[test]
+fn plain_http_is_refused_at_the_protocol_and_says_how_to_allow_it() {
+    let diagnostics =
+        stack_with("{ protocol: http, endpoint: \"http://hooks.example.com/a\" }").unwrap_err();
+    let first = diagnostics.iter().next().unwrap();
+    assert_eq!((first.line, first.column), (8, 23), "{first}");
+    assert!(
+        first.message.contains("expected `protocol: https`"),
+        "{first}"
+    );
+    assert!(first.message.contains("allowInsecureHttp: true"), "{first}");
+}
+
+#[test]
+fn plain_http_is_accepted_when_allowed() {
+    let state = stack_with(
+        "{ protocol: http, endpoint: \"http://hooks.example.com/a\", allowInsecureHttp: true }",
+    );
+    assert!(state.is_ok(), "{}", state.unwrap_err());
+    let https = stack_with("{ protocol: https, endpoint: \"https://hooks.example.com/a\" }");
+    assert!(https.is_ok(), "{}", https.unwrap_err());
+}
+
+#[test]
+fn the_flag_is_refused_where_it_means_nothing() {
+    for flag in ["true", "false"] {
+        let diagnostics = stack_with(&format!(
+            "{{ protocol: https, endpoint: \"https://h.example.com\", allowInsecureHttp: {flag} }}"
+        ))
+        .unwrap_err();
+        assert!(
+            diagnostics
+                .to_string()
+                .contains("applies to `http` subscriptions only"),
+            "{diagnostics}"
+        );
+    }
+    // `false` on http is the default spelled out: still refused.
+    let diagnostics = stack_with(
+        "{ protocol: http, endpoint: \"http://h.example.com\", allowInsecureHttp: false }",
+    )
+    .unwrap_err();
+    assert!(
+        diagnostics.to_string().contains("plain `http`"),
+        "{diagnostics}"
+    );
+}
