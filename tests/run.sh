@@ -70,6 +70,10 @@ cargo fmt --all --check
 step "cargo clippy --workspace --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
 
+step "no import circles between source files (tests/arch/import_cycles.py)"
+python3 -m unittest discover -s tests/arch -q
+python3 tests/arch/import_cycles.py controller/src desired-state/src
+
 step "cargo test --workspace"
 export MOORING_CALL_LOG
 # The bad-input corpus test's figures, for the reliability report below.

@@ -9,9 +9,9 @@ use desired_state::DesiredState;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
+use super::options::RunOptions;
 use super::source::{Location, Source};
 use super::status::Shared;
-use super::RunOptions;
 use crate::aws::Clients;
 use crate::backoff::{jitter_for, ResourceBackoff};
 use crate::events::stdout::write_json_lines;

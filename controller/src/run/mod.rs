@@ -4,37 +4,19 @@
 pub mod controller;
 pub mod http;
 pub mod metrics;
+mod options;
 pub mod source;
 pub mod status;
 
-use std::net::SocketAddr;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
 use tokio::sync::watch;
 
+pub use self::options::RunOptions;
 use self::source::{Location, Source};
 use self::status::Shared;
 use crate::aws::stats::CountCalls;
 use crate::aws::{CallPolicy, Clients};
-
-#[derive(Debug, Clone)]
-pub struct RunOptions {
-    pub location: Location,
-    /// Time between passes (plus up to 10 % jitter).
-    pub interval: Duration,
-    /// How often the desired state is checked for changes.
-    pub poll: Duration,
-    pub listen: SocketAddr,
-    pub concurrency: usize,
-    pub call_timeout: Duration,
-    /// Given revision (`--revision`, `MOORING_REVISION`); else git, or the S3 object's.
-    pub revision: Option<String>,
-    /// Fixed instant for schedules (`--now`): demos and tests only.
-    pub now: Option<DateTime<Utc>>,
-    /// How long a pass in flight may go on after SIGTERM.
-    pub shutdown_grace: Duration,
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
