@@ -2,22 +2,22 @@
 //! apply the difference, report every decision as an event. The `mooring` binary is a
 //! thin shell over `cli`.
 
-pub mod account_guard;
+pub(crate) mod account_guard;
 pub mod allocator;
-pub mod apply;
-pub mod apply_alerting;
+pub(crate) mod apply;
+pub(crate) mod apply_alerting;
 pub mod aws;
-pub mod backoff;
+pub(crate) mod backoff;
 pub mod cli;
 pub mod events;
 pub mod invocation;
-pub mod observe;
-pub mod observe_alerting;
-pub mod observed;
+pub(crate) mod observe;
+pub(crate) mod observe_alerting;
+pub(crate) mod observed;
 pub mod pass;
-pub mod plan;
-pub mod redact;
-pub mod render;
-pub mod revision;
+pub(crate) mod plan;
+pub(crate) mod redact;
+pub(crate) mod render;
+pub(crate) mod revision;
 pub mod run;
-pub mod schedule_preview;
+pub(crate) mod schedule_preview;

@@ -1,15 +1,15 @@
 //! The AWS side: SDK configuration and one adapter module per AWS service.
 //! Adapters take and return our own types (`observed`), never leak SDK types.
 
-pub mod alarms;
-pub mod autoscaling;
-pub mod call_log;
-pub mod cloudwatch;
-pub mod ecs;
-pub mod sns;
+pub(crate) mod alarms;
+pub(crate) mod autoscaling;
+pub(crate) mod call_log;
+pub(crate) mod cloudwatch;
+pub(crate) mod ecs;
+pub(crate) mod sns;
 pub mod stats;
-pub mod sts;
-pub mod topics;
+pub(crate) mod sts;
+pub(crate) mod topics;
 
 use std::collections::HashMap;
 use std::time::Duration;

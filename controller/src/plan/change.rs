@@ -190,6 +190,9 @@ pub struct Notice {
 }
 
 /// CloudWatch calls; the alarm is named by the change's resource.
+// The variants are named as they are printed (`"op": "putAlarm"`): renaming them would
+// change the JSON output.
+#[allow(clippy::enum_variant_names)]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "op", rename_all = "camelCase")]
 pub enum AlarmOperation {

@@ -22,18 +22,14 @@ mod topics;
 use chrono::{DateTime, Utc};
 use desired_state::{DesiredState, Stack};
 
-pub use self::alarm_policies::{parse_pending_policy, PENDING_POLICY_PREFIX};
-pub use self::change::{
+pub(crate) use self::alarm_policies::parse_pending_policy;
+pub(crate) use self::change::{
     AlarmOperation, AutoscalingOperation, Change, EcsOperation, Notice, Operation, Plan, Resource,
     TopicOperation,
 };
-pub use self::offhours::{schedule_driven, SCHEDULE_REASONS};
+pub(crate) use self::offhours::schedule_driven;
 use self::prune::PruneBudget;
-pub use self::tags::{
-    ASLEEP_SINCE_TAG, ASLEEP_UNTIL_TAG, AUTOSCALING_HASH_TAG, AWAKE_UNTIL_TAG,
-    SLEEP_INTERRUPTIONS_TAG, STACK_TAG, TOPIC_DIGEST_TAG, WAKE_COUNT_TAG,
-};
-pub use crate::events::{EventType, FieldDiff, Reason};
+pub(crate) use crate::events::Reason;
 use crate::observed::{Observed, ObservedStack};
 
 /// Plans every stack of the desired state against what was observed; `now` is the

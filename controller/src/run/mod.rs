@@ -1,12 +1,12 @@
 //! `mooring run`: the long-running controller. Wiring only: AWS clients, the desired-state
 //! source, the HTTP endpoints, signals; the loop itself is in `controller`.
 
-pub mod controller;
-pub mod http;
-pub mod metrics;
+pub(crate) mod controller;
+pub(crate) mod http;
+pub(crate) mod metrics;
 mod options;
 pub mod source;
-pub mod status;
+pub(crate) mod status;
 
 use std::time::Duration;
 

@@ -17,7 +17,7 @@ mod calls;
 mod read;
 mod write;
 
-pub use calls::{AutoscalingError, PAGE_SIZE, TARGETS_PER_CALL};
+pub use calls::AutoscalingError;
 
 pub use read::{observe_targets, policy_arn};
 pub use write::{

@@ -16,7 +16,10 @@ use std::path::PathBuf;
 use chrono::{TimeZone, Utc};
 use desired_state::DesiredState;
 
+use super::offhours::SCHEDULE_REASONS;
+use super::tags::*;
 use super::*;
+use crate::events::EventType;
 use crate::observed::{
     ObservedService, ObservedStack, ServiceKey, ServiceState, TargetObservation,
 };

@@ -13,7 +13,7 @@ use crate::observed::autoscaling::{
     ScalableTarget, ScalingPolicy, ScheduledAction, TargetTrackingPolicy, TrackedMetric,
 };
 use crate::observed::ServiceKey;
-use crate::plan::{
+use crate::plan::tags::{
     ASLEEP_SINCE_TAG, ASLEEP_UNTIL_TAG, AUTOSCALING_HASH_TAG, AWAKE_UNTIL_TAG,
     SLEEP_INTERRUPTIONS_TAG, STACK_TAG, TOPIC_DIGEST_TAG, WAKE_COUNT_TAG,
 };
