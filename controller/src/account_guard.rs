@@ -79,27 +79,14 @@ pub fn refusal(
             ),
         ),
     };
-    Some(Event {
-        time,
-        kind: EventType::Warning,
-        reason,
-        object: format!("stack {stack}"),
+    Some(Event::for_stack(
+        stack,
+        (EventType::Warning, reason),
+        Phase::Failed,
         message,
-        diff: Vec::new(),
-        revision: revision.map(str::to_owned),
-        stack: stack.to_owned(),
-        phase: Phase::Failed,
-        count: 1,
-    })
-}
-
-/// Whether an event says its stack was refused by the guard: such a stack's event sinks
-/// (in the account it must not touch) are not used either.
-pub fn is_refusal(event: &Event) -> bool {
-    matches!(
-        event.reason,
-        Reason::AccountMismatch | Reason::AccountUnverified
-    ) && event.phase == Phase::Failed
+        time,
+        revision.map(str::to_owned),
+    ))
 }
 
 /// Checks every stack that names an account, one STS call per region and process. Returns
@@ -190,7 +177,7 @@ mod tests {
         assert_eq!(event.object, "stack shop");
         assert!(event.message.contains("123456789012"), "{}", event.message);
         assert!(event.message.contains("999999999999"), "{}", event.message);
-        assert!(is_refusal(&event));
+        assert!(event.is_refusal());
     }
 
     #[test]

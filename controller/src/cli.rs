@@ -330,7 +330,7 @@ async fn publish_events(
         return;
     }
     let before = clients.stats().snapshot();
-    let mut problems = sinks.publish(report).await;
+    let mut problems = sinks.publish(report.for_sinks()).await;
     problems.extend(sinks.flush().await);
     report.events.extend(problems);
     report.add_calls(calls_since(&before, clients));

@@ -147,7 +147,7 @@ pub async fn run_invocation_from(
     let mut sinks = EventSinks::new(&desired, clients);
     if !sinks.is_empty() {
         let before = clients.stats().snapshot();
-        let mut problems = sinks.publish(&report).await;
+        let mut problems = sinks.publish(report.for_sinks()).await;
         problems.extend(sinks.flush().await);
         report.events.extend(problems);
         report.add_calls(calls_since(&before, clients));

@@ -16,9 +16,6 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::apply::Outcome;
-use crate::plan::{Change, Notice, Plan};
-
 /// Kubernetes' two event types.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub enum EventType {
@@ -142,99 +139,44 @@ pub struct Event {
     pub count: u32,
 }
 
-/// What every event of one pass shares.
-#[derive(Debug, Clone)]
-pub struct EventContext {
-    pub time: DateTime<Utc>,
-    pub revision: Option<String>,
-}
-
-impl EventContext {
-    fn event(
-        &self,
+impl Event {
+    /// An event about a whole stack rather than one of its resources (loaded, invalid,
+    /// refused by the account guard, a read or a sink that failed, stopped): the only
+    /// place such an event is built. Its object is `stack NAME`, or `desired-state`
+    /// when there is no stack to name (nothing was loaded yet).
+    pub fn for_stack(
         stack: &str,
-        phase: Phase,
         (kind, reason): (EventType, Reason),
-        object: String,
+        phase: Phase,
         message: String,
-        diff: Vec<FieldDiff>,
-    ) -> Event {
-        Event {
-            time: self.time,
+        time: DateTime<Utc>,
+        revision: Option<String>,
+    ) -> Self {
+        Self {
+            time,
             kind,
             reason,
-            object,
+            object: if stack.is_empty() {
+                "desired-state".to_owned()
+            } else {
+                format!("stack {stack}")
+            },
             message,
-            diff,
-            revision: self.revision.clone(),
+            diff: Vec::new(),
+            revision,
             stack: stack.to_owned(),
             phase,
             count: 1,
         }
     }
 
-    pub fn notice(&self, notice: &Notice) -> Event {
-        let object = notice
-            .resource
-            .as_ref()
-            .map_or_else(|| format!("stack {}", notice.stack), ToString::to_string);
-        self.event(
-            &notice.stack,
-            Phase::Observed,
-            (notice.kind, notice.reason),
-            object,
-            notice.message.clone(),
-            notice.diff.clone(),
-        )
-    }
-
-    /// A change `plan` would make.
-    pub fn planned(&self, change: &Change) -> Event {
-        let reason = match change.reason {
-            // Before it is corrected, drift is only detected.
-            Reason::DriftCorrected => Reason::DriftDetected,
-            other => other,
-        };
-        self.event(
-            &change.stack,
-            Phase::Planned,
-            (EventType::Normal, reason),
-            change.resource.to_string(),
-            format!("will {}", change.summary),
-            change.diff.clone(),
-        )
-    }
-
-    /// A change `apply` made or failed to make.
-    pub fn outcome(&self, outcome: &Outcome) -> Event {
-        let change = &outcome.change;
-        match &outcome.error {
-            None => self.event(
-                &change.stack,
-                Phase::Applied,
-                (EventType::Normal, change.reason),
-                change.resource.to_string(),
-                change.summary.clone(),
-                change.diff.clone(),
-            ),
-            Some(error) => self.event(
-                &change.stack,
-                Phase::Failed,
-                (EventType::Warning, Reason::ApplyFailed),
-                change.resource.to_string(),
-                format!("could not {}: {error}", change.summary),
-                change.diff.clone(),
-            ),
-        }
-    }
-
-    /// Every event of a plan: notices first (they explain what is left out), then
-    /// the changes, in plan order.
-    pub fn plan_events(&self, plan: &Plan) -> Vec<Event> {
-        plan.notices
-            .iter()
-            .map(|n| self.notice(n))
-            .chain(plan.changes.iter().map(|c| self.planned(c)))
-            .collect()
+    /// Whether the event says its stack was refused whole by the account guard
+    /// (`AccountMismatch`, `AccountUnverified`): such a stack's event sinks, in the
+    /// account mooring must not touch, are not used either.
+    pub fn is_refusal(&self) -> bool {
+        matches!(
+            self.reason,
+            Reason::AccountMismatch | Reason::AccountUnverified
+        ) && self.phase == Phase::Failed
     }
 }

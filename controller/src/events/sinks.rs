@@ -15,7 +15,20 @@ use super::sns::SnsSink;
 use super::{Event, EventType, Phase, Reason};
 use crate::aws::cloudwatch::put_metric_data;
 use crate::aws::{error_chain, Clients};
-use crate::pass::PassReport;
+
+/// What the sinks need of one pass.
+#[derive(Debug, Clone)]
+pub struct PassEvents<'a> {
+    /// The stacks of the pass, each with the region it ran in (`None`: not known, the
+    /// stack's `spec.region` or the SDK default is used).
+    pub stacks: Vec<(&'a str, Option<&'a str>)>,
+    /// Every event of the pass, all stacks together.
+    pub events: &'a [Event],
+    /// The revision of the desired state, for the sinks' own Warning events.
+    pub revision: Option<&'a str>,
+    /// How long the pass took (a metric).
+    pub duration_ms: u64,
+}
 
 /// One stack's sinks.
 #[derive(Debug)]
@@ -61,51 +74,50 @@ impl<'a> EventSinks<'a> {
 
     /// Publishes the events and metrics of one apply pass. Returns the sinks' own
     /// problems as Warning events, for stdout only (never published: no loops).
-    pub async fn publish(&mut self, report: &PassReport) -> Vec<Event> {
-        self.publish_at(report, Utc::now()).await
+    pub async fn publish(&mut self, pass: PassEvents<'_>) -> Vec<Event> {
+        self.publish_at(pass, Utc::now()).await
     }
 
     /// `publish` with the clock given: fold windows close against `now`.
-    pub async fn publish_at(&mut self, report: &PassReport, now: DateTime<Utc>) -> Vec<Event> {
+    pub async fn publish_at(&mut self, pass: PassEvents<'_>, now: DateTime<Utc>) -> Vec<Event> {
         let clients = self.clients;
         let mut problems = Vec::new();
         for (stack, sinks) in &mut self.stacks {
             // A stack that was not part of this pass has nothing to say.
-            let Some(summary) = report.stacks.iter().find(|s| &s.name == stack) else {
+            let Some(&(_, region)) = pass.stacks.iter().find(|(name, _)| name == stack) else {
                 continue;
             };
             // A stack the account guard refused lives in an account mooring must not
             // touch: its topic and metrics there are not used either.
-            if report
+            if pass
                 .events
                 .iter()
-                .any(|e| &e.stack == stack && crate::account_guard::is_refusal(e))
+                .any(|e| &e.stack == stack && e.is_refusal())
             {
                 continue;
             }
-            let region = match summary
-                .region
-                .clone()
-                .map_or_else(|| clients.resolve_region(sinks.region.as_deref()), Ok)
-            {
+            let region = match region.map_or_else(
+                || clients.resolve_region(sinks.region.as_deref()),
+                |region| Ok(region.to_owned()),
+            ) {
                 Ok(region) => region,
                 Err(e) => {
-                    problems.push(problem(stack, report, now, e.to_string()));
+                    problems.push(problem(stack, &pass, now, e.to_string()));
                     continue;
                 }
             };
-            let events: Vec<&Event> = report.events.iter().filter(|e| &e.stack == stack).collect();
+            let events: Vec<&Event> = pass.events.iter().filter(|e| &e.stack == stack).collect();
             if let Some(sns) = &mut sinks.sns {
                 for message in publish_sns(clients, sns, &region, &events, now).await {
-                    problems.push(problem(stack, report, now, message));
+                    problems.push(problem(stack, &pass, now, message));
                 }
             }
             if sinks.metrics {
-                let data = metrics::stack_data(stack, &events, report.duration_ms, now);
+                let data = metrics::stack_data(stack, &events, pass.duration_ms, now);
                 let client = clients.cloudwatch(&region).await;
                 if let Err(e) = put_metric_data(&client, NAMESPACE, &data).await {
                     tracing::warn!(%stack, error = %error_chain(&e), "putting metrics failed");
-                    problems.push(problem(stack, report, now, error_chain(&e)));
+                    problems.push(problem(stack, &pass, now, error_chain(&e)));
                 }
             }
         }
@@ -172,8 +184,8 @@ async fn publish_sns(
     sns.deliver(clients, region, &arn, outgoing).await
 }
 
-fn problem(stack: &str, report: &PassReport, now: DateTime<Utc>, message: String) -> Event {
-    stack_problem(stack, report.revision.clone(), now, message)
+fn problem(stack: &str, pass: &PassEvents<'_>, now: DateTime<Utc>, message: String) -> Event {
+    stack_problem(stack, pass.revision.map(str::to_owned), now, message)
 }
 
 fn stack_problem(
@@ -182,17 +194,13 @@ fn stack_problem(
     now: DateTime<Utc>,
     message: String,
 ) -> Event {
-    Event {
-        time: now,
-        kind: EventType::Warning,
-        reason: Reason::EventSinkFailed,
-        object: format!("stack {stack}"),
-        message,
-        diff: Vec::new(),
-        revision,
-        stack: stack.to_owned(),
+    Event::for_stack(
+        stack,
+        (EventType::Warning, Reason::EventSinkFailed),
         // Noticed, not a failed change: the account was reconciled all the same.
-        phase: Phase::Observed,
-        count: 1,
-    }
+        Phase::Observed,
+        message,
+        now,
+        revision,
+    )
 }

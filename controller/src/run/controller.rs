@@ -131,7 +131,7 @@ pub async fn reconcile_loop(
                 if let Some(sinks) = sinks.as_mut().filter(|s| !s.is_empty()) {
                     let before = clients.stats().snapshot();
                     report.events.splice(0..0, pending.drain(..));
-                    let publish = sinks.publish(&report);
+                    let publish = sinks.publish(report.for_sinks());
                     let problems = finish_or_stop(
                         publish,
                         &mut shutdown,
@@ -227,32 +227,6 @@ fn revision_of(options: &RunOptions, location: &Location, known: Option<String>)
     }
 }
 
-fn stack_event(
-    stack: &str,
-    kind: EventType,
-    reason: Reason,
-    message: String,
-    revision: Option<String>,
-) -> Event {
-    Event {
-        time: Utc::now(),
-        kind,
-        reason,
-        // Before any desired state was loaded there is no stack to name.
-        object: if stack.is_empty() {
-            "desired-state".to_owned()
-        } else {
-            format!("stack {stack}")
-        },
-        message,
-        diff: Vec::new(),
-        revision,
-        stack: stack.to_owned(),
-        phase: Phase::Observed,
-        count: 1,
-    }
-}
-
 fn loaded_events(
     desired: &DesiredState,
     revision: &Option<String>,
@@ -262,16 +236,17 @@ fn loaded_events(
         .stacks
         .iter()
         .map(|stack| {
-            stack_event(
+            Event::for_stack(
                 &stack.name,
-                EventType::Normal,
-                Reason::DesiredStateLoaded,
+                (EventType::Normal, Reason::DesiredStateLoaded),
+                Phase::Observed,
                 format!(
                     "loaded {} service(s) from {} at revision {}",
                     stack.services.len(),
                     location.describe(),
                     revision.as_deref().unwrap_or("unknown")
                 ),
+                Utc::now(),
                 revision.clone(),
             )
         })
@@ -283,31 +258,11 @@ fn loaded_events(
 fn invalid_events(current: Option<&Current>, message: String) -> Vec<Event> {
     // The diagnostics quote the file's lines, an endpoint URL with its secret among them.
     let message = crate::redact::urls_in(&message).into_owned();
-    let revision = current.and_then(|c| c.revision.clone());
-    let stacks: Vec<&str> = current
-        .map(|c| c.desired.stacks.iter().map(|s| s.name.as_str()).collect())
-        .unwrap_or_default();
-    if stacks.is_empty() {
-        return vec![stack_event(
-            "",
-            EventType::Warning,
-            Reason::DesiredStateInvalid,
-            message,
-            revision,
-        )];
-    }
-    stacks
-        .into_iter()
-        .map(|stack| {
-            stack_event(
-                stack,
-                EventType::Warning,
-                Reason::DesiredStateInvalid,
-                message.clone(),
-                revision.clone(),
-            )
-        })
-        .collect()
+    current_stack_events(
+        current,
+        (EventType::Warning, Reason::DesiredStateInvalid),
+        message,
+    )
 }
 
 fn stopped_events(current: Option<&Current>, cut_short: bool) -> Vec<Event> {
@@ -316,12 +271,38 @@ fn stopped_events(current: Option<&Current>, cut_short: bool) -> Vec<Event> {
     } else {
         "stopping on a signal between passes"
     };
-    invalid_events(current, message.to_owned())
+    current_stack_events(
+        current,
+        (EventType::Normal, Reason::ControllerStopped),
+        message.to_owned(),
+    )
+}
+
+/// One event per stack of the last good state, or one without a stack when nothing
+/// was loaded yet.
+fn current_stack_events(
+    current: Option<&Current>,
+    kind_reason: (EventType, Reason),
+    message: String,
+) -> Vec<Event> {
+    let revision = current.and_then(|c| c.revision.clone());
+    let mut stacks: Vec<&str> = current
+        .map(|c| c.desired.stacks.iter().map(|s| s.name.as_str()).collect())
+        .unwrap_or_default();
+    if stacks.is_empty() {
+        stacks.push("");
+    }
+    stacks
         .into_iter()
-        .map(|e| Event {
-            kind: EventType::Normal,
-            reason: Reason::ControllerStopped,
-            ..e
+        .map(|stack| {
+            Event::for_stack(
+                stack,
+                kind_reason,
+                Phase::Observed,
+                message.clone(),
+                Utc::now(),
+                revision.clone(),
+            )
         })
         .collect()
 }

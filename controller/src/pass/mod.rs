@@ -9,14 +9,18 @@ use desired_state::DesiredState;
 use serde::Serialize;
 use tracing::Instrument;
 
+use self::events::EventContext;
 use crate::apply::{apply, Outcome};
 use crate::aws::stats::OperationStats;
-use crate::aws::{error_chain, Clients};
+use crate::aws::Clients;
 use crate::backoff::{jitter_for, ResourceBackoff};
-use crate::events::{Event, EventContext, EventType, Phase, Reason};
+use crate::events::sinks::PassEvents;
+use crate::events::{Event, EventType, Phase, Reason};
 use crate::observe::{observe, ObserveScope};
 use crate::plan::Change;
 use crate::plan::{plan, Plan};
+
+mod events;
 
 #[derive(Debug, Clone)]
 pub struct PassOptions {
@@ -106,6 +110,20 @@ impl PassReport {
         self.calls
             .sort_by(|a, b| (&a.service, &a.operation).cmp(&(&b.service, &b.operation)));
     }
+
+    /// What the event sinks publish of this pass.
+    pub fn for_sinks(&self) -> PassEvents<'_> {
+        PassEvents {
+            stacks: self
+                .stacks
+                .iter()
+                .map(|s| (s.name.as_str(), s.region.as_deref()))
+                .collect(),
+            events: &self.events,
+            revision: self.revision.as_deref(),
+            duration_ms: self.duration_ms,
+        }
+    }
 }
 
 pub async fn run_pass(
@@ -156,31 +174,18 @@ pub async fn run_pass_with_backoff(
         revision: options.revision.clone(),
     };
     let mut events: Vec<Event> = refusals;
-    events.extend(failures.iter().map(|failure| Event {
-        time: now,
-        kind: EventType::Warning,
-        reason: Reason::ObserveFailed,
-        object: format!("stack {}", failure.stack()),
-        message: error_chain(failure),
-        diff: Vec::new(),
-        revision: options.revision.clone(),
-        stack: failure.stack().to_owned(),
-        phase: Phase::Failed,
-        count: 1,
-    }));
+    events.extend(
+        failures
+            .iter()
+            .map(|failure| context.observe_failed(failure)),
+    );
     events.extend(plan.notices.iter().map(|n| context.notice(n)));
     let outcomes = if options.apply {
         let (ready, held) = hold_back(&plan.changes, backoff.as_deref(), now);
-        events.extend(held.iter().map(|(change, until, failures)| Event {
-            kind: EventType::Warning,
-            reason: Reason::BackingOff,
-            message: format!(
-                "not tried this pass after {failures} consecutive failed pass(es); next attempt after {until}: {}",
-                change.summary
-            ),
-            phase: Phase::Observed,
-            ..context.planned(change)
-        }));
+        events.extend(
+            held.iter()
+                .map(|(change, until, failures)| context.held_back(change, *until, *failures)),
+        );
         let outcomes = apply(clients, ready, options.concurrency)
             .instrument(span)
             .await;
@@ -284,17 +289,15 @@ fn throttled_events(
     );
     stacks
         .iter()
-        .map(|stack| Event {
-            time: context.time,
-            kind: EventType::Warning,
-            reason: Reason::Throttled,
-            object: format!("stack {}", stack.name),
-            message: message.clone(),
-            diff: Vec::new(),
-            revision: context.revision.clone(),
-            stack: stack.name.clone(),
-            phase: Phase::Observed,
-            count: 1,
+        .map(|stack| {
+            Event::for_stack(
+                &stack.name,
+                (EventType::Warning, Reason::Throttled),
+                Phase::Observed,
+                message.clone(),
+                context.time,
+                context.revision.clone(),
+            )
         })
         .collect()
 }
