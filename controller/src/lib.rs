@@ -5,14 +5,12 @@
 pub(crate) mod account_guard;
 pub mod allocator;
 pub(crate) mod apply;
-pub(crate) mod apply_alerting;
 pub mod aws;
 pub(crate) mod backoff;
 pub mod cli;
 pub mod events;
 pub mod invocation;
 pub(crate) mod observe;
-pub(crate) mod observe_alerting;
 pub(crate) mod observed;
 pub mod pass;
 pub(crate) mod plan;
@@ -21,3 +19,9 @@ pub(crate) mod render;
 pub(crate) mod revision;
 pub mod run;
 pub(crate) mod schedule_preview;
+
+// The old path of `observe::alerting`, for the test model (plan/tests/aws_model/mod.rs
+// names `crate::observe_alerting::scan_prefixes`): once that line names
+// `crate::observe::alerting`, this alias goes.
+#[cfg(test)]
+use observe::alerting as observe_alerting;

@@ -1,12 +1,14 @@
 //! Observe: one batched read of everything the desired state names. ECS services
 //! (DescribeServices, 10 a call, tags included) and their scalable targets (50 a call,
 //! then the region's policies and scheduled actions, see `aws::autoscaling`) are read
-//! concurrently, then the alarms and topics (`observe_alerting`).
+//! concurrently, then the alarms and topics (`alerting`).
 //!
 //! A schedule-only pass (`ObserveScope::ScheduleOnly`: the `offhours` Lambda,
 //! `--schedule-only`) reads the services and the targets' own settings and nothing else:
 //! sleep and wake change only those, and at N = 1,000 services with 3,000 alarms the rest
 //! is a multi-MB DescribeAlarms answer and dozens of reads every few minutes.
+
+pub(crate) mod alerting;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -43,7 +45,7 @@ pub enum ObserveError {
     Alerting {
         stack: String,
         #[source]
-        source: crate::observe_alerting::AlertingReadError,
+        source: self::alerting::AlertingReadError,
     },
     /// One read covers every stack of a region; each stack gets its own error.
     #[error("observing the scalable targets of stack {stack} in {region} failed")]
@@ -191,8 +193,7 @@ pub async fn observe(
     }
     // After the services: the account their ARNs told is used to resolve topic ARNs.
     let alerting =
-        crate::observe_alerting::observe_alerting(desired, clients, concurrency, &mut observed)
-            .await;
+        self::alerting::observe_alerting(desired, clients, concurrency, &mut observed).await;
     failures.extend(
         alerting
             .into_iter()

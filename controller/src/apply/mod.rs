@@ -2,6 +2,8 @@
 //! service and what hangs off it) run in plan order; groups run concurrently. One
 //! failing resource never stops the others; every change gets an outcome.
 
+pub(crate) mod alerting;
+
 use std::collections::BTreeMap;
 
 use futures::stream::{self, StreamExt};
@@ -21,7 +23,7 @@ pub enum ApplyError {
     #[error(transparent)]
     Autoscaling(#[from] AutoscalingError),
     #[error(transparent)]
-    Alerting(#[from] crate::apply_alerting::AlertingApplyError),
+    Alerting(#[from] self::alerting::AlertingApplyError),
     /// A planner bug: an operation paired with a resource it does not apply to.
     #[error("{resource}: operation {operation} does not apply to this kind of resource")]
     Mismatch { resource: String, operation: String },
@@ -96,7 +98,7 @@ async fn apply_group(clients: &Clients, group: Vec<(usize, Change)>) -> Vec<(usi
 async fn execute(clients: &Clients, change: &Change) -> Result<(), ApplyError> {
     use AutoscalingOperation as Aas;
     if let Some(result) =
-        crate::apply_alerting::execute(clients, &change.resource, &change.operation).await
+        self::alerting::execute(clients, &change.resource, &change.operation).await
     {
         return Ok(result?);
     }
