@@ -266,7 +266,7 @@ def minimum(n: int, scenario: str, drifted: dict[str, int] | None = None) -> dic
         m["sns CreateTopic"] = t
         m["cloudwatch PutMetricAlarm"] = 3 * n
     elif scenario in ("sleep", "sleep, schedule only"):
-        # mooring's crash-safe sleep (DESIGN.md "Off-hours"): wake-count tag, scale, asleep-since tag
+        # mooring's crash-safe sleep (docs/architecture.md "Off-hours"): wake-count tag, scale, asleep-since tag
         m["ecs TagResource"] = 2 * n
         m["ecs UpdateService"] = n
         if scenario == "sleep, schedule only":
