@@ -119,7 +119,7 @@ def bad_input_section(w) -> None:
     w("counted from moto's request recorder under the run's own access key; then each case handed in turn")
     w("to a running `mooring run`, which must refuse it and keep applying its last good state. The parser")
     w("and validator never panicking on arbitrary input, and the planner's idempotence, are property tests")
-    w("of `cargo test` (desired-state/tests/properties.rs, controller/src/plan/idempotence_tests.rs).\n")
+    w("of `cargo test` (desired-state/tests/properties.rs, controller/src/plan/tests/idempotence.rs).\n")
     for line in lines:
         w(f"- {line}")
     w("")
