@@ -19,9 +19,3 @@ pub(crate) mod render;
 pub(crate) mod revision;
 pub mod run;
 pub(crate) mod schedule_preview;
-
-// The old path of `observe::alerting`, for the test model (plan/tests/aws_model/mod.rs
-// names `crate::observe_alerting::scan_prefixes`): once that line names
-// `crate::observe::alerting`, this alias goes.
-#[cfg(test)]
-use observe::alerting as observe_alerting;

@@ -2,7 +2,7 @@
 //! pure functions of their arguments, so the controller, the Lambda and `mooring schedule`
 //! always agree.
 //!
-//! Daylight saving is defined (DESIGN.md, "Off-hours"): every local edge (a window's start
+//! Daylight saving is defined (docs/architecture.md, "Off-hours"): every local edge (a window's start
 //! or end, a holiday's midnight, a cron firing) happens at one instant, the *first* instant
 //! whose local time reaches it. An edge inside a skipped hour therefore happens at the first
 //! instant after the gap; an edge inside a repeated hour at its first occurrence, and never

@@ -7,8 +7,8 @@ pub use self::event::{Event, EventType, FieldDiff, Phase, Reason};
 pub use self::sinks::EventSinks;
 
 mod event;
-pub mod fold;
-pub mod metrics;
-pub mod sinks;
+pub(crate) mod fold;
+pub(crate) mod metrics;
+pub(crate) mod sinks;
 pub mod sns;
-pub mod stdout;
+pub(crate) mod stdout;

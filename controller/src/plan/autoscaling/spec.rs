@@ -105,7 +105,7 @@ fn seconds(duration: desired_state::Duration) -> u32 {
 }
 
 /// `start`/`end` are written in the action's zone; AWS takes instants. A time in a
-/// skipped hour means the first instant after the gap (DESIGN.md), a repeated hour its
+/// skipped hour means the first instant after the gap (docs/architecture.md, "Off-hours"), a repeated hour its
 /// first occurrence.
 fn local_to_utc(zone: chrono_tz::Tz, local: NaiveDateTime) -> DateTime<Utc> {
     let mut probe = local;

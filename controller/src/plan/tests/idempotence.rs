@@ -26,7 +26,7 @@ pub(super) fn parse(yaml: &str) -> DesiredState {
     }
 }
 
-/// Plans and applies as `apply.rs` does: a failed change skips the rest of its group.
+/// Plans and applies as `apply/mod.rs` does: a failed change skips the rest of its group.
 /// Returns the plan and the resources whose changes failed or were skipped.
 fn plan_and_apply(
     account: &mut Account,

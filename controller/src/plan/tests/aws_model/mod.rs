@@ -1,7 +1,7 @@
 //! A pure model of what AWS does with each planned `Change`, for the planner's property
 //! tests (`idempotence.rs`): an account as the truth, `apply` that runs one change on
 //! it the way ECS, Application Auto Scaling, CloudWatch and SNS would, and `observe` that
-//! reads it back the way `observe.rs` / `observe_alerting.rs` do (which tags are read,
+//! reads it back the way `observe/mod.rs` / `observe/alerting.rs` do (which tags are read,
 //! which topics are looked at). Test-only: it never talks to anything.
 
 mod account;
@@ -19,7 +19,7 @@ pub use self::account::{
     ACCOUNT, REGION,
 };
 use super::{Change, Operation};
-use crate::observe_alerting::scan_prefixes;
+use crate::observe::alerting::scan_prefixes;
 use crate::observed::alerting::{Alerting, Marker, ObservedAlarm, ObservedTopic, TopicSettings};
 use crate::observed::autoscaling::ScalableTarget;
 use crate::observed::{
@@ -47,7 +47,7 @@ impl Account {
         self.observe_in(desired, ObserveScope::Everything)
     }
 
-    /// `observe` limited to `scope`, as `observe.rs` limits it: a schedule-only pass reads
+    /// `observe` limited to `scope`, as `observe/mod.rs` limits it: a schedule-only pass reads
     /// the targets without their policies and actions, and no alarms or topics.
     pub fn observe_in(&self, desired: &DesiredState, scope: ObserveScope) -> Observed {
         let everything = scope == ObserveScope::Everything;
@@ -109,7 +109,7 @@ impl Account {
         observed
     }
 
-    /// The reads of `observe_alerting::read_stack`, on the model.
+    /// The reads of `observe::alerting::read_stack`, on the model.
     fn observe_alerting(
         &self,
         stack: &desired_state::Stack,
