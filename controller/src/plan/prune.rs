@@ -5,7 +5,7 @@
 use desired_state::Stack;
 
 use super::change::{Notice, Plan};
-use crate::events::{EventType, Reason};
+use crate::events::Reason;
 
 /// Deletions of one stack in one pass, alarms and topics together.
 pub(super) struct PruneBudget {
@@ -50,33 +50,29 @@ impl PruneBudget {
     /// PruneBlocked warnings for what the cap or an emptied desired state held back.
     pub(super) fn report(self, stack: &Stack, plan: &mut Plan) {
         for (kind, names) in &self.kept {
-            plan.notices.push(Notice {
-                stack: stack.name.clone(),
-                resource: None,
-                kind: EventType::Warning,
-                reason: Reason::PruneBlocked,
-                message: format!(
+            plan.notices.push(Notice::warning(
+                &stack.name,
+                None,
+                Reason::PruneBlocked,
+                format!(
                     "the stack declares no {kind}s, so the {} {kind}(s) it owns are kept ({}): a file that went empty by mistake must not delete the alerting; set spec.prune.allowEmpty: true to delete them",
                     names.len(),
                     listed(names)
                 ),
-                diff: Vec::new(),
-            });
+            ));
         }
         if !self.waiting.is_empty() {
-            plan.notices.push(Notice {
-                stack: stack.name.clone(),
-                resource: None,
-                kind: EventType::Warning,
-                reason: Reason::PruneBlocked,
-                message: format!(
+            plan.notices.push(Notice::warning(
+                &stack.name,
+                None,
+                Reason::PruneBlocked,
+                format!(
                     "{} more owned resource(s) left the desired state but at most {} are deleted per pass (spec.prune.maxDeletionsPerPass); they wait for the next pass: {}",
                     self.waiting.len(),
                     self.cap,
                     listed(&self.waiting)
                 ),
-                diff: Vec::new(),
-            });
+            ));
         }
     }
 }
