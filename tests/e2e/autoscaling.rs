@@ -28,6 +28,7 @@ fn scaled(cluster: &str, name: &str, extra: &str) -> String {
 /// the operations moto recorded for that key.
 #[tokio::test(flavor = "multi_thread")]
 async fn the_portfolio_and_saas_examples_converge_with_their_autoscaling() {
+    let _names = EXAMPLE_NAMES.lock().await;
     let examples = repo_root().join("desired-state/examples");
     let portfolio_cluster = unique("portfolio");
     let saas_cluster = unique("saas");

@@ -4,6 +4,7 @@ use crate::fixtures::*;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn apply_converges_the_examples_service_counts() {
+    let _names = EXAMPLE_NAMES.lock().await;
     let examples = repo_root().join("desired-state/examples");
     let desired = desired_state::load(&[&examples]).unwrap_or_else(|e| panic!("{e}"));
     // A deploy pipeline created every service at 0 tasks.

@@ -23,6 +23,11 @@ pub const ACCOUNT: &str = "123456789012";
 /// schedule is awake.
 pub const AWAKE_INSTANT: &str = "2026-03-04T15:00:00Z";
 
+/// Held by the tests that apply the shipped examples under their own stack, alarm and topic
+/// names (examples.rs, autoscaling.rs): their clusters differ, their alarms do not, so
+/// run at the same moment they would rewrite each other's alarm dimensions.
+pub static EXAMPLE_NAMES: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// The emulator's URL: `AWS_ENDPOINT_URL` when set (tests/run.sh and .ci/run start
 /// the emulator and set it), else the emulator script starts (or reuses) one.
 pub fn endpoint() -> &'static str {
