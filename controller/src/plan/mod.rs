@@ -2,7 +2,12 @@
 //!
 //! Pure and deterministic: no I/O, no clock (the instant is an argument, used by
 //! off-hours schedules), no SDK types. Everything `mooring plan` prints comes from here,
-//! and `mooring apply` executes exactly these changes. One module per resource kind.
+//! and `mooring apply` executes exactly these changes.
+//!
+//! Per stack: each service (`service.rs`, after `resolve.rs` has resolved it once), then
+//! the alerting (`topics.rs`, `alarm_policies.rs`, `alarms.rs`, sharing `prune.rs`'s
+//! budget). The rules every planner shares are in `ownership.rs`; the vocabulary they
+//! build in `change.rs`. docs/architecture.md, "Finding your way".
 
 mod alarm_policies;
 mod alarms;
