@@ -19,8 +19,8 @@ use crate::observed::{
     ObserveScope, ObservedService, ObservedStack, ServiceKey, ServiceState, TargetObservation,
 };
 
-/// A declared service that can be planned: found, not paused, not another stack's, its
-/// scalable target read.
+/// A declared service that can be planned: found, not paused (so `declared.management` is
+/// `Full` or `Observe`), not another stack's, its scalable target read.
 pub(super) struct ResolvedService<'a> {
     pub stack: &'a str,
     pub region: &'a str,
@@ -28,8 +28,6 @@ pub(super) struct ResolvedService<'a> {
     pub found: &'a ObservedService,
     /// Its apply group: the service's changes run in plan order.
     pub group: String,
-    /// `Full` or `Observe`: a paused service is never resolved.
-    pub management: Management,
     /// Whether the service carries this stack's `mooring:stack` tag (its autoscaling is
     /// this stack's). Untagged otherwise: another stack's service is never resolved.
     pub tagged_ours: bool,
@@ -118,7 +116,6 @@ pub(super) fn resolve<'a>(
         declared: service,
         found,
         group: service_group(&seen.region, &service.cluster, &service.name),
-        management: service.management,
         tagged_ours,
         target,
         phase,

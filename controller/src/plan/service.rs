@@ -64,7 +64,7 @@ fn plan_desired_count(service: &ResolvedService<'_>, plan: &mut Plan) {
     };
     emit(
         vec![step],
-        service.management,
+        service.declared.management,
         false,
         (service.stack, &service.group),
         |_| observe_only("differs from the desired state"),

@@ -73,7 +73,7 @@ pub(super) fn plan_autoscaling(service: &ResolvedService<'_>, plan: &mut Plan) {
         }
         Some(target) => {
             // `observe` changes nothing, so it reports drift whoever owns the target.
-            if service.management == Management::Full {
+            if service.declared.management == Management::Full {
                 let tag = service.found.tags.get(STACK_TAG).map(String::as_str);
                 match ownership(
                     service.stack,
@@ -108,7 +108,7 @@ pub(super) fn plan_autoscaling(service: &ResolvedService<'_>, plan: &mut Plan) {
     }
     // The digest says the whole spec was applied: a schedule-only pass never looked at
     // the policies and actions, so it cannot say that.
-    if service.management == Management::Full
+    if service.declared.management == Management::Full
         && !recorded
         && service.scope == ObserveScope::Everything
     {
@@ -120,7 +120,7 @@ pub(super) fn plan_autoscaling(service: &ResolvedService<'_>, plan: &mut Plan) {
     }
     emit(
         steps,
-        service.management,
+        service.declared.management,
         recorded,
         (service.stack, &service.group),
         |summary| observe_only(&format!("differs from the desired state (would {summary})")),
@@ -148,7 +148,7 @@ fn plan_undeclared_target(service: &ResolvedService<'_>, target: &ScalableTarget
         diff,
         operation: Operation::Autoscaling(AutoscalingOperation::DeregisterScalableTarget),
     };
-    let steps = if service.management == Management::Full {
+    let steps = if service.declared.management == Management::Full {
         // Released, so that a target registered later by someone else is reported
         // (ManagedElsewhere) instead of pruned.
         let release = service.untag(
@@ -163,7 +163,7 @@ fn plan_undeclared_target(service: &ResolvedService<'_>, target: &ScalableTarget
     };
     emit(
         steps,
-        service.management,
+        service.declared.management,
         false,
         (service.stack, &service.group),
         |_| observe_only("autoscaling left the desired state and the target is this stack's"),
