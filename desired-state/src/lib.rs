@@ -31,7 +31,7 @@ use std::path::{Path, PathBuf};
 
 pub use crate::diagnostics::{Diagnostic, Diagnostics};
 pub use crate::model::*;
-pub use crate::parse::{API_VERSION, KIND, MAX_FILE_BYTES};
+pub use crate::parse::{closest, API_VERSION, KIND, MAX_FILE_BYTES};
 pub use crate::schedule_state::{
     first_instant, is_awake, next_transition, state_at, state_with_override, transitions,
     transitions_with_override, Transition,

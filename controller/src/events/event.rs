@@ -19,7 +19,8 @@ pub enum EventType {
 pub enum Reason {
     /// The account differs from the desired state (planned correction, or `observe` mode).
     DriftDetected,
-    /// A difference from what mooring last applied was put back.
+    /// The account was changed behind mooring's back (console, CLI, another tool) and
+    /// mooring put back what it last applied.
     DriftCorrected,
     /// A declared resource that did not exist was created.
     Created,
@@ -70,6 +71,13 @@ pub enum Reason {
     /// `mooring run` stopped on SIGTERM or SIGINT; the message says whether a pass was
     /// cut short.
     ControllerStopped,
+    /// A service (or a whole stack) that left the desired state was handed back: woken to
+    /// its wake count, its autoscaling unfrozen, mooring's tags removed, and what mooring
+    /// created only for it pruned.
+    Released,
+    /// The desired state changed (a merged pull request) and the account follows it. Not
+    /// drift: `DriftCorrected` is kept for changes made behind mooring's back.
+    DesiredChanged,
 }
 
 impl fmt::Display for Reason {
