@@ -156,8 +156,15 @@ impl Statistic {
         match percent {
             Some(value) if (0.0..=100.0).contains(&value) => Ok(Self::Extended(text.to_owned())),
             _ => {
-                let hint = crate::parse::closest(text, SIMPLE)
-                    .map(|name| format!(", did you mean `{name}`?"))
+                // Percentiles are case-sensitive in CloudWatch: `P95` is refused there too.
+                let lowercase = text.to_lowercase();
+                let hint = (lowercase != text && Self::parse(&lowercase).is_ok())
+                    .then(|| format!(", did you mean `{lowercase}`? (percentiles are lowercase)"));
+                let hint = hint
+                    .or_else(|| {
+                        crate::parse::closest(text, SIMPLE)
+                            .map(|name| format!(", did you mean `{name}`?"))
+                    })
                     .unwrap_or_else(|| {
                         ": expected Average, Sum, Minimum, Maximum, SampleCount or a percentile such as p99".to_owned()
                     });
@@ -296,6 +303,20 @@ mod tests {
             .contains("did you mean `Average`"));
         assert!(Statistic::parse("p101").is_err());
         assert!(Statistic::parse("mean").is_err());
+    }
+
+    #[test]
+    fn an_uppercase_percentile_suggests_the_lowercase_one() {
+        assert_eq!(
+            Statistic::parse("P95").unwrap_err(),
+            "unknown statistic `P95`, did you mean `p95`? (percentiles are lowercase)"
+        );
+        assert!(Statistic::parse("TM90")
+            .unwrap_err()
+            .contains("did you mean `tm90`?"));
+        assert!(Statistic::parse("AVERAGE")
+            .unwrap_err()
+            .contains("did you mean `Average`?"));
     }
 
     #[test]

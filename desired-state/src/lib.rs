@@ -16,6 +16,7 @@ mod events;
 mod load;
 mod management;
 pub mod model;
+mod number;
 mod parse;
 mod raw;
 mod references;
@@ -82,7 +83,12 @@ fn check(
     let mut parsed = Vec::new();
     for &(order, path, text) in files {
         match parse::parse_document::<raw::RawStack>(text) {
-            Ok(raw) => parsed.push(ParsedFile { order, path, raw }),
+            Ok(raw) => parsed.push(ParsedFile {
+                order,
+                path,
+                text,
+                raw,
+            }),
             Err(err) => collector.report(order, path, err.loc, err.message),
         }
     }

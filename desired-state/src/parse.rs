@@ -145,7 +145,7 @@ fn describe_type(ty: &str) -> &'static str {
 }
 
 /// The plain scalar starting at `loc`, to quote what was found.
-fn scalar_at(text: &str, loc: Loc) -> Option<String> {
+pub(crate) fn scalar_at(text: &str, loc: Loc) -> Option<String> {
     let line = text.lines().nth(loc.line.checked_sub(1)?)?;
     let rest: String = line.chars().skip(loc.column.checked_sub(1)?).collect();
     let token = rest

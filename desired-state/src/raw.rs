@@ -105,7 +105,7 @@ pub struct RawSpec {
 pub struct RawPrune {
     /// Deletions one pass may make (alarms and topics together); the rest waits for the
     /// next pass and a PruneBlocked warning says so. Default: 10.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::number::optional_at")]
     pub max_deletions_per_pass: Option<At<i64>>,
     /// A stack that declares no alarm and no topic deletes nothing it owns unless this is
     /// true (a file that went empty by mistake must not wipe the alerting). Default: false.
@@ -258,7 +258,7 @@ pub struct RawService {
     pub name: At<String>,
     /// Task count while awake. Without `autoscaling` mooring owns the count and restores it
     /// when it drifts; with `autoscaling` it must lie in [min, max] and is used on wake-up.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::number::optional_at")]
     pub desired_count: Option<At<i64>>,
     /// Application Auto Scaling for the service.
     #[serde(default)]
@@ -287,7 +287,7 @@ pub struct RawOffHours {
     /// Name of a schedule under `spec.schedules` of the same stack.
     pub schedule: At<String>,
     /// Task count while asleep. Default: 0.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::number::optional_at")]
     pub desired_count: Option<At<i64>>,
 }
 
@@ -297,8 +297,10 @@ pub struct RawOffHours {
 #[schemars(rename = "Autoscaling")]
 pub struct RawAutoscaling {
     /// Minimum task count (0 or more).
+    #[serde(deserialize_with = "crate::number::at")]
     pub min: At<i64>,
     /// Maximum task count (at least `min`).
+    #[serde(deserialize_with = "crate::number::at")]
     pub max: At<i64>,
     /// Target-tracking policies, by policy name.
     #[serde(default)]
@@ -345,6 +347,7 @@ pub struct RawTargetTracking {
     #[serde(default)]
     pub custom_metric: Option<At<RawMetric>>,
     /// The value to keep the metric at (e.g. 70 for 70 % CPU).
+    #[serde(deserialize_with = "crate::number::at")]
     pub target: At<f64>,
     /// Minimum time between scale-in activities, e.g. `300s`.
     #[serde(default)]
@@ -388,7 +391,7 @@ pub struct RawStepScaling {
     #[serde(default)]
     pub metric_aggregation_type: Option<MetricAggregation>,
     /// With `PercentChangeInCapacity`: the smallest change in tasks.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::number::optional_at")]
     pub min_adjustment_magnitude: Option<At<i64>>,
     /// Steps, with bounds relative to the alarm threshold; they must not overlap or leave gaps.
     pub steps: At<Vec<At<RawStep>>>,
@@ -403,12 +406,13 @@ pub struct RawStepScaling {
 #[schemars(rename = "Step")]
 pub struct RawStep {
     /// Lower bound (inclusive), relative to the alarm threshold. Absent: minus infinity.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::number::optional")]
     pub lower: Option<f64>,
     /// Upper bound (exclusive), relative to the alarm threshold. Absent: plus infinity.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::number::optional")]
     pub upper: Option<f64>,
     /// Change applied in this step (tasks, percent, or exact capacity per `adjustmentType`).
+    #[serde(deserialize_with = "crate::number::plain")]
     pub adjustment: i64,
 }
 
@@ -424,10 +428,10 @@ pub struct RawScheduledAction {
     #[serde(default)]
     pub timezone: Option<At<String>>,
     /// New minimum task count.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::number::optional_at")]
     pub min: Option<At<i64>>,
     /// New maximum task count.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::number::optional_at")]
     pub max: Option<At<i64>>,
     /// Not before this time (`yyyy-mm-ddThh:mm:ss`, in `timezone`).
     #[serde(default)]
@@ -474,13 +478,13 @@ pub struct RawAlarm {
     #[serde(default)]
     pub period: Option<At<RawDuration>>,
     /// Number of periods evaluated (at least 1).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::number::optional_at")]
     pub evaluation_periods: Option<At<i64>>,
     /// How many of the evaluated periods must breach (default: all of them).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::number::optional_at")]
     pub datapoints_to_alarm: Option<At<i64>>,
     /// The value the metric is compared with.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::number::optional_at")]
     pub threshold: Option<At<f64>>,
     /// `>`, `>=`, `<` or `<=` (or the AWS names, e.g. `GreaterThanThreshold`).
     #[serde(default)]

@@ -62,6 +62,8 @@ pub fn count(report: &mut Report<'_>, value: &At<i64>, what: &str) -> Option<u32
 pub(crate) struct ParsedFile<'a> {
     pub order: usize,
     pub path: &'a Path,
+    /// The file's text, to quote a value as written (a number's leading zeros).
+    pub text: &'a str,
     pub raw: RawStack,
 }
 

@@ -270,13 +270,35 @@ pub fn parse_instant(text: &str) -> Result<DateTime<Utc>, String> {
 /// Parses an IANA time zone name.
 pub fn parse_timezone(text: &str) -> Result<Tz, String> {
     Tz::from_str(text).map_err(|_| {
-        let hint = crate::parse::closest(text, chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name()))
+        let hint = timezone_named_like(text)
+            .or_else(|| {
+                crate::parse::closest(text, chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name()))
+            })
             .map(|name| format!(", did you mean `{name}`?"))
             .unwrap_or_else(|| {
                 ": expected an IANA name such as `Europe/Berlin` or `UTC`".to_owned()
             });
         format!("unknown time zone `{text}`{hint}")
     })
+}
+
+/// The zone a person most likely meant by a city or a miscased name: `London` and
+/// `london` → `Europe/London`, `new york` → `America/New_York`. The edit distance alone
+/// misses these (`London` is far from `Europe/London`).
+fn timezone_named_like(text: &str) -> Option<&'static str> {
+    let wanted = text.trim().replace(' ', "_").to_lowercase();
+    let names = || chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name());
+    names()
+        .find(|name| name.to_lowercase() == wanted)
+        .or_else(|| {
+            names().find(|name| {
+                name.contains('/')
+                    && name
+                        .rsplit('/')
+                        .next()
+                        .is_some_and(|city| city.to_lowercase() == wanted)
+            })
+        })
 }
 
 /// Turns the day-of-week field of a crontab expression (0-7, 0 and 7 are Sunday, or names)

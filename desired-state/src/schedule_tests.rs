@@ -148,3 +148,20 @@ fn aws_schedule_expressions() {
     assert!(check_aws_schedule("0 7 * * *").is_err());
     assert!(check_aws_schedule("at(2026-12-24)").is_err());
 }
+
+#[test]
+fn a_city_or_a_miscased_zone_suggests_the_iana_name() {
+    assert_eq!(
+        parse_timezone("London").unwrap_err(),
+        "unknown time zone `London`, did you mean `Europe/London`?"
+    );
+    assert!(parse_timezone("europe/berlin")
+        .unwrap_err()
+        .contains("did you mean `Europe/Berlin`?"));
+    assert!(parse_timezone("New York")
+        .unwrap_err()
+        .contains("did you mean `America/New_York`?"));
+    assert!(parse_timezone("Europe/Berln")
+        .unwrap_err()
+        .contains("did you mean `Europe/Berlin`?"));
+}

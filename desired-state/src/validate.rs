@@ -53,6 +53,8 @@ fn check_stack(report: &mut Report<'_>, file: &ParsedFile<'_>) -> Option<Stack> 
             None
         }
         RawAccountId::Number(number) => {
+            // The number as written, not as read: `012345678901` reads as 12345678901.
+            let number = crate::parse::scalar_at(file.text, account.loc).unwrap_or_else(|| number.clone());
             report.error(account.loc, format!(
                 "account id must be a quoted string: write `account: \"{number}\"` (as a bare number it can lose leading zeros)"
             ));
