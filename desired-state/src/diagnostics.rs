@@ -54,10 +54,12 @@ struct Entry {
     source_line: Option<String>,
 }
 
-/// Every problem found, in file order, then line and column order.
+/// Every problem found, in file order, then line and column order, and notes on what could
+/// not be checked (printed after the problems; they are not problems themselves).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Diagnostics {
     entries: Vec<Entry>,
+    notes: Vec<String>,
 }
 
 impl Diagnostics {
@@ -84,6 +86,11 @@ impl Diagnostics {
 
     pub fn len(&self) -> usize {
         self.entries.len()
+    }
+
+    /// What was left unchecked and why, e.g. references into a file that did not parse.
+    pub fn notes(&self) -> &[String] {
+        &self.notes
     }
 
     pub fn is_empty(&self) -> bool {
@@ -125,6 +132,9 @@ impl fmt::Display for Diagnostics {
                 write_snippet(f, entry.diagnostic.line, entry.diagnostic.column, line)?;
             }
         }
+        for note in &self.notes {
+            write!(f, "\n\nnote: {note}")?;
+        }
         Ok(())
     }
 }
@@ -158,6 +168,7 @@ fn write_snippet(
 #[derive(Debug, Default)]
 pub(crate) struct Collector {
     entries: Vec<Entry>,
+    notes: Vec<String>,
 }
 
 impl Collector {
@@ -176,6 +187,10 @@ impl Collector {
 
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
+    }
+
+    pub fn note(&mut self, note: impl Into<String>) {
+        self.notes.push(note.into());
     }
 
     /// Sorts by file order, line and column (stable, so two problems at one spot keep the
@@ -197,6 +212,7 @@ impl Collector {
         }
         Diagnostics {
             entries: self.entries,
+            notes: self.notes,
         }
     }
 }

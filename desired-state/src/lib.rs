@@ -1,9 +1,11 @@
 //! The mooring desired-state format: parsing and validation, pure (no AWS, no async).
 //!
 //! Loading runs in two passes. Pass 1 reads each file's YAML into raw serde types that keep
-//! positions; its first error per file is reported with line and column. Pass 2 runs only when
-//! every file passed pass 1: it checks meaning (references, ranges, names, schedules) across
-//! all files, collects every problem, and converts the raw types into the plain model.
+//! positions; its first error per file is reported with line and column. Pass 2 runs on every
+//! file that passed pass 1, so a person fixes everything in one round: it checks meaning
+//! (references, ranges, names, schedules) across those files, collects every problem, and
+//! converts the raw types into the plain model. What depends on a file that failed pass 1
+//! (a reference to a name it may declare) is left out, and a note says so.
 //! See `docs/desired-state.md` for the format reference.
 
 mod alarm;
@@ -74,13 +76,16 @@ pub fn parse_sources(sources: &[(PathBuf, String)]) -> Result<DesiredState, Diag
     check(&readable, Collector::default(), &texts)
 }
 
-/// Pass 1 on every file; pass 2 only if nothing failed so far.
+/// Pass 1 on every file; pass 2 on every file that passed it.
 fn check(
     files: &[(usize, &Path, &str)],
     mut collector: Collector,
     texts: &[&str],
 ) -> Result<DesiredState, Diagnostics> {
     let mut parsed = Vec::new();
+    // Files that could not be read failed before pass 1.
+    let unreadable = texts.len().saturating_sub(files.len());
+    let mut unparsed = Vec::new();
     for &(order, path, text) in files {
         match parse::parse_document::<raw::RawStack>(text) {
             Ok(raw) => parsed.push(ParsedFile {
@@ -89,13 +94,30 @@ fn check(
                 text,
                 raw,
             }),
-            Err(err) => collector.report(order, path, err.loc, err.message),
+            Err(err) => {
+                collector.report(order, path, err.loc, err.message);
+                unparsed.push(path);
+            }
         }
     }
-    if collector.is_empty() {
-        if let Some(state) = validate::validate(&parsed, &mut collector) {
-            return Ok(state);
-        }
+    let incomplete = unreadable + unparsed.len() > 0;
+    let scope = references::Scope {
+        incomplete,
+        single_file: texts.len() == 1,
+    };
+    if let Some(state) = validate::validate(&parsed, &mut collector, scope) {
+        return Ok(state);
+    }
+    if incomplete && !parsed.is_empty() {
+        let names: Vec<String> = unparsed.iter().map(|p| p.display().to_string()).collect();
+        let which = match names.as_slice() {
+            [] => "a file that could not be read".to_owned(),
+            [one] => format!("{one} (it did not parse)"),
+            many => format!("{} (they did not parse)", many.join(", ")),
+        };
+        collector.note(format!(
+            "references to topics and alarms that may be declared in {which}, and names duplicated there, were not checked"
+        ));
     }
     Err(collector.finish(texts))
 }

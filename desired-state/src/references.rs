@@ -11,6 +11,16 @@ use crate::raw::{RawAlarm, RawStack};
 use crate::report::{is_arn, ParsedFile, Report};
 use crate::span::{At, Loc};
 
+/// What the files being checked are a part of.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Scope {
+    /// A file failed pass 1 (or could not be read): a name unknown here may be declared
+    /// there, so unknown references are not reported (the caller notes it).
+    pub incomplete: bool,
+    /// One file was given: a name unknown here may be declared in a sibling file.
+    pub single_file: bool,
+}
+
 /// Where a name was first declared, to point back at it from a duplicate.
 struct FirstSeen<'a> {
     seen: BTreeMap<String, (&'a Path, Loc)>,
@@ -57,7 +67,11 @@ fn all_alarms(raw: &RawStack) -> impl Iterator<Item = (&At<String>, &RawAlarm)> 
 }
 
 /// Names that must be unique across all files, and references that may cross files.
-pub(crate) fn check_across_files(files: &[ParsedFile<'_>], collector: &mut Collector) {
+pub(crate) fn check_across_files(
+    files: &[ParsedFile<'_>],
+    collector: &mut Collector,
+    scope: Scope,
+) {
     let mut stacks = FirstSeen::new();
     let mut alarms = FirstSeen::new();
     let mut topics = FirstSeen::new();
@@ -112,6 +126,9 @@ pub(crate) fn check_across_files(files: &[ParsedFile<'_>], collector: &mut Colle
                 if text.is_empty() || topics.contains(text) {
                     continue;
                 }
+                if scope.incomplete && !text.starts_with("arn:") {
+                    continue;
+                }
                 if text.starts_with("arn:") {
                     if !is_arn(text, "sns") {
                         report.error(target.loc, format!("invalid topic ARN `{text}` in alarm `{}`: expected arn:aws:sns:<region>:<account>:<topic>", alarm_name.value));
@@ -123,7 +140,7 @@ pub(crate) fn check_across_files(files: &[ParsedFile<'_>], collector: &mut Colle
                     format!(
                         "unknown topic `{text}` in alarm `{}`{}",
                         alarm_name.value,
-                        reference_hint(text, &topic_names, "topics", "spec.topics")
+                        reference_hint(text, &topic_names, "topics", "spec.topics", scope)
                     ),
                 );
             }
@@ -134,13 +151,13 @@ pub(crate) fn check_across_files(files: &[ParsedFile<'_>], collector: &mut Colle
                             rule.loc,
                             format!("composite alarm `{referenced}` refers to itself"),
                         );
-                    } else if !alarms.contains(&referenced) {
+                    } else if !alarms.contains(&referenced) && !scope.incomplete {
                         report.error(
                             rule.loc,
                             format!(
                             "unknown alarm `{referenced}` in the rule of composite alarm `{}`{}",
                             alarm_name.value,
-                            reference_hint(&referenced, &alarm_names, "alarms", "alarms")
+                            reference_hint(&referenced, &alarm_names, "alarms", "alarms", scope)
                         ),
                         );
                     }
@@ -159,12 +176,12 @@ pub(crate) fn check_across_files(files: &[ParsedFile<'_>], collector: &mut Colle
                 if !is_arn(text, "sns") {
                     report.error(topic.loc, format!("invalid topic ARN `{text}` in `events.topic`: expected arn:aws:sns:<region>:<account>:<topic>"));
                 }
-            } else if !topics.contains(text) {
+            } else if !topics.contains(text) && !scope.incomplete {
                 report.error(
                     topic.loc,
                     format!(
                         "unknown topic `{text}` in `events.topic`{}",
-                        reference_hint(text, &topic_names, "topics", "spec.topics")
+                        reference_hint(text, &topic_names, "topics", "spec.topics", scope)
                     ),
                 );
             }
@@ -183,14 +200,20 @@ pub(crate) fn check_across_files(files: &[ParsedFile<'_>], collector: &mut Colle
                                 alarm.value, policy.value
                             ),
                         );
-                    } else if !alarms.contains(&alarm.value) {
+                    } else if !alarms.contains(&alarm.value) && !scope.incomplete {
                         report.error(
                             alarm.loc,
                             format!(
                                 "unknown alarm `{}` for step-scaling policy `{}`{}",
                                 alarm.value,
                                 policy.value,
-                                reference_hint(&alarm.value, &alarm_names, "alarms", "alarms")
+                                reference_hint(
+                                    &alarm.value,
+                                    &alarm_names,
+                                    "alarms",
+                                    "alarms",
+                                    scope
+                                )
                             ),
                         );
                     }
@@ -200,9 +223,18 @@ pub(crate) fn check_across_files(files: &[ParsedFile<'_>], collector: &mut Colle
     }
 }
 
-fn reference_hint(found: &str, known: &[&str], what: &str, section: &str) -> String {
+fn reference_hint(found: &str, known: &[&str], what: &str, section: &str, scope: Scope) -> String {
+    // The commonest cause with one file: the name is declared in a sibling file.
+    let elsewhere = if scope.single_file {
+        "; declared in another file? pass the folder, so all its files load together"
+    } else {
+        ""
+    };
     if known.is_empty() {
-        return format!(": no {what} are declared (under `{section}`)");
+        return format!(": no {what} are declared (under `{section}`){elsewhere}");
     }
-    crate::parse::suggestion(found, known)
+    if let Some(best) = crate::parse::closest(found, known.iter().copied()) {
+        return format!(", did you mean `{best}`?");
+    }
+    format!("{}{elsewhere}", crate::parse::suggestion(found, known))
 }

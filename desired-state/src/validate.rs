@@ -1,4 +1,4 @@
-//! Pass 2: meaning. Runs only when every file passed pass 1, checks every stack and then the
+//! Pass 2: meaning. Runs on every file that passed pass 1, checks every stack and then the
 //! whole desired state (names are account-wide, references may cross files), and reports
 //! every problem it finds before giving up.
 
@@ -23,6 +23,7 @@ use crate::subscriptions::check_subscriptions;
 pub(crate) fn validate(
     files: &[ParsedFile<'_>],
     collector: &mut Collector,
+    scope: crate::references::Scope,
 ) -> Option<DesiredState> {
     let mut stacks = Vec::new();
     for file in files {
@@ -31,7 +32,7 @@ pub(crate) fn validate(
             stacks.push(stack);
         }
     }
-    crate::references::check_across_files(files, collector);
+    crate::references::check_across_files(files, collector, scope);
     collector.is_empty().then_some(DesiredState { stacks })
 }
 

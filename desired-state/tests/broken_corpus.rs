@@ -137,3 +137,28 @@ fn missing_paths_and_empty_folders_are_diagnostics() {
         "{diagnostics}"
     );
 }
+
+/// Pass two runs on every file that parsed (CONVENTIONS rule 5): the meaning of b is checked
+/// though a did not parse, and b's reference to a topic that a may declare is not reported
+/// as unknown; a note says what was left out.
+#[test]
+fn files_that_parsed_are_checked_though_another_did_not() {
+    let diagnostics =
+        desired_state::load(&[corpus_dir().join("one-file-does-not-parse")]).unwrap_err();
+    let files: Vec<String> = diagnostics
+        .iter()
+        .map(|d| d.file.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert!(files.contains(&"a-topics.yaml".to_owned()), "{diagnostics}");
+    assert_eq!(
+        files.iter().filter(|f| *f == "b-services.yaml").count(),
+        3,
+        "{diagnostics}"
+    );
+    assert!(
+        diagnostics.iter().all(|d| !d.message.contains("unknown topic")),
+        "{diagnostics}"
+    );
+    assert_eq!(diagnostics.notes().len(), 1);
+    assert!(diagnostics.notes()[0].contains("a-topics.yaml (it did not parse)"));
+}
