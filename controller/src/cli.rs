@@ -211,9 +211,18 @@ fn print_diagnostics(diagnostics: &desired_state::Diagnostics) {
     eprintln!("{}", crate::redact::urls_in(&diagnostics.to_string()));
 }
 
+/// Validation warnings (the state is still used) go to stderr, like the diagnostics, and
+/// never change the exit code.
+fn print_warnings(desired: &desired_state::DesiredState) {
+    if !desired.warnings.is_empty() {
+        print_diagnostics(&desired.warnings);
+    }
+}
+
 fn validate(paths: &[PathBuf]) -> ExitCode {
     match desired_state::load(paths) {
         Ok(desired) => {
+            print_warnings(&desired);
             let services: usize = desired.stacks.iter().map(|s| s.services.len()).sum();
             println!(
                 "valid: {} stack(s), {services} service(s)",
@@ -235,6 +244,7 @@ fn validate(paths: &[PathBuf]) -> ExitCode {
 fn schedule(paths: &[PathBuf], from: Option<chrono::DateTime<chrono::Utc>>, days: u32) -> ExitCode {
     match desired_state::load(paths) {
         Ok(desired) => {
+            print_warnings(&desired);
             let from = from.unwrap_or_else(chrono::Utc::now);
             print!(
                 "{}",
@@ -273,7 +283,10 @@ fn schema() -> ExitCode {
 
 async fn pass(args: PassArgs, apply: bool) -> ExitCode {
     let desired = match desired_state::load(&args.paths) {
-        Ok(desired) => desired,
+        Ok(desired) => {
+            print_warnings(&desired);
+            desired
+        }
         Err(diagnostics) => {
             print_diagnostics(&diagnostics);
             eprintln!(

@@ -6,6 +6,15 @@ use std::path::{Path, PathBuf};
 
 use crate::span::Loc;
 
+/// An error refuses the desired state; a warning is printed and the state is used (e.g. a
+/// cron pair that fires together on a daylight-saving day only).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Severity {
+    #[default]
+    Error,
+    Warning,
+}
+
 /// One problem. `line` and `column` are 1-based; file-level problems (unreadable, too large,
 /// empty) point at 1:1.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -14,6 +23,7 @@ pub struct Diagnostic {
     pub line: usize,
     pub column: usize,
     pub message: String,
+    pub severity: Severity,
 }
 
 impl Diagnostic {
@@ -28,15 +38,20 @@ impl Diagnostic {
             line,
             column,
             message: message.into(),
+            severity: Severity::Error,
         }
     }
 }
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let label = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
         write!(
             f,
-            "error: {}:{}:{}: {}",
+            "{label}: {}:{}:{}: {}",
             self.file.display(),
             self.line,
             self.column,
@@ -169,20 +184,48 @@ fn write_snippet(
 pub(crate) struct Collector {
     entries: Vec<Entry>,
     notes: Vec<String>,
+    warnings: Vec<Entry>,
 }
 
 impl Collector {
     pub fn report(&mut self, file_order: usize, file: &Path, loc: Loc, message: impl Into<String>) {
-        self.entries.push(Entry {
+        let entry = Self::entry(file_order, file, loc, message.into(), Severity::Error);
+        self.entries.push(entry);
+    }
+
+    /// A warning: kept apart from the errors, it never refuses the desired state.
+    pub fn warn(&mut self, file_order: usize, file: &Path, loc: Loc, message: impl Into<String>) {
+        let entry = Self::entry(file_order, file, loc, message.into(), Severity::Warning);
+        self.warnings.push(entry);
+    }
+
+    fn entry(
+        file_order: usize,
+        file: &Path,
+        loc: Loc,
+        message: String,
+        severity: Severity,
+    ) -> Entry {
+        Entry {
             diagnostic: Diagnostic {
                 file: file.to_path_buf(),
                 line: loc.line.max(1),
                 column: loc.column.max(1),
-                message: message.into(),
+                message,
+                severity,
             },
             file_order,
             source_line: None,
-        });
+        }
+    }
+
+    /// The warnings, sorted and with their source lines, leaving the errors in place.
+    pub fn take_warnings(&mut self, sources: &[&str]) -> Diagnostics {
+        let warnings = Collector {
+            entries: std::mem::take(&mut self.warnings),
+            ..Collector::default()
+        };
+        warnings.finish(sources)
     }
 
     pub fn is_empty(&self) -> bool {

@@ -12,6 +12,7 @@ mod alarm;
 mod alarm_checks;
 mod autoscaling;
 mod autoscaling_checks;
+mod cron_pair;
 mod diagnostics;
 mod duration;
 mod events;
@@ -32,7 +33,7 @@ mod validate;
 
 use std::path::{Path, PathBuf};
 
-pub use crate::diagnostics::{Diagnostic, Diagnostics};
+pub use crate::diagnostics::{Diagnostic, Diagnostics, Severity};
 pub use crate::model::*;
 pub use crate::parse::{closest, API_VERSION, KIND, MAX_FILE_BYTES};
 pub use crate::schedule_state::{
@@ -105,7 +106,8 @@ fn check(
         incomplete,
         single_file: texts.len() == 1,
     };
-    if let Some(state) = validate::validate(&parsed, &mut collector, scope) {
+    if let Some(mut state) = validate::validate(&parsed, &mut collector, scope) {
+        state.warnings = collector.take_warnings(texts);
         return Ok(state);
     }
     if incomplete && !parsed.is_empty() {

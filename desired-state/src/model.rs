@@ -25,6 +25,9 @@ pub use crate::schedule::{
 #[derive(Clone, Debug, PartialEq)]
 pub struct DesiredState {
     pub stacks: Vec<Stack>,
+    /// What validation warned about without refusing (`validate`, `plan` and `apply` print
+    /// them; they do not change the exit code).
+    pub warnings: crate::Diagnostics,
 }
 
 impl DesiredState {

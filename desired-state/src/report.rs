@@ -34,6 +34,11 @@ impl<'a> Report<'a> {
         self.collector.report(self.order, self.file, loc, message);
     }
 
+    /// A warning: printed, but the desired state is still used.
+    pub fn warning(&mut self, loc: Loc, message: impl Into<String>) {
+        self.collector.warn(self.order, self.file, loc, message);
+    }
+
     /// Problems reported through this `Report` so far.
     pub fn count(&self) -> usize {
         self.errors

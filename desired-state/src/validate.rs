@@ -33,7 +33,10 @@ pub(crate) fn validate(
         }
     }
     crate::references::check_across_files(files, collector, scope);
-    collector.is_empty().then_some(DesiredState { stacks })
+    collector.is_empty().then_some(DesiredState {
+        stacks,
+        warnings: crate::Diagnostics::default(),
+    })
 }
 
 fn check_stack(report: &mut Report<'_>, file: &ParsedFile<'_>) -> Option<Stack> {
@@ -180,9 +183,11 @@ fn check_schedule(
             let wake_at = parse_crontab(&wake.value)
                 .map_err(|err| report.error(wake.loc, err))
                 .ok();
-            sleep_at
-                .zip(wake_at)
-                .map(|(sleep_at, wake_at)| ScheduleRule::Cron { sleep_at, wake_at })
+            let pair = sleep_at.zip(wake_at);
+            if let (Some((sleep_at, wake_at)), Some(tz)) = (&pair, timezone) {
+                check_cron_pair(report, schedule, sleep, sleep_at, wake_at, tz);
+            }
+            pair.map(|(sleep_at, wake_at)| ScheduleRule::Cron { sleep_at, wake_at })
         }
         (None, None, Some(_), None) | (None, None, None, Some(_)) => {
             report.error(
@@ -246,6 +251,41 @@ fn check_schedule(
         yearly_holidays,
         temporary_override,
     })
+}
+
+/// How far ahead a cron pair is checked for firing together on a daylight-saving day.
+const CRON_PAIR_LOOKAHEAD_DAYS: i64 = 366;
+
+/// A pair that always fires together is refused (waking wins a tie, so services would never
+/// sleep); one that fires together only when the clock skips ahead is warned about, with
+/// the date.
+fn check_cron_pair(
+    report: &mut Report<'_>,
+    schedule: &str,
+    sleep: &At<String>,
+    sleep_at: &crate::schedule::CronExpr,
+    wake_at: &crate::schedule::CronExpr,
+    tz: Tz,
+) {
+    if let Some(why) = crate::cron_pair::always_together(sleep_at, wake_at) {
+        report.error(sleep.loc, format!("schedule `{schedule}`: {why}"));
+        return;
+    }
+    // Validation looks ahead from today, like `parse_crontab`'s never-fires check: the
+    // dates it names are the coming ones.
+    let now = chrono::Utc::now();
+    let days =
+        crate::cron_pair::skipped_together(sleep_at, wake_at, tz, now, CRON_PAIR_LOOKAHEAD_DAYS);
+    if let Some(first) = days.first() {
+        report.warning(sleep.loc, format!(
+            "schedule `{schedule}`: on {} `sleepAt` ({}) and `wakeAt` ({}) both fire at {} ({tz} skips that local time), and waking wins a tie, so services stay awake until the next `sleepAt`{}",
+            first.date,
+            first.sleep_local.format("%H:%M"),
+            first.wake_local.format("%H:%M"),
+            first.at.with_timezone(&tz).format("%H:%M %Z"),
+            if days.len() > 1 { format!(" (and {} more such days in the coming year)", days.len() - 1) } else { String::new() },
+        ));
+    }
 }
 
 fn check_topic(report: &mut Report<'_>, name: &At<String>, raw: &RawTopic) -> Option<Topic> {

@@ -156,7 +156,9 @@ fn files_that_parsed_are_checked_though_another_did_not() {
         "{diagnostics}"
     );
     assert!(
-        diagnostics.iter().all(|d| !d.message.contains("unknown topic")),
+        diagnostics
+            .iter()
+            .all(|d| !d.message.contains("unknown topic")),
         "{diagnostics}"
     );
     assert_eq!(diagnostics.notes().len(), 1);

@@ -223,3 +223,53 @@ fn the_flag_is_refused_where_it_means_nothing() {
         "{diagnostics}"
     );
 }
+
+/// The issue's example: in Europe/Berlin, `wakeAt 15 2 * * Sun` / `sleepAt 45 2 * * Sun`
+/// fire together on the spring change (02:00-03:00 is skipped), waking wins, and the
+/// service stays awake for a week. The file is valid; a warning names the date.
+#[test]
+fn a_cron_pair_that_fires_together_on_a_dst_day_is_warned_with_the_date() {
+    let spec = "  schedules:
+    sundays:
+      timezone: Europe/Berlin
+      wakeAt: \"15 2 * * Sun\"
+      sleepAt: \"45 2 * * Sun\"
+  services:
+    - { cluster: c, name: s, desiredCount: 1, offHours: { schedule: sundays } }
+";
+    let desired = desired_state::parse_sources(&[stack("dst-pair", spec)]).unwrap();
+    let warnings: Vec<_> = desired.warnings.iter().collect();
+    assert_eq!(warnings.len(), 1, "{}", desired.warnings);
+    let warning = warnings[0];
+    assert_eq!(warning.severity, desired_state::Severity::Warning);
+    assert_eq!((warning.line, warning.column), (10, 16));
+    // The next last Sunday of March, whatever year the test runs in.
+    let date = warning
+        .message
+        .split("on ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .unwrap();
+    let date = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").unwrap();
+    use chrono::Datelike;
+    assert_eq!((date.month(), date.weekday()), (3, chrono::Weekday::Sun));
+    assert!(date.day() > 24, "the last Sunday of March: {date}");
+    assert!(
+        warning.message.contains("both fire at 03:00 CEST"),
+        "{}",
+        warning.message
+    );
+    assert!(desired.warnings.to_string().starts_with("warning: dst-pair.yaml:10:16:"));
+}
+
+#[test]
+fn a_cron_pair_that_never_fires_together_has_no_warning() {
+    let spec = "  schedules:
+    nights:
+      timezone: Europe/Berlin
+      sleepAt: \"0 20 * * Mon-Fri\"
+      wakeAt: \"0 7 * * Mon-Fri\"
+";
+    let desired = desired_state::parse_sources(&[stack("office", spec)]).unwrap();
+    assert!(desired.warnings.is_empty(), "{}", desired.warnings);
+}
