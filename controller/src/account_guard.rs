@@ -136,7 +136,11 @@ pub async fn guard<'a>(
         .filter(|stack| !refused.iter().any(|e| e.stack == stack.name))
         .cloned()
         .collect();
-    (Cow::Owned(DesiredState { stacks: allowed }), refused)
+    let guarded = DesiredState {
+        stacks: allowed,
+        warnings: desired.warnings.clone(),
+    };
+    (Cow::Owned(guarded), refused)
 }
 
 #[cfg(test)]

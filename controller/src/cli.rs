@@ -13,6 +13,7 @@ use crate::events::stdout::write_json_lines;
 use crate::events::EventSinks;
 use crate::observe::ObserveScope;
 use crate::pass::{calls_since, run_pass, PassOptions, PassReport};
+use crate::plan::Clock;
 use crate::render;
 use crate::revision::revision;
 
@@ -307,8 +308,10 @@ async fn pass(args: PassArgs, apply: bool) -> ExitCode {
         revision: revision(args.revision.as_deref(), &args.paths),
         schedule_only: args.schedule_only,
     };
-    let now = args.now.unwrap_or_else(chrono::Utc::now);
-    let mut report = run_pass(&desired, &clients, &options, now).await;
+    // `--now T` evaluates schedules at T; tags record the real time (plan/clock.rs).
+    let wall = chrono::Utc::now();
+    let now = args.now.unwrap_or(wall);
+    let mut report = run_pass(&desired, &clients, &options, Clock::new(now, wall)).await;
     if apply {
         publish_events(&desired, &clients, &mut report).await;
     }

@@ -143,7 +143,9 @@ pub async fn run_invocation_from(
         revision,
         schedule_only,
     };
-    let mut report = run_pass(&desired, clients, &options, now).await;
+    // Schedules at the invocation's instant; tags record the real time (plan/clock.rs).
+    let clock = crate::plan::Clock::new(now, chrono::Utc::now());
+    let mut report = run_pass(&desired, clients, &options, clock).await;
     let mut sinks = EventSinks::new(&desired, clients);
     if !sinks.is_empty() {
         let before = clients.stats().snapshot();

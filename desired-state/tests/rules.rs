@@ -259,7 +259,10 @@ fn a_cron_pair_that_fires_together_on_a_dst_day_is_warned_with_the_date() {
         "{}",
         warning.message
     );
-    assert!(desired.warnings.to_string().starts_with("warning: dst-pair.yaml:10:16:"));
+    assert!(desired
+        .warnings
+        .to_string()
+        .starts_with("warning: dst-pair.yaml:10:16:"));
 }
 
 #[test]

@@ -18,7 +18,7 @@ use crate::events::sinks::PassEvents;
 use crate::events::{Event, EventType, Phase, Reason};
 use crate::observe::{observe, ObserveScope};
 use crate::plan::Change;
-use crate::plan::{plan, Plan};
+use crate::plan::{plan, Clock, Plan};
 
 mod events;
 
@@ -130,7 +130,7 @@ pub async fn run_pass(
     desired: &DesiredState,
     clients: &Clients,
     options: &PassOptions,
-    now: DateTime<Utc>,
+    now: impl Into<Clock>,
 ) -> PassReport {
     run_pass_with_backoff(desired, clients, options, now, None).await
 }
@@ -142,9 +142,13 @@ pub async fn run_pass_with_backoff(
     desired: &DesiredState,
     clients: &Clients,
     options: &PassOptions,
-    now: DateTime<Utc>,
+    now: impl Into<Clock>,
     backoff: Option<&mut ResourceBackoff>,
 ) -> PassReport {
+    // Schedules (and the report's time) at `clock.schedule_at`; what is recorded in tags,
+    // and backoff, on the wall clock (they differ under `--now`).
+    let clock: Clock = now.into();
+    let now = clock.schedule_at;
     let started = std::time::Instant::now();
     let before = clients.stats().snapshot();
     let span = tracing::info_span!("pass", stacks = desired.stacks.len(), apply = options.apply);
@@ -165,9 +169,9 @@ pub async fn run_pass_with_backoff(
         .instrument(span.clone())
         .await;
     let plan = if options.schedule_only {
-        crate::plan::schedule_driven(plan(desired, &observed, now))
+        crate::plan::schedule_driven(plan(desired, &observed, clock))
     } else {
-        plan(desired, &observed, now)
+        plan(desired, &observed, clock)
     };
     let context = EventContext {
         time: now,
@@ -181,7 +185,7 @@ pub async fn run_pass_with_backoff(
     );
     events.extend(plan.notices.iter().map(|n| context.notice(n)));
     let outcomes = if options.apply {
-        let (ready, held) = hold_back(&plan.changes, backoff.as_deref(), now);
+        let (ready, held) = hold_back(&plan.changes, backoff.as_deref(), clock.wall);
         events.extend(
             held.iter()
                 .map(|(change, until, failures)| context.held_back(change, *until, *failures)),
@@ -190,7 +194,7 @@ pub async fn run_pass_with_backoff(
             .instrument(span)
             .await;
         if let Some(backoff) = backoff {
-            record_outcomes(backoff, &outcomes, now);
+            record_outcomes(backoff, &outcomes, clock.wall);
         }
         events.extend(outcomes.iter().map(|o| context.outcome(o)));
         Some(outcomes)

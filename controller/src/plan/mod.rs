@@ -1,7 +1,7 @@
 //! The planner: `plan(desired, observed, now)` → what should change.
 //!
-//! Pure and deterministic: no I/O, no clock (the instant is an argument, used by
-//! off-hours schedules), no SDK types. Everything `mooring plan` prints comes from here,
+//! Pure and deterministic: no I/O, no clock (the instants are an argument, `clock.rs`: one
+//! for off-hours schedules, one recorded in tags), no SDK types. Everything `mooring plan` prints comes from here,
 //! and `mooring apply` executes exactly these changes.
 //!
 //! Per stack: each service (`service.rs`, after `resolve.rs` has resolved it once), then
@@ -13,6 +13,7 @@ mod alarm_policies;
 mod alarms;
 mod autoscaling;
 mod change;
+mod clock;
 mod diff;
 mod digest;
 mod offhours;
@@ -24,7 +25,6 @@ mod service;
 mod tags;
 mod topics;
 
-use chrono::{DateTime, Utc};
 use desired_state::{DesiredState, Stack};
 
 pub(crate) use self::alarm_policies::parse_pending_policy;
@@ -32,14 +32,17 @@ pub(crate) use self::change::{
     AlarmOperation, AutoscalingOperation, Change, EcsOperation, Notice, Operation, Plan, Resource,
     TopicOperation,
 };
+pub use self::clock::Clock;
 pub(crate) use self::offhours::schedule_driven;
 use self::prune::PruneBudget;
 pub(crate) use crate::events::Reason;
 use crate::observed::{Observed, ObservedStack};
 
 /// Plans every stack of the desired state against what was observed; `now` is the
-/// instant off-hours schedules are evaluated at.
-pub fn plan(desired: &DesiredState, observed: &Observed, now: DateTime<Utc>) -> Plan {
+/// instant off-hours schedules are evaluated at, or a `Clock` when the pass runs at
+/// another (wall-clock) time that tags must record.
+pub fn plan(desired: &DesiredState, observed: &Observed, now: impl Into<Clock>) -> Plan {
+    let now = now.into();
     let mut plan = Plan::default();
     for stack in &desired.stacks {
         // The observer fills every stack it was given; a missing entry means the
@@ -51,7 +54,7 @@ pub fn plan(desired: &DesiredState, observed: &Observed, now: DateTime<Utc>) -> 
     plan
 }
 
-fn plan_stack(stack: &Stack, seen: &ObservedStack, now: DateTime<Utc>, plan: &mut Plan) {
+fn plan_stack(stack: &Stack, seen: &ObservedStack, now: Clock, plan: &mut Plan) {
     if let (Some(wanted), Some(found)) = (&stack.account, &seen.account) {
         if wanted != found {
             plan.notices.push(Notice::warning(

@@ -100,7 +100,12 @@ pub(super) fn plan_before_scaling(service: &ResolvedService<'_>, plan: &mut Plan
 }
 
 /// Changes after the count: the completion mark of a sleep, or the tag removal of a wake.
-pub(super) fn plan_after_count(service: &ResolvedService<'_>, now: DateTime<Utc>, plan: &mut Plan) {
+/// `wall` is the real time of the pass (not `--now`'s): the tag records when it happened.
+pub(super) fn plan_after_count(
+    service: &ResolvedService<'_>,
+    wall: DateTime<Utc>,
+    plan: &mut Plan,
+) {
     let found = service.found;
     let step = match service.phase {
         Phase::Normal => return,
@@ -108,7 +113,7 @@ pub(super) fn plan_after_count(service: &ResolvedService<'_>, now: DateTime<Utc>
             if found.tags.contains_key(ASLEEP_SINCE_TAG) {
                 return;
             }
-            let since = now.to_rfc3339_opts(SecondsFormat::Secs, true);
+            let since = wall.to_rfc3339_opts(SecondsFormat::Secs, true);
             service.tag(
                 StepKind::Given(Reason::Sleep),
                 format!("mark the sleep complete ({ASLEEP_SINCE_TAG}={since})"),

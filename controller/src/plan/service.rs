@@ -1,10 +1,10 @@
 //! One ECS service's plan, top to bottom: resolved once (`resolve.rs`), then its changes
 //! in the order they must run in the service's apply group.
 
-use chrono::{DateTime, Utc};
 use desired_state::{Service, Stack};
 
 use super::change::{EcsOperation, Operation, Plan};
+use super::clock::Clock;
 use super::ownership::{emit, observe_only, Step, StepKind};
 use super::resolve::{resolve, ResolvedService};
 use super::{autoscaling, offhours};
@@ -15,10 +15,10 @@ pub(super) fn plan_service(
     stack: &Stack,
     seen: &ObservedStack,
     service: &Service,
-    now: DateTime<Utc>,
+    now: Clock,
     plan: &mut Plan,
 ) {
-    let Some(service) = resolve(stack, seen, service, now, plan) else {
+    let Some(service) = resolve(stack, seen, service, now.schedule_at, plan) else {
         return;
     };
     // One group, in this order: the wake count is recorded before anything scales down;
@@ -27,7 +27,7 @@ pub(super) fn plan_service(
     offhours::plan_before_scaling(&service, plan);
     autoscaling::plan_autoscaling(&service, plan);
     plan_desired_count(&service, plan);
-    offhours::plan_after_count(&service, now, plan);
+    offhours::plan_after_count(&service, now.wall, plan);
 }
 
 /// `desiredCount`. Without autoscaling mooring owns it (`count_is_ours`); with

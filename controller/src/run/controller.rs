@@ -116,12 +116,14 @@ pub async fn reconcile_loop(
                 revision: current.revision.clone(),
                 schedule_only: false,
             };
-            let now = options.now.unwrap_or_else(Utc::now);
+            // `--now T` evaluates schedules at T; tags and backoff run on the wall clock.
+            let wall = Utc::now();
+            let clock = crate::plan::Clock::new(options.now.unwrap_or(wall), wall);
             let pass = run_pass_with_backoff(
                 &current.desired,
                 clients,
                 &pass_options,
-                now,
+                clock,
                 Some(&mut backoff),
             );
             let report =

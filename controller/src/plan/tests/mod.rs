@@ -13,7 +13,7 @@ mod schedule_scope;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use chrono::{TimeZone, Utc};
+use chrono::{DateTime, TimeZone, Utc};
 use desired_state::DesiredState;
 
 use super::offhours::SCHEDULE_REASONS;

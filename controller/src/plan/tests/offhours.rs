@@ -431,3 +431,17 @@ fn an_observed_service_is_reported_at_night_but_never_put_to_sleep() {
     assert!(sleep_notices(&quiet).is_empty(), "{quiet:?}");
     assert!(summaries(&quiet, "web").is_empty(), "{quiet:?}");
 }
+
+/// `--now T` (or the Lambda's scheduled instant) decides the schedule; the tag records when
+/// the sleep really happened, so a later reader is not told the night began at T.
+#[test]
+fn a_sleep_planned_at_another_instant_records_the_wall_clock_time() {
+    let mut account = account();
+    pass(&mut account, DAY);
+    let wall = utc("2026-07-15T09:30:00Z");
+    let night = plan(&desired(), &account, Clock::new(utc(NIGHT), wall));
+    assert_eq!(
+        summaries(&night, "web").last().map(String::as_str),
+        Some("Sleep: mark the sleep complete (mooring:asleep-since=2026-07-15T09:30:00Z)")
+    );
+}

@@ -95,8 +95,11 @@ pub(in crate::plan) fn schedule_yaml(c: &mut Choices, out: &mut String, name: &s
                 "0 7 * * 1-5",
                 "15 0 1 * *",
             ];
-            let _ = writeln!(out, "      sleepAt: \"{}\"", c.select(&crons));
-            let _ = writeln!(out, "      wakeAt: \"{}\"", c.select(&crons[..3]));
+            // A pair that fires together is refused by validation (waking would win forever).
+            let sleep = c.select(&crons);
+            let wakes: Vec<&str> = crons[..3].iter().copied().filter(|w| *w != sleep).collect();
+            let _ = writeln!(out, "      sleepAt: \"{sleep}\"");
+            let _ = writeln!(out, "      wakeAt: \"{}\"", c.select(&wakes));
         }
     }
     if c.chance(30) {
