@@ -110,3 +110,28 @@ async fn a_service_woken_by_a_deploy_is_put_back_to_sleep_with_a_warning() {
         "2"
     );
 }
+
+/// `apply --now <a Friday night>` evaluates the schedule at that instant (the service goes
+/// to sleep), but `mooring:asleep-since` records when the sleep really happened: the wall
+/// clock during this test, not the injected instant.
+#[tokio::test]
+async fn apply_at_an_injected_night_records_the_real_time_of_the_sleep() {
+    let cluster = unique("asleep-since");
+    seed_services(REGION, &cluster, &[("web", 2), ("api", 1)]).await;
+    let file = DesiredFile::write("dev.yaml", &stack_yaml(&unique("dev"), &cluster));
+    let path = file.path.to_string_lossy().into_owned();
+    // Tags hold whole seconds: compare with the second the run started in.
+    let before = chrono::Utc::now() - chrono::Duration::seconds(1);
+    let night = at("apply", &path, "2026-03-27T21:00:00Z", 0).await;
+    let after = chrono::Utc::now() + chrono::Duration::seconds(1);
+    assert!(night.stdout.contains("Sleep"), "{night:?}");
+    assert_eq!(desired_count(REGION, &cluster, "web").await, 0);
+    let tags = service_tags(REGION, &cluster, "web").await;
+    let since = chrono::DateTime::parse_from_rfc3339(&tags["mooring:asleep-since"])
+        .unwrap_or_else(|e| panic!("asleep-since is not RFC 3339 ({e}): {tags:?}"))
+        .with_timezone(&chrono::Utc);
+    assert!(
+        before <= since && since <= after,
+        "asleep-since {since} is not the time of the run ({before} .. {after}): {tags:?}"
+    );
+}
