@@ -31,12 +31,15 @@ pub fn preview_text(desired: &DesiredState, from: DateTime<Utc>, days: u32) -> S
                 (None, None) => "its count before sleeping".to_owned(),
             };
             let tz = schedule.timezone;
+            // Named fields: `a/b/c` left readers guessing which part was the cluster.
             let _ = writeln!(
                 out,
-                "{}/{}/{}  schedule {} ({})  awake: {awake_count}, asleep: {} task(s)",
-                stack.name,
-                service.cluster,
-                service.name,
+                "stack {} · cluster {} · service {}",
+                stack.name, service.cluster, service.name
+            );
+            let _ = writeln!(
+                out,
+                "  schedule {} ({}) · awake: {awake_count}, asleep: {} task(s)",
                 off.schedule,
                 tz.name(),
                 off.desired_count
@@ -51,12 +54,8 @@ pub fn preview_text(desired: &DesiredState, from: DateTime<Utc>, days: u32) -> S
             if transitions.is_empty() {
                 let _ = writeln!(out, "  no transitions in the next {days} day(s)");
             }
-            for transition in &transitions {
-                let verb = match transition.state {
-                    WakeState::Awake => "wake ",
-                    WakeState::Asleep => "sleep",
-                };
-                let _ = writeln!(out, "  {verb}  {}", both_times(tz, transition.at));
+            for line in transition_lines(schedule, &transitions, from, days) {
+                let _ = writeln!(out, "  {line}");
             }
             out.push_str(&timeline(schedule, from, days));
             out.push('\n');
@@ -66,6 +65,52 @@ pub fn preview_text(desired: &DesiredState, from: DateTime<Utc>, days: u32) -> S
         out.push_str("no service has offHours\n");
     }
     out
+}
+
+/// The transitions, and each holiday in the preview, in time order. A holiday keeps the
+/// services asleep all day: a sleep on one is labelled `(holiday)`, and a holiday that
+/// changes nothing (already asleep from the evening before) still gets a line, so a
+/// missing morning wake is explained.
+fn transition_lines(
+    schedule: &Schedule,
+    transitions: &[desired_state::Transition],
+    from: DateTime<Utc>,
+    days: u32,
+) -> Vec<String> {
+    let tz = schedule.timezone;
+    let mut lines: Vec<(DateTime<Utc>, String)> = transitions
+        .iter()
+        .map(|transition| {
+            let local_day = transition.at.with_timezone(&tz).date_naive();
+            let (verb, label) = match transition.state {
+                WakeState::Awake => ("wake ", ""),
+                WakeState::Asleep if schedule.is_holiday(local_day) => ("sleep", "  (holiday)"),
+                WakeState::Asleep => ("sleep", ""),
+            };
+            (
+                transition.at,
+                format!("{verb}  {}{label}", both_times(tz, transition.at)),
+            )
+        })
+        .collect();
+    let first_day = from.with_timezone(&tz).date_naive();
+    for day in first_day.iter_days().take(days as usize + 1) {
+        let midnight = desired_state::first_instant(tz, day.and_time(NaiveTime::MIN));
+        let labelled = transitions
+            .iter()
+            .any(|t| t.state == WakeState::Asleep && t.at.with_timezone(&tz).date_naive() == day);
+        let in_preview = from < midnight && midnight <= from + Duration::days(i64::from(days));
+        if schedule.is_holiday(day)
+            && !labelled
+            && in_preview
+            && desired_state::state_at(schedule, midnight) == WakeState::Asleep
+        {
+            let text = format!("holiday {}: asleep all day", day.format("%a %Y-%m-%d"));
+            lines.push((midnight, text));
+        }
+    }
+    lines.sort_by_key(|(at, _)| *at);
+    lines.into_iter().map(|(_, line)| line).collect()
 }
 
 /// `Mon 2026-03-02 20:00 CET   (2026-03-02 19:00 UTC)`
@@ -113,4 +158,87 @@ fn timeline(schedule: &Schedule, from: DateTime<Utc>, days: u32) -> String {
         out.push('\n');
     }
     out
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    fn desired(schedule: &str) -> DesiredState {
+        let yaml = format!(
+            "apiVersion: mooring/v1
+kind: Stack
+metadata: {{ name: shop-nonprod }}
+spec:
+  schedules:
+    office:
+      timezone: Europe/Berlin
+{schedule}
+  services:
+    - {{ cluster: shop-dev, name: web, desiredCount: 2, offHours: {{ schedule: office }} }}
+"
+        );
+        desired_state::parse_sources(&[("shop.yaml".into(), yaml)]).unwrap()
+    }
+
+    fn at(text: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(text)
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    #[test]
+    fn the_header_names_stack_cluster_and_service() {
+        let text = preview_text(
+            &desired("      awake: [\"Mon-Fri 07:00-20:00\"]"),
+            at("2026-12-21T12:00:00Z"),
+            1,
+        );
+        let mut lines = text.lines();
+        assert_eq!(
+            lines.next(),
+            Some("stack shop-nonprod · cluster shop-dev · service web")
+        );
+        assert_eq!(
+            lines.next(),
+            Some("  schedule office (Europe/Berlin) · awake: 2 task(s), asleep: 0 task(s)")
+        );
+    }
+
+    #[test]
+    fn holidays_are_labelled_in_the_transition_list() {
+        // Awake around the clock except on holidays: the sleep falls on the holiday.
+        let always =
+            desired("      awake: [\"Mon-Sun 00:00-24:00\"]\n      holidays: [\"2026-12-24\"]");
+        let text = preview_text(&always, at("2026-12-23T12:00:00Z"), 3);
+        assert!(
+            text.contains("  sleep  Thu 2026-12-24 00:00 CET   (2026-12-23 23:00 UTC)  (holiday)"),
+            "{text}"
+        );
+        assert!(text.contains("  wake   Fri 2026-12-25 00:00 CET"), "{text}");
+        assert!(!text.contains(
+            "(holiday)\n  wake   Fri 2026-12-25 00:00 CET   (2026-12-24 23:00 UTC)  (holiday)"
+        ));
+
+        // Office hours: already asleep from the evening before, the holiday changes no
+        // state, but its line explains the missing morning wake.
+        let office =
+            desired("      awake: [\"Mon-Fri 07:00-20:00\"]\n      holidays: [\"2026-12-24\"]");
+        let text = preview_text(&office, at("2026-12-23T12:00:00Z"), 3);
+        let lines: Vec<&str> = text.lines().collect();
+        let sleep = lines
+            .iter()
+            .position(|l| l.starts_with("  sleep  Wed 2026-12-23 20:00"))
+            .unwrap();
+        assert_eq!(
+            lines[sleep + 1],
+            "  holiday Thu 2026-12-24: asleep all day",
+            "{text}"
+        );
+        assert!(
+            lines[sleep + 2].starts_with("  wake   Fri 2026-12-25 07:00"),
+            "{text}"
+        );
+    }
 }
