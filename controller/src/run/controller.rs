@@ -60,7 +60,7 @@ pub async fn reconcile_loop(
                     Ok(desired) => {
                         let revision = revision_of(options, source.location(), fetched.revision);
                         let events = loaded_events(&desired, &revision, source.location());
-                        tracing::info!(revision = ?revision, source = %source.location().describe(), "desired state loaded");
+                        tracing::info!(revision = revision.as_deref().unwrap_or(UNKNOWN_REVISION), source = %source.location().describe(), "desired state loaded");
                         print_events(&events);
                         pending.extend(events);
                         shared.loaded(revision.clone());
@@ -149,7 +149,7 @@ pub async fn reconcile_loop(
                 pending.clear();
                 shared.record_pass(&current.desired, &report);
                 tracing::info!(
-                    revision = ?report.revision,
+                    revision = report.revision.as_deref().unwrap_or(UNKNOWN_REVISION),
                     changes = report.outcomes.as_ref().map_or(0, Vec::len),
                     failed = report.failed(),
                     duration_ms = report.duration_ms,
@@ -218,6 +218,9 @@ fn print_events(events: &[Event]) {
     }
 }
 
+/// What logs say when no revision is known (`?revision` printed `None` or `Some("…")`).
+const UNKNOWN_REVISION: &str = "unknown";
+
 /// `--revision` wins, then what the source knows (S3 metadata or ETag), then git.
 fn revision_of(options: &RunOptions, location: &Location, known: Option<String>) -> Option<String> {
     if let Some(given) = options.revision.as_deref().filter(|r| !r.trim().is_empty()) {
@@ -246,7 +249,7 @@ fn loaded_events(
                     "loaded {} service(s) from {} at revision {}",
                     stack.services.len(),
                     location.describe(),
-                    revision.as_deref().unwrap_or("unknown")
+                    revision.as_deref().unwrap_or(UNKNOWN_REVISION)
                 ),
                 Utc::now(),
                 revision.clone(),
