@@ -8,6 +8,7 @@ mod bad_input;
 mod event_sinks;
 mod examples;
 mod fixtures;
+mod format_hints;
 mod lambda_s3;
 mod offhours;
 mod other_stack;
