@@ -25,7 +25,7 @@ pub(crate) fn always_together(sleep: &CronExpr, wake: &CronExpr) -> Option<Strin
     let squeeze = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
     if squeeze(&sleep.expression) == squeeze(&wake.expression) {
         return Some(format!(
-            "`sleepAt` and `wakeAt` are the same expression `{}`: when both fire at the same instant waking wins, so services would never sleep; give them different times",
+            "`sleepAt` and `wakeAt` are the same expression `{}`: expected different times (when both fire at the same instant waking wins, so services would never sleep)",
             sleep.expression
         ));
     }
@@ -41,7 +41,7 @@ pub(crate) fn always_together(sleep: &CronExpr, wake: &CronExpr) -> Option<Strin
             .collect()
     };
     (firings(sleep) == firings(wake)).then(|| format!(
-        "`sleepAt` (`{}`) and `wakeAt` (`{}`) fire at the same times: when both fire at the same instant waking wins, so services would never sleep; give them different times",
+        "`sleepAt` (`{}`) and `wakeAt` (`{}`) fire at the same times: expected different times (when both fire at the same instant waking wins, so services would never sleep)",
         sleep.expression, wake.expression
     ))
 }

@@ -114,6 +114,7 @@ fn names_what_was_expected(message: &str) -> bool {
         "needs",
         "above its",
         "below its",
+        "pass the folder",
     ]
     .iter()
     .any(|hint| message.contains(hint))
