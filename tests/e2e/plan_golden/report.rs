@@ -33,6 +33,17 @@ impl Normaliser {
             Value::String(text) => *text = self.text(text),
             Value::Array(items) => items.iter_mut().for_each(|item| self.strings(item)),
             Value::Object(map) => {
+                // `mooring:asleep-since` records the wall clock of the run, not `--now`.
+                if map.get("field").and_then(Value::as_str) == Some(WALL_CLOCK_DIFF) {
+                    for side in ["before", "after"] {
+                        if map.get(side).is_some_and(Value::is_string) {
+                            map.insert(side.to_owned(), json!(WALL_CLOCK));
+                        }
+                    }
+                }
+                if map.get(WALL_CLOCK_TAG).is_some_and(Value::is_string) {
+                    map.insert(WALL_CLOCK_TAG.to_owned(), json!(WALL_CLOCK));
+                }
                 let mut keys: Vec<String> = map.keys().cloned().collect();
                 keys.sort();
                 for key in keys {
@@ -57,6 +68,7 @@ impl Normaliser {
             .replace(&self.dir, "desired-state/examples")
             .replace(&self.token, "");
         let text = uuids(&text);
+        let text = wall_clock_tags(&text);
         let text = self.marker_digests(&text);
         assert!(
             !text.contains(self.token.trim_end_matches('-')),
@@ -90,6 +102,34 @@ impl Normaliser {
         out.push_str(rest);
         out
     }
+}
+
+const WALL_CLOCK_TAG: &str = "mooring:asleep-since";
+const WALL_CLOCK_DIFF: &str = "tags.mooring:asleep-since";
+const WALL_CLOCK: &str = "<wall clock>";
+
+/// `mooring:asleep-since=2026-12-03T11:40:00Z` → `mooring:asleep-since=<wall clock>`.
+fn wall_clock_tags(text: &str) -> String {
+    let open = format!("{WALL_CLOCK_TAG}=");
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(at) = rest.find(&open) {
+        let (before, tagged) = rest.split_at(at + open.len());
+        out.push_str(before);
+        // RFC 3339 in whole seconds, UTC: `2026-12-03T11:40:00Z`, 20 characters.
+        let instant = tagged
+            .get(..20)
+            .filter(|t| t.ends_with('Z') && t.as_bytes()[10] == b'T');
+        match instant {
+            Some(_) => {
+                out.push_str(WALL_CLOCK);
+                rest = &tagged[20..];
+            }
+            None => rest = tagged,
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 fn is_hex(text: &str) -> bool {
