@@ -108,12 +108,17 @@ const WALL_CLOCK_TAG: &str = "mooring:asleep-since";
 const WALL_CLOCK_DIFF: &str = "tags.mooring:asleep-since";
 const WALL_CLOCK: &str = "<wall clock>";
 
-/// `mooring:asleep-since=2026-12-03T11:40:00Z` → `mooring:asleep-since=<wall clock>`.
+/// `mooring:asleep-since=2026-12-03T11:40:00Z` → `mooring:asleep-since=<wall clock>`, and
+/// the same instant quoted in a SleepInterrupted message.
 fn wall_clock_tags(text: &str) -> String {
-    let open = format!("{WALL_CLOCK_TAG}=");
+    let text = wall_clock_after(text, &format!("{WALL_CLOCK_TAG}="));
+    wall_clock_after(&text, "since it went to sleep at ")
+}
+
+fn wall_clock_after(text: &str, open: &str) -> String {
     let mut out = String::new();
     let mut rest = text;
-    while let Some(at) = rest.find(&open) {
+    while let Some(at) = rest.find(open) {
         let (before, tagged) = rest.split_at(at + open.len());
         out.push_str(before);
         // RFC 3339 in whole seconds, UTC: `2026-12-03T11:40:00Z`, 20 characters.
