@@ -61,6 +61,10 @@ pub async fn reconcile_loop(
                         let revision = revision_of(options, source.location(), fetched.revision);
                         let events = loaded_events(&desired, &revision, source.location());
                         tracing::info!(revision = revision.as_deref().unwrap_or(UNKNOWN_REVISION), source = %source.location().describe(), "desired state loaded");
+                        if !desired.warnings.is_empty() {
+                            // Valid, but probably not what was meant (docs/desired-state.md).
+                            tracing::warn!(warnings = %desired.warnings, "the desired state has validation warnings");
+                        }
                         print_events(&events);
                         pending.extend(events);
                         shared.loaded(revision.clone());
