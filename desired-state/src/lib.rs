@@ -62,7 +62,9 @@ pub fn load<P: AsRef<Path>>(paths: &[P]) -> Result<DesiredState, Diagnostics> {
         .iter()
         .map(|s| s.text.as_deref().unwrap_or(""))
         .collect();
-    check(&readable, collector, &texts)
+    // A folder given is all its files already: "pass the folder" would not help.
+    let single_file = texts.len() == 1 && !paths.iter().any(|p| p.as_ref().is_dir());
+    check(&readable, collector, &texts, single_file)
 }
 
 /// Parses in-memory sources (path, text) as one desired state; for tests and for callers
@@ -74,7 +76,7 @@ pub fn parse_sources(sources: &[(PathBuf, String)]) -> Result<DesiredState, Diag
         .map(|(order, (path, text))| (order, path.as_path(), text.as_str()))
         .collect();
     let texts: Vec<&str> = sources.iter().map(|(_, text)| text.as_str()).collect();
-    check(&readable, Collector::default(), &texts)
+    check(&readable, Collector::default(), &texts, texts.len() == 1)
 }
 
 /// Pass 1 on every file; pass 2 on every file that passed it.
@@ -82,6 +84,7 @@ fn check(
     files: &[(usize, &Path, &str)],
     mut collector: Collector,
     texts: &[&str],
+    single_file: bool,
 ) -> Result<DesiredState, Diagnostics> {
     let mut parsed = Vec::new();
     // Files that could not be read failed before pass 1.
@@ -104,7 +107,7 @@ fn check(
     let incomplete = unreadable + unparsed.len() > 0;
     let scope = references::Scope {
         incomplete,
-        single_file: texts.len() == 1,
+        single_file,
     };
     if let Some(mut state) = validate::validate(&parsed, &mut collector, scope) {
         state.warnings = collector.take_warnings(texts);

@@ -164,3 +164,26 @@ fn files_that_parsed_are_checked_though_another_did_not() {
     assert_eq!(diagnostics.notes().len(), 1);
     assert!(diagnostics.notes()[0].contains("a-topics.yaml (it did not parse)"));
 }
+
+/// "Pass the folder" helps only when a single file was given, not a folder of one file.
+#[test]
+fn a_folder_of_one_file_is_not_told_to_pass_the_folder() {
+    let dir = std::env::temp_dir().join(format!("mooring-one-file-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(
+        corpus_dir().join("topic-in-another-file.yaml"),
+        dir.join("stack.yaml"),
+    )
+    .unwrap();
+    let from_folder = desired_state::load(&[&dir]).unwrap_err();
+    let from_file = desired_state::load(&[dir.join("stack.yaml")]).unwrap_err();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(
+        !from_folder.to_string().contains("pass the folder"),
+        "{from_folder}"
+    );
+    assert!(
+        from_file.to_string().contains("pass the folder"),
+        "{from_file}"
+    );
+}
