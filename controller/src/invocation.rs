@@ -142,6 +142,7 @@ pub async fn run_invocation_from(
         apply: true,
         revision,
         schedule_only,
+        only_stacks: Vec::new(),
     };
     let mut report = run_pass(&desired, clients, &options, now).await;
     let mut sinks = EventSinks::new(&desired, clients);
@@ -149,7 +150,7 @@ pub async fn run_invocation_from(
         let before = clients.stats().snapshot();
         let mut problems = sinks.publish(report.for_sinks()).await;
         problems.extend(sinks.flush().await);
-        report.events.extend(problems);
+        report.add_events(problems);
         report.add_calls(calls_since(&before, clients));
     }
     for event in &report.events {

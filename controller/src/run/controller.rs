@@ -115,6 +115,7 @@ pub async fn reconcile_loop(
                 apply: true,
                 revision: current.revision.clone(),
                 schedule_only: false,
+                only_stacks: Vec::new(),
             };
             let now = options.now.unwrap_or_else(Utc::now);
             let pass = run_pass_with_backoff(
