@@ -256,7 +256,7 @@ async fn apply_publishes_warnings_only_and_metrics_in_the_mooring_namespace() {
     assert!(
         apply
             .stdout
-            .contains("Apply complete: 1 changed."),
+            .contains("Apply complete: 1 changed; 1 warning (see ! above)."),
         "{apply:?}"
     );
     assert!(
