@@ -84,7 +84,10 @@ async fn usage_errors_exit_64_on_every_command() {
         "stack.yaml",
         &stack_yaml(
             &unique("usage"),
-            &format!("    - {{ cluster: {}, name: web, desiredCount: 1 }}\n", unique("usage")),
+            &format!(
+                "    - {{ cluster: {}, name: web, desiredCount: 1 }}\n",
+                unique("usage")
+            ),
         ),
     );
     let path = file.path.to_string_lossy().into_owned();
@@ -149,7 +152,10 @@ async fn stack_selects_stacks_and_an_unknown_one_lists_those_found() {
     let plan = mooring(&["plan", &dev_path, &prod_path, "--stack", &dev]).await;
     assert_eq!(plan.code, 2, "{plan:?}");
     assert!(plan.stdout.contains(&format!("stack {dev} ")), "{plan:?}");
-    assert!(!plan.stdout.contains(&prod), "prod is not planned: {plan:?}");
+    assert!(
+        !plan.stdout.contains(&prod),
+        "prod is not planned: {plan:?}"
+    );
 
     let apply = mooring(&["apply", &dev_path, &prod_path, "--stack", &dev]).await;
     assert_eq!(apply.code, 0, "{apply:?}");
@@ -159,16 +165,29 @@ async fn stack_selects_stacks_and_an_unknown_one_lists_those_found() {
         0,
         "dev is applied before prod"
     );
-    let both = mooring(&["plan", &dev_path, &prod_path, "--stack", &dev, "--stack", &prod]).await;
+    let both = mooring(&[
+        "plan", &dev_path, &prod_path, "--stack", &dev, "--stack", &prod,
+    ])
+    .await;
     assert_eq!(both.code, 2, "{both:?}");
-    assert!(both.stdout.contains(&format!("~ ecs-service {cluster}/prod-web")), "{both:?}");
+    assert!(
+        both.stdout
+            .contains(&format!("~ ecs-service {cluster}/prod-web")),
+        "{both:?}"
+    );
     assert!(
         both.stdout.contains("Plan: 1 to change."),
         "dev is converged: {both:?}"
     );
 
     let schedule = mooring(&[
-        "schedule", &dev_path, &prod_path, "--stack", &prod, "--from", AWAKE_INSTANT,
+        "schedule",
+        &dev_path,
+        &prod_path,
+        "--stack",
+        &prod,
+        "--from",
+        AWAKE_INSTANT,
     ])
     .await;
     assert_eq!(schedule.code, 0, "{schedule:?}");
@@ -180,8 +199,9 @@ async fn stack_selects_stacks_and_an_unknown_one_lists_those_found() {
         let run = mooring(&[command, &dev_path, &prod_path, "--stack", &typo]).await;
         assert_eq!(run.code, USAGE, "{command}: {run:?}");
         assert!(
-            run.stderr
-                .contains(&format!("--stack {typo}: no such stack in the desired state (did you mean `{dev}`?)")),
+            run.stderr.contains(&format!(
+                "--stack {typo}: no such stack in the desired state (did you mean `{dev}`?)"
+            )),
             "{command}: {run:?}"
         );
         assert!(

@@ -187,9 +187,7 @@ async fn more_services_than_one_describe_call_takes() {
     let apply = mooring(&["apply", &path]).await;
     assert_eq!(apply.code, 0, "{apply:?}");
     assert!(
-        apply
-            .stdout
-            .contains("Apply complete: 23 changed."),
+        apply.stdout.contains("Apply complete: 23 changed."),
         "{apply:?}"
     );
     for (i, name) in names.iter().enumerate() {

@@ -176,7 +176,11 @@ pub async fn run_pass_with_backoff(
         };
         &selection
     };
-    let span = tracing::info_span!("pass", stacks = selected.stacks.len(), apply = options.apply);
+    let span = tracing::info_span!(
+        "pass",
+        stacks = selected.stacks.len(),
+        apply = options.apply
+    );
     // Before the first read: a stack declared for another account (or one whose account
     // cannot be verified) is left out of the pass entirely.
     let (guarded, refusals) =

@@ -32,7 +32,11 @@ impl Block<'_> {
         if failed {
             '✗'
         } else if self.has_changes() {
-            Effect::of(self.object, self.events.iter().copied().filter(|e| is_change(e))).mark()
+            Effect::of(
+                self.object,
+                self.events.iter().copied().filter(|e| is_change(e)),
+            )
+            .mark()
         } else if self.events.iter().any(|e| is_warning(e)) {
             '!'
         } else {

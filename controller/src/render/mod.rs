@@ -89,7 +89,10 @@ fn closing_line(summary: &Summary, options: TextOptions) -> String {
         }
         return match summary.warnings {
             0 => "Apply complete: no changes. The account matches the desired state.".to_owned(),
-            n => format!("Apply complete: no changes; {} (see ! above).", need_attention(n)),
+            n => format!(
+                "Apply complete: no changes; {} (see ! above).",
+                need_attention(n)
+            ),
         };
     }
     if failed > 0 {
@@ -99,9 +102,7 @@ fn closing_line(summary: &Summary, options: TextOptions) -> String {
             planned
         };
         let failures = if failed == 1 { "failure" } else { "failures" };
-        return format!(
-            "Plan incomplete: {planned}, {failed} {failures} (see ✗ above){warnings}."
-        );
+        return format!("Plan incomplete: {planned}, {failed} {failures} (see ✗ above){warnings}.");
     }
     if options.scope == ObserveScope::ScheduleOnly {
         return match summary.resources() {
