@@ -100,6 +100,8 @@ async fn usage_errors_exit_64_on_every_command() {
         vec!["schedule", &path, "--from", "tomorrow"],
         vec!["run", &path, "--now", "yesterday"],
         vec!["run", &path, "--interval", "5"],
+        // An S3 desired state must be the only PATH.
+        vec!["run", "s3://bucket/stack.yaml", &path],
         vec!["frobnicate"],
         vec![],
     ];

@@ -147,3 +147,6 @@ fn counts(summary: &Summary, done: bool) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
+
+#[cfg(test)]
+mod tests;
