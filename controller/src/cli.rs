@@ -246,47 +246,13 @@ fn print_diagnostics(diagnostics: &desired_state::Diagnostics) {
     eprintln!("{}", crate::redact::urls_in(&diagnostics.to_string()));
 }
 
-/// `--stack NAME…`: every name must be a stack of the desired state. An unknown one is a
-/// usage error that lists the stacks found (with the nearest as a suggestion), not a
-/// selection of nothing that would pass as "no changes".
-fn check_stacks(desired: &desired_state::DesiredState, names: &[String]) -> Result<(), ExitCode> {
-    let declared: Vec<&str> = desired.stacks.iter().map(|s| s.name.as_str()).collect();
-    let unknown: Vec<&String> = names
-        .iter()
-        .filter(|name| !declared.contains(&name.as_str()))
-        .collect();
-    if unknown.is_empty() {
-        return Ok(());
-    }
-    for name in unknown {
-        let hint = desired_state::closest(name, declared.iter().copied())
-            .map(|near| format!(" (did you mean `{near}`?)"))
-            .unwrap_or_default();
-        eprintln!("error: --stack {name}: no such stack in the desired state{hint}");
-    }
-    let list: Vec<String> = declared.iter().map(|n| format!("`{n}`")).collect();
-    eprintln!("the desired state declares: {}", list.join(", "));
-    Err(ExitCode::from(EXIT_USAGE))
-}
-
-/// The desired state with only the stacks named (all of them when none is).
-fn only_stacks(
-    mut desired: desired_state::DesiredState,
-    names: &[String],
-) -> desired_state::DesiredState {
-    if !names.is_empty() {
-        desired.stacks.retain(|stack| names.contains(&stack.name));
-    }
-    desired
-}
-
 fn validate(paths: &[PathBuf], stacks: &[String]) -> ExitCode {
     match desired_state::load(paths) {
         Ok(desired) => {
-            if let Err(code) = check_stacks(&desired, stacks) {
+            if let Err(code) = crate::stack_selection::check(&desired, stacks) {
                 return code;
             }
-            let desired = only_stacks(desired, stacks);
+            let desired = crate::stack_selection::only(desired, stacks);
             let services: usize = desired.stacks.iter().map(|s| s.services.len()).sum();
             println!(
                 "valid: {} stack(s), {services} service(s)",
@@ -313,10 +279,10 @@ fn schedule(
 ) -> ExitCode {
     match desired_state::load(paths) {
         Ok(desired) => {
-            if let Err(code) = check_stacks(&desired, stacks) {
+            if let Err(code) = crate::stack_selection::check(&desired, stacks) {
                 return code;
             }
-            let desired = only_stacks(desired, stacks);
+            let desired = crate::stack_selection::only(desired, stacks);
             let from = from.unwrap_or_else(chrono::Utc::now);
             print!(
                 "{}",
@@ -365,7 +331,7 @@ async fn pass(args: PassArgs, apply: bool) -> ExitCode {
             return ExitCode::from(EXIT_ERROR);
         }
     };
-    if let Err(code) = check_stacks(&desired, &args.stacks) {
+    if let Err(code) = crate::stack_selection::check(&desired, &args.stacks) {
         return code;
     }
     let policy = CallPolicy {

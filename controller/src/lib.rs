@@ -20,3 +20,4 @@ pub(crate) mod render;
 pub(crate) mod revision;
 pub mod run;
 pub(crate) mod schedule_preview;
+pub(crate) mod stack_selection;
