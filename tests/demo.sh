@@ -97,6 +97,8 @@ explain() {
         apply:0) meaning="converged" ;;
         apply:1) meaning="some changes failed" ;;
         *:1) meaning="error" ;;
+        plan:3 | apply:3) meaning="warnings (--fail-on-warnings)" ;;
+        *:64) meaning="usage error" ;;
         *) meaning="unexpected" ;;
     esac
     if ((rc == expected)); then

@@ -11,6 +11,10 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::aws::{CallPolicy, Clients};
 use crate::events::stdout::write_json_lines;
 use crate::events::EventSinks;
+use crate::exit_code::{
+    ERROR as EXIT_ERROR, OK as EXIT_OK, PENDING_OR_INVALID as EXIT_PENDING_OR_INVALID,
+    USAGE as EXIT_USAGE,
+};
 use crate::observe::ObserveScope;
 use crate::pass::{calls_since, run_pass, PassOptions, PassReport};
 use crate::plan::Clock;
@@ -34,12 +38,17 @@ pub enum Command {
     Validate {
         #[arg(required = true, value_name = "PATH")]
         paths: Vec<PathBuf>,
+        /// Only report this stack (repeatable); every file is still checked.
+        #[arg(long = "stack", value_name = "NAME")]
+        stacks: Vec<String>,
     },
     /// Print the JSON Schema of the desired-state format (for yaml-language-server).
     Schema,
-    /// Show what `apply` would change. Exit 0 nothing to do, 2 changes pending, 1 error.
+    /// Show what `apply` would change. Exit 0 nothing to do, 2 changes pending, 1 error,
+    /// 3 warnings under --fail-on-warnings.
     Plan(PassArgs),
-    /// Run one reconcile pass: observe, plan, apply. Exit 0 converged, 1 failures.
+    /// Run one reconcile pass: observe, plan, apply. Exit 0 converged, 1 failures,
+    /// 3 warnings under --fail-on-warnings.
     Apply(PassArgs),
     /// Preview off-hours: each service's next sleep/wake transitions (local and UTC time)
     /// and a timeline. Reads no AWS. Exit 0, or 2 when the desired state is invalid.
@@ -52,6 +61,9 @@ pub enum Command {
         /// How many days to show.
         #[arg(long, default_value_t = 7, value_parser = clap::value_parser!(u32).range(1..=366))]
         days: u32,
+        /// Only this stack's services (repeatable).
+        #[arg(long = "stack", value_name = "NAME")]
+        stacks: Vec<String>,
     },
     /// The controller: a pass every interval and at once when the desired state changes,
     /// HTTP endpoints, events on stdout. Runs until SIGTERM or SIGINT (exit 0).
@@ -132,6 +144,18 @@ pub struct PassArgs {
     /// only ECS services and scalable targets.
     #[arg(long)]
     pub schedule_only: bool,
+    /// Only this stack (repeatable): apply dev before prod. The others are neither read
+    /// nor changed.
+    #[arg(long = "stack", value_name = "NAME")]
+    pub stacks: Vec<String>,
+    /// Exit 3 when the pass has warnings (a service that does not exist, a resource
+    /// another stack owns, drift in observe mode), unless it failed (1).
+    #[arg(long)]
+    pub fail_on_warnings: bool,
+    /// Text output: every event of each resource with all its fields, mooring's
+    /// bookkeeping tags and digests included.
+    #[arg(long, short)]
+    pub verbose: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -143,18 +167,29 @@ pub enum Output {
     Jsonl,
 }
 
-/// Exit codes, Terraform's `-detailed-exitcode` convention for `plan`.
-const EXIT_OK: u8 = 0;
-const EXIT_ERROR: u8 = 1;
-const EXIT_PENDING_OR_INVALID: u8 = 2;
+/// The command line, or the exit code to leave with: a usage error (unknown flag, a
+/// value that does not parse) is `EXIT_USAGE` for every command, never clap's 2, which
+/// is `plan`'s "changes pending"; `--help` and `--version` exit 0. clap has printed
+/// what it has to say.
+pub fn parse_args() -> Result<Cli, ExitCode> {
+    Cli::try_parse().map_err(|e| {
+        let _ = e.print();
+        ExitCode::from(if e.use_stderr() { EXIT_USAGE } else { EXIT_OK })
+    })
+}
 
 pub async fn run(cli: Cli) -> ExitCode {
     match cli.command {
-        Command::Validate { paths } => validate(&paths),
+        Command::Validate { paths, stacks } => validate(&paths, &stacks),
         Command::Schema => schema(),
         Command::Plan(args) => pass(args, false).await,
         Command::Apply(args) => pass(args, true).await,
-        Command::Schedule { paths, from, days } => schedule(&paths, from, days),
+        Command::Schedule {
+            paths,
+            from,
+            days,
+            stacks,
+        } => schedule(&paths, from, days, &stacks),
         Command::Run(args) => run_controller(args).await,
         Command::Healthcheck { url, timeout } => {
             match crate::run::http::healthcheck(&url, timeout).await {
@@ -177,7 +212,7 @@ async fn run_controller(args: RunArgs) -> ExitCode {
         Ok(location) => location,
         Err(e) => {
             eprintln!("error: {e}");
-            return ExitCode::from(EXIT_PENDING_OR_INVALID);
+            return ExitCode::from(EXIT_USAGE);
         }
     };
     let poll = args.poll.unwrap_or(match location {
@@ -220,10 +255,14 @@ fn print_warnings(desired: &desired_state::DesiredState) {
     }
 }
 
-fn validate(paths: &[PathBuf]) -> ExitCode {
+fn validate(paths: &[PathBuf], stacks: &[String]) -> ExitCode {
     match desired_state::load(paths) {
         Ok(desired) => {
             print_warnings(&desired);
+            if let Err(code) = crate::stack_selection::check(&desired, stacks) {
+                return code;
+            }
+            let desired = crate::stack_selection::only(desired, stacks);
             let services: usize = desired.stacks.iter().map(|s| s.services.len()).sum();
             println!(
                 "valid: {} stack(s), {services} service(s)",
@@ -242,10 +281,19 @@ fn validate(paths: &[PathBuf]) -> ExitCode {
     }
 }
 
-fn schedule(paths: &[PathBuf], from: Option<chrono::DateTime<chrono::Utc>>, days: u32) -> ExitCode {
+fn schedule(
+    paths: &[PathBuf],
+    from: Option<chrono::DateTime<chrono::Utc>>,
+    days: u32,
+    stacks: &[String],
+) -> ExitCode {
     match desired_state::load(paths) {
         Ok(desired) => {
             print_warnings(&desired);
+            if let Err(code) = crate::stack_selection::check(&desired, stacks) {
+                return code;
+            }
+            let desired = crate::stack_selection::only(desired, stacks);
             let from = from.unwrap_or_else(chrono::Utc::now);
             print!(
                 "{}",
@@ -297,6 +345,9 @@ async fn pass(args: PassArgs, apply: bool) -> ExitCode {
             return ExitCode::from(EXIT_ERROR);
         }
     };
+    if let Err(code) = crate::stack_selection::check(&desired, &args.stacks) {
+        return code;
+    }
     let policy = CallPolicy {
         call_timeout: args.call_timeout,
         ..CallPolicy::default()
@@ -307,6 +358,7 @@ async fn pass(args: PassArgs, apply: bool) -> ExitCode {
         apply,
         revision: revision(args.revision.as_deref(), &args.paths),
         schedule_only: args.schedule_only,
+        only_stacks: args.stacks.clone(),
     };
     // `--now T` evaluates schedules at T; tags record the real time (plan/clock.rs).
     let wall = chrono::Utc::now();
@@ -320,17 +372,21 @@ async fn pass(args: PassArgs, apply: bool) -> ExitCode {
     } else {
         ObserveScope::Everything
     };
-    print_report(&report, args.output, apply, scope);
+    let text = render::TextOptions {
+        applied: apply,
+        scope,
+        verbose: args.verbose,
+    };
+    print_report(&report, args.output, text);
     if args.stats && args.output == Output::Text {
         print!("\n{}", render::calls_text(&report));
     }
-    if report.failed() > 0 {
-        ExitCode::from(EXIT_ERROR)
-    } else if !apply && !report.plan.is_empty() {
-        ExitCode::from(EXIT_PENDING_OR_INVALID)
-    } else {
-        ExitCode::from(EXIT_OK)
-    }
+    ExitCode::from(crate::exit_code::for_pass(
+        &report.summary,
+        report.failed() > 0,
+        apply,
+        args.fail_on_warnings,
+    ))
 }
 
 /// The SNS and metrics sinks of `spec.events` (`apply` only: `plan` is read-only). A
@@ -348,11 +404,11 @@ async fn publish_events(
     let before = clients.stats().snapshot();
     let mut problems = sinks.publish(report.for_sinks()).await;
     problems.extend(sinks.flush().await);
-    report.events.extend(problems);
+    report.add_events(problems);
     report.add_calls(calls_since(&before, clients));
 }
 
-fn print_report(report: &PassReport, output: Output, applied: bool, scope: ObserveScope) {
+fn print_report(report: &PassReport, output: Output, text: render::TextOptions) {
     match output {
         Output::Jsonl => {
             if let Err(e) = write_json_lines(&mut std::io::stdout().lock(), &report.events) {
@@ -371,7 +427,7 @@ fn print_report(report: &PassReport, output: Output, applied: bool, scope: Obser
                 eprintln!("error: writing the report as JSON failed: {e}");
             }
         }
-        Output::Text => print!("{}", render::report_text(report, applied, scope)),
+        Output::Text => print!("{}", render::report_text(report, text)),
     }
 }
 

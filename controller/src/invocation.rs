@@ -142,6 +142,7 @@ pub async fn run_invocation_from(
         apply: true,
         revision,
         schedule_only,
+        only_stacks: Vec::new(),
     };
     // Schedules at the invocation's instant; tags record the real time (plan/clock.rs).
     let clock = crate::plan::Clock::new(now, chrono::Utc::now());
@@ -151,7 +152,7 @@ pub async fn run_invocation_from(
         let before = clients.stats().snapshot();
         let mut problems = sinks.publish(report.for_sinks()).await;
         problems.extend(sinks.flush().await);
-        report.events.extend(problems);
+        report.add_events(problems);
         report.add_calls(calls_since(&before, clients));
     }
     for event in &report.events {

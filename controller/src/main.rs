@@ -2,12 +2,13 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 fn main() -> ExitCode {
     // Before any thread exists: the arena limit applies as threads allocate.
     mooring::allocator::tune();
-    let cli = mooring::cli::Cli::parse();
+    let cli = match mooring::cli::parse_args() {
+        Ok(cli) => cli,
+        Err(code) => return code,
+    };
     mooring::cli::init_tracing(cli.command.default_log_level());
     // One thread: mooring waits on AWS, not on the CPU (about 0.5 ms of CPU a request),
     // and concurrency comes from futures in flight, not threads. A worker pool would add

@@ -167,6 +167,7 @@ async fn a_missing_service_is_one_warning_on_the_topic_across_passes_then_one_su
         apply: true,
         revision: Some("fold-test".into()),
         schedule_only: false,
+        only_stacks: Vec::new(),
     };
     let mut sinks = EventSinks::new(&desired, &clients);
     for pass in 1..=3 {
@@ -255,7 +256,7 @@ async fn apply_publishes_warnings_only_and_metrics_in_the_mooring_namespace() {
     assert!(
         apply
             .stdout
-            .contains("Apply complete: 1 changed, 0 failed."),
+            .contains("Apply complete: 1 changed; 1 warning (see ! above)."),
         "{apply:?}"
     );
     assert!(
@@ -462,7 +463,7 @@ async fn a_missing_events_topic_is_a_warning_not_a_failure() {
     );
     assert!(
         apply.stdout.contains(&format!(
-            "! stack {stack}: EventSinkFailed: events topic `{topic}` not found in region {REGION}"
+            "! stack {stack}  (EventSinkFailed)\n      ! events topic `{topic}` not found in region {REGION}"
         )),
         "{apply:?}"
     );

@@ -7,6 +7,7 @@ mod autoscaling;
 mod bad_input;
 mod event_sinks;
 mod examples;
+mod exit_codes;
 mod fixtures;
 mod format_hints;
 mod lambda_s3;

@@ -245,7 +245,7 @@ async fn the_text_output_and_help_say_what_a_schedule_only_pass_leaves_out() {
     assert_eq!(night.code, 2, "{night:?}");
     assert!(
         night.stdout.contains(
-            "Plan: 3 schedule-driven changes. `mooring apply --schedule-only` makes them."
+            "Plan: 1 resource to change on schedule (sleep, wake). `mooring apply --schedule-only` makes the changes."
         ),
         "{night:?}"
     );

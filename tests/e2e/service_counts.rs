@@ -43,9 +43,14 @@ async fn apply_converges_counts_and_plan_then_shows_nothing() {
     );
     assert!(plan.stdout.contains("desiredCount: 0 → 2"), "{plan:?}");
     assert!(plan.stdout.contains("desiredCount: 3 → 1"), "{plan:?}");
-    // web and worker counts; api: claim the service, register its target, record
-    // the applied spec.
-    assert!(plan.stdout.contains("Plan: 5 changes"), "{plan:?}");
+    // Resources, not API calls: web and worker counts; api: the service's claim and
+    // spec tags (one service changed), its target registered (created); ghost is a
+    // warning.
+    assert!(
+        plan.stdout
+            .contains("Plan: 3 to change, 1 to create; 1 warning (see ! above)."),
+        "{plan:?}"
+    );
     assert!(
         plan.stdout
             .contains(&format!("+ scalable-target {cluster}/api")),
@@ -57,7 +62,7 @@ async fn apply_converges_counts_and_plan_then_shows_nothing() {
     );
     assert!(
         plan.stdout
-            .contains(&format!("! ecs-service {cluster}/ghost: ServiceNotFound")),
+            .contains(&format!("! ecs-service {cluster}/ghost  (ServiceNotFound)")),
         "{plan:?}"
     );
     // plan changes nothing.
@@ -68,7 +73,7 @@ async fn apply_converges_counts_and_plan_then_shows_nothing() {
     assert!(
         apply
             .stdout
-            .contains("Apply complete: 5 changed, 0 failed."),
+            .contains("Apply complete: 3 changed, 1 created; 1 warning (see ! above)."),
         "{apply:?}"
     );
     assert_eq!(desired_count(REGION, &cluster, "web").await, 2);
@@ -81,7 +86,13 @@ async fn apply_converges_counts_and_plan_then_shows_nothing() {
 
     let again = mooring(&["plan", &path]).await;
     assert_eq!(again.code, 0, "converged: {again:?}");
-    assert!(again.stdout.contains("No changes."), "{again:?}");
+    // Not "the account matches": ghost still needs attention.
+    assert!(
+        again
+            .stdout
+            .contains("No changes; 1 warning needs attention (see ! above)."),
+        "{again:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -105,7 +116,7 @@ async fn drift_made_by_hand_is_planned_and_corrected() {
     assert_eq!(apply.code, 0, "{apply:?}");
     assert!(
         apply.stdout.contains(&format!(
-            "✓ ecs-service {cluster}/backend: DriftCorrected: set desiredCount to 1"
+            "~ ecs-service {cluster}/backend  (DriftCorrected)\n      desiredCount: 5 → 1\n"
         )),
         "{apply:?}"
     );
@@ -176,9 +187,7 @@ async fn more_services_than_one_describe_call_takes() {
     let apply = mooring(&["apply", &path]).await;
     assert_eq!(apply.code, 0, "{apply:?}");
     assert!(
-        apply
-            .stdout
-            .contains("Apply complete: 23 changed, 0 failed."),
+        apply.stdout.contains("Apply complete: 23 changed."),
         "{apply:?}"
     );
     for (i, name) in names.iter().enumerate() {
@@ -312,7 +321,7 @@ async fn a_second_apply_makes_no_mutating_call() {
     assert!(
         second
             .stdout
-            .contains("Apply complete: 0 changed, 0 failed."),
+            .contains("Apply complete: no changes. The account matches the desired state."),
         "{second:?}"
     );
     let mut second_calls = operations_by(&second_key);

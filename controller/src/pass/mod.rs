@@ -21,6 +21,9 @@ use crate::plan::Change;
 use crate::plan::{plan, Clock, Plan};
 
 mod events;
+mod summary;
+
+pub use self::summary::{is_change, is_warning, resource_kind, Effect, Summary};
 
 #[derive(Debug, Clone)]
 pub struct PassOptions {
@@ -33,6 +36,10 @@ pub struct PassOptions {
     /// Only schedule-driven changes (sleep, wake), from a schedule-only observation
     /// (`ObserveScope::ScheduleOnly`): the `offhours` Lambda, `--schedule-only`.
     pub schedule_only: bool,
+    /// `--stack`: only these stacks are guarded, read, planned and applied; empty means
+    /// every stack. The others are still part of the desired state the pass is given
+    /// (which stacks are declared at all is decided on the whole of it).
+    pub only_stacks: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -69,6 +76,8 @@ pub struct PassReport {
     /// AWS requests of this pass by operation.
     pub calls: Vec<OperationCount>,
     pub duration_ms: u64,
+    /// The events counted by resource (kept in step with `events` by `add_events`).
+    pub summary: Summary,
 }
 
 impl PassReport {
@@ -91,6 +100,12 @@ impl PassReport {
 }
 
 impl PassReport {
+    /// Adds events noticed after the pass (the event sinks' problems).
+    pub fn add_events(&mut self, events: Vec<Event>) {
+        self.events.extend(events);
+        self.summary = Summary::of(&self.events);
+    }
+
     /// Adds requests made after the pass (the event sinks') to its counts.
     pub fn add_calls(&mut self, calls: Vec<OperationCount>) {
         for call in calls {
@@ -151,14 +166,34 @@ pub async fn run_pass_with_backoff(
     let now = clock.schedule_at;
     let started = std::time::Instant::now();
     let before = clients.stats().snapshot();
-    let span = tracing::info_span!("pass", stacks = desired.stacks.len(), apply = options.apply);
+    let selection;
+    let selected: &DesiredState = if options.only_stacks.is_empty() {
+        desired
+    } else {
+        selection = DesiredState {
+            stacks: desired
+                .stacks
+                .iter()
+                .filter(|stack| options.only_stacks.contains(&stack.name))
+                .cloned()
+                .collect(),
+            // Validation warnings were shown when the state was loaded.
+            warnings: desired_state::Diagnostics::default(),
+        };
+        &selection
+    };
+    let span = tracing::info_span!(
+        "pass",
+        stacks = selected.stacks.len(),
+        apply = options.apply
+    );
     // Before the first read: a stack declared for another account (or one whose account
     // cannot be verified) is left out of the pass entirely.
     let (guarded, refusals) =
-        crate::account_guard::guard(desired, clients, now, options.revision.as_deref())
+        crate::account_guard::guard(selected, clients, now, options.revision.as_deref())
             .instrument(span.clone())
             .await;
-    let desired_in: &DesiredState = desired;
+    let desired_in: &DesiredState = selected;
     let desired: &DesiredState = &guarded;
     let scope = if options.schedule_only {
         ObserveScope::ScheduleOnly
@@ -227,6 +262,7 @@ pub async fn run_pass_with_backoff(
     PassReport {
         stacks,
         revision: options.revision.clone(),
+        summary: Summary::of(&events),
         events,
         plan,
         outcomes,

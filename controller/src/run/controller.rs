@@ -119,6 +119,7 @@ pub async fn reconcile_loop(
                 apply: true,
                 revision: current.revision.clone(),
                 schedule_only: false,
+                only_stacks: Vec::new(),
             };
             // `--now T` evaluates schedules at T; tags and backoff run on the wall clock.
             let wall = Utc::now();

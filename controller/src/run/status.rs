@@ -259,6 +259,7 @@ mod tests {
             outcomes: None,
             calls: Vec::new(),
             duration_ms: 5,
+            summary: crate::pass::Summary::default(),
         }
     }
 

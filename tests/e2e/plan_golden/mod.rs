@@ -66,6 +66,7 @@ use crate::fixtures::*;
 
 mod names;
 mod report;
+mod text;
 
 /// Wednesday 2026-03-04, 15:00 in London, 10:00 in New York, 18:00 in Bahrain: working
 /// hours for every example schedule.

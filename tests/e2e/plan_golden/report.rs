@@ -63,7 +63,7 @@ impl Normaliser {
         }
     }
 
-    fn text(&mut self, text: &str) -> String {
+    pub(super) fn text(&mut self, text: &str) -> String {
         let text = text
             .replace(&self.dir, "desired-state/examples")
             .replace(&self.token, "");
