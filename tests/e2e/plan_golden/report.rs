@@ -108,10 +108,12 @@ const WALL_CLOCK_TAG: &str = "mooring:asleep-since";
 const WALL_CLOCK_DIFF: &str = "tags.mooring:asleep-since";
 const WALL_CLOCK: &str = "<wall clock>";
 
-/// `mooring:asleep-since=2026-12-03T11:40:00Z` → `mooring:asleep-since=<wall clock>`, and
-/// the same instant quoted in a SleepInterrupted message.
+/// `mooring:asleep-since=2026-12-03T11:40:00Z` → `mooring:asleep-since=<wall clock>`, the
+/// same in the text plan's verbose diff, and the instant quoted in a SleepInterrupted message.
 fn wall_clock_tags(text: &str) -> String {
     let text = wall_clock_after(text, &format!("{WALL_CLOCK_TAG}="));
+    // The text plan's `--verbose` diff line: `tags.mooring:asleep-since = "…"`.
+    let text = wall_clock_after(&text, &format!("{WALL_CLOCK_DIFF} = \""));
     wall_clock_after(&text, "since it went to sleep at ")
 }
 
