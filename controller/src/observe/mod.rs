@@ -9,6 +9,7 @@
 //! is a multi-MB DescribeAlarms answer and dozens of reads every few minutes.
 
 pub(crate) mod alerting;
+mod listing;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -78,6 +79,18 @@ pub async fn observe(
     clients: &Clients,
     concurrency: usize,
     scope: ObserveScope,
+) -> (Observed, Vec<ObserveError>) {
+    observe_listing(desired, clients, concurrency, scope, &BTreeMap::new()).await
+}
+
+/// `observe`, listing per stack (by name) `extra_clusters` besides the clusters its
+/// services name: `mooring release` reads a stack that declares no service.
+pub async fn observe_listing(
+    desired: &DesiredState,
+    clients: &Clients,
+    concurrency: usize,
+    scope: ObserveScope,
+    extra_clusters: &BTreeMap<String, Vec<String>>,
 ) -> (Observed, Vec<ObserveError>) {
     let mut observed = Observed::default();
     let mut failures = Vec::new();
@@ -187,10 +200,22 @@ pub async fn observe(
         }
     }
     if scope == ObserveScope::ScheduleOnly {
+        // Clusters are not listed either: a service that left the desired state is
+        // released by the next full pass (docs/architecture.md, "Release").
         // `alerting` stays `None` (not read): the planner plans nothing for alarms and
         // topics and says nothing about them.
         return (observed, failures);
     }
+    failures.extend(
+        self::listing::observe_undeclared(
+            desired,
+            clients,
+            concurrency,
+            extra_clusters,
+            &mut observed,
+        )
+        .await,
+    );
     // After the services: the account their ARNs told is used to resolve topic ARNs.
     let alerting =
         self::alerting::observe_alerting(desired, clients, concurrency, &mut observed).await;

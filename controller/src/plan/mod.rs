@@ -4,8 +4,8 @@
 //! off-hours schedules), no SDK types. Everything `mooring plan` prints comes from here,
 //! and `mooring apply` executes exactly these changes.
 //!
-//! Per stack: each service (`service.rs`, after `resolve.rs` has resolved it once), then
-//! the alerting (`topics.rs`, `alarm_policies.rs`, `alarms.rs`, sharing `prune.rs`'s
+//! Per stack: each service (`service.rs`, after `resolve.rs` has resolved it once), the
+//! services that left it (`release.rs`), then the alerting (`topics.rs`, `alarm_policies.rs`, `alarms.rs`, sharing `prune.rs`'s
 //! budget). The rules every planner shares are in `ownership.rs`; the vocabulary they
 //! build in `change.rs`. docs/architecture.md, "Finding your way".
 
@@ -19,10 +19,13 @@ mod offhours;
 mod ownership;
 mod phase;
 mod prune;
+mod release;
 mod resolve;
 mod service;
 mod tags;
 mod topics;
+
+use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
 use desired_state::{DesiredState, Stack};
@@ -33,6 +36,8 @@ pub(crate) use self::change::{
     TopicOperation,
 };
 pub(crate) use self::offhours::schedule_driven;
+pub(crate) use self::release::release_command;
+pub(crate) use self::tags::STACK_TAG;
 use self::prune::PruneBudget;
 pub(crate) use crate::events::Reason;
 use crate::observed::{Observed, ObservedStack};
@@ -41,17 +46,26 @@ use crate::observed::{Observed, ObservedStack};
 /// instant off-hours schedules are evaluated at.
 pub fn plan(desired: &DesiredState, observed: &Observed, now: DateTime<Utc>) -> Plan {
     let mut plan = Plan::default();
+    // Every loaded stack, whichever are planned: a service tagged by one of them is not
+    // a leftover.
+    let declared: BTreeSet<&str> = desired.stacks.iter().map(|s| s.name.as_str()).collect();
     for stack in &desired.stacks {
         // The observer fills every stack it was given; a missing entry means the
         // stack could not be observed, and nothing is planned blind.
         if let Some(seen) = observed.stacks.get(&stack.name) {
-            plan_stack(stack, seen, now, &mut plan);
+            plan_stack(stack, seen, &declared, now, &mut plan);
         }
     }
     plan
 }
 
-fn plan_stack(stack: &Stack, seen: &ObservedStack, now: DateTime<Utc>, plan: &mut Plan) {
+fn plan_stack(
+    stack: &Stack,
+    seen: &ObservedStack,
+    declared: &BTreeSet<&str>,
+    now: DateTime<Utc>,
+    plan: &mut Plan,
+) {
     if let (Some(wanted), Some(found)) = (&stack.account, &seen.account) {
         if wanted != found {
             plan.notices.push(Notice::warning(
@@ -68,6 +82,7 @@ fn plan_stack(stack: &Stack, seen: &ObservedStack, now: DateTime<Utc>, plan: &mu
     for service in &stack.services {
         service::plan_service(stack, seen, service, now, plan);
     }
+    release::plan_undeclared(&stack.name, seen, declared, plan);
     if let Some(alerting) = &seen.alerting {
         let mut budget = PruneBudget::new(stack);
         topics::plan_topics(stack, seen, alerting, &mut budget, plan);
