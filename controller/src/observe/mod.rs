@@ -73,19 +73,10 @@ impl ObserveError {
 /// Reads every declared service, one DescribeServices call per cluster and batch of
 /// ten, and the scalable targets of all of them, at most `concurrency` calls in flight
 /// per kind of read; with `ObserveScope::Everything` also the targets' policies and
-/// scheduled actions and the stacks' alarms and topics.
+/// scheduled actions and the stacks' alarms and topics, and (`observe/listing.rs`) the
+/// undeclared services of each stack's clusters, and of `extra_clusters` (by stack name:
+/// `mooring release` reads a stack that declares no service).
 pub async fn observe(
-    desired: &DesiredState,
-    clients: &Clients,
-    concurrency: usize,
-    scope: ObserveScope,
-) -> (Observed, Vec<ObserveError>) {
-    observe_listing(desired, clients, concurrency, scope, &BTreeMap::new()).await
-}
-
-/// `observe`, listing per stack (by name) `extra_clusters` besides the clusters its
-/// services name: `mooring release` reads a stack that declares no service.
-pub async fn observe_listing(
     desired: &DesiredState,
     clients: &Clients,
     concurrency: usize,

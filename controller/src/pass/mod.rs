@@ -145,6 +145,19 @@ pub async fn run_pass_with_backoff(
     now: DateTime<Utc>,
     backoff: Option<&mut ResourceBackoff>,
 ) -> PassReport {
+    run_pass_listing(desired, clients, options, now, backoff, &BTreeMap::new()).await
+}
+
+/// A pass that also lists `extra_clusters` (by stack name) for services to release:
+/// `mooring release`, whose stack declares no service to name them.
+pub async fn run_pass_listing(
+    desired: &DesiredState,
+    clients: &Clients,
+    options: &PassOptions,
+    now: DateTime<Utc>,
+    backoff: Option<&mut ResourceBackoff>,
+    extra_clusters: &BTreeMap<String, Vec<String>>,
+) -> PassReport {
     let started = std::time::Instant::now();
     let before = clients.stats().snapshot();
     let span = tracing::info_span!("pass", stacks = desired.stacks.len(), apply = options.apply);
@@ -161,7 +174,8 @@ pub async fn run_pass_with_backoff(
     } else {
         ObserveScope::Everything
     };
-    let (observed, failures) = observe(desired, clients, options.concurrency, scope)
+    let (observed, failures) =
+        observe(desired, clients, options.concurrency, scope, extra_clusters)
         .instrument(span.clone())
         .await;
     let plan = if options.schedule_only {

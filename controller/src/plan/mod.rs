@@ -36,7 +36,6 @@ pub(crate) use self::change::{
     TopicOperation,
 };
 pub(crate) use self::offhours::schedule_driven;
-pub(crate) use self::release::release_command;
 pub(crate) use self::tags::STACK_TAG;
 use self::prune::PruneBudget;
 pub(crate) use crate::events::Reason;
@@ -82,7 +81,7 @@ fn plan_stack(
     for service in &stack.services {
         service::plan_service(stack, seen, service, now, plan);
     }
-    release::plan_undeclared(&stack.name, seen, declared, plan);
+    release::plan_undeclared(stack, seen, declared, plan);
     if let Some(alerting) = &seen.alerting {
         let mut budget = PruneBudget::new(stack);
         topics::plan_topics(stack, seen, alerting, &mut budget, plan);

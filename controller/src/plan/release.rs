@@ -22,6 +22,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use desired_state::Stack;
+
 use super::change::{
     service_group, AutoscalingOperation, EcsOperation, Notice, Operation, Plan, Resource,
 };
@@ -39,16 +41,20 @@ const MOORING_TAG_PREFIX: &str = "mooring:";
 /// Releases this stack's undeclared services and warns about leftovers of stacks not in
 /// `declared` (every stack of the loaded desired state).
 pub(super) fn plan_undeclared(
-    stack: &str,
+    stack: &Stack,
     seen: &ObservedStack,
     declared: &BTreeSet<&str>,
     plan: &mut Plan,
 ) {
+    // Leftovers are reported in the clusters the stack's services are in: a stack that
+    // declares none (the one `mooring release` plans) reads clusters only to release.
+    let clusters: BTreeSet<&str> = stack.services.iter().map(|s| s.cluster.as_str()).collect();
+    let stack = stack.name.as_str();
     let mut leftovers: BTreeMap<&str, BTreeMap<&str, Vec<&str>>> = BTreeMap::new();
     for (key, found) in &seen.undeclared {
         match found.tags.get(STACK_TAG).map(String::as_str) {
             Some(owner) if owner == stack => plan_release(stack, &seen.region, key, found, plan),
-            Some(owner) if !declared.contains(owner) => leftovers
+            Some(owner) if !declared.contains(owner) && clusters.contains(key.cluster.as_str()) => leftovers
                 .entry(owner)
                 .or_default()
                 .entry(key.cluster.as_str())
@@ -77,7 +83,7 @@ pub(super) fn plan_undeclared(
 }
 
 /// The command that releases `stack`'s services of one cluster.
-pub(crate) fn release_command(stack: &str, region: &str, cluster: &str) -> String {
+fn release_command(stack: &str, region: &str, cluster: &str) -> String {
     format!("mooring release {stack} --region {region} --cluster {cluster}")
 }
 
