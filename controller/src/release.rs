@@ -134,8 +134,8 @@ pub async fn run(args: ReleaseArgs) -> ExitCode {
 /// The stack to plan (declaring nothing) and the clusters to list, or why not.
 fn release_state(args: &ReleaseArgs) -> Result<(DesiredState, Vec<String>), ReleaseRefused> {
     if !args.paths.is_empty() {
-        let current = desired_state::load(&args.paths)
-            .map_err(|d| ReleaseRefused::Invalid(d.to_string()))?;
+        let current =
+            desired_state::load(&args.paths).map_err(|d| ReleaseRefused::Invalid(d.to_string()))?;
         if let Some(stack) = current.stacks.iter().find(|s| s.name == args.stack) {
             return Err(ReleaseRefused::StillDeclared {
                 stack: args.stack.clone(),

@@ -128,8 +128,14 @@ async fn a_sleeping_service_removed_from_the_file_is_released_by_the_next_pass()
     assert_eq!(api_tags["mooring:wake-count"], "3");
     assert_eq!(api_tags["mooring:wake-range"], "1-4");
     // The plain service is claimed too: without the tag nothing would say whose it is.
-    assert_eq!(service_tags(REGION, &cluster, "web").await["mooring:stack"], stack);
-    assert_eq!(alarm_names(REGION, &api_alarm).await, vec![api_alarm.clone()]);
+    assert_eq!(
+        service_tags(REGION, &cluster, "web").await["mooring:stack"],
+        stack
+    );
+    assert_eq!(
+        alarm_names(REGION, &api_alarm).await,
+        vec![api_alarm.clone()]
+    );
 
     // web and api leave the file; it is still night.
     let kept = format!(
@@ -142,10 +148,18 @@ async fn a_sleeping_service_removed_from_the_file_is_released_by_the_next_pass()
     // api: its policy, its target, its count, its tags; web: its count, its tags.
     assert_eq!(events(&plan, "Released").len(), 6, "{:#}", plan["events"]);
     event_for(&plan, "Pruned", &format!("alarm {api_alarm}"));
-    assert_eq!(desired_count(REGION, &cluster, "api").await, 0, "plan changes nothing");
+    assert_eq!(
+        desired_count(REGION, &cluster, "api").await,
+        0,
+        "plan changes nothing"
+    );
 
     let released = json_at("apply", &path, NIGHT, 0).await;
-    assert!(!events(&released, "Released").is_empty(), "{:#}", released["events"]);
+    assert!(
+        !events(&released, "Released").is_empty(),
+        "{:#}",
+        released["events"]
+    );
     // api: awake at its wake count, range unfrozen, scaling resumed, policies gone.
     assert_eq!(desired_count(REGION, &cluster, "api").await, 3);
     assert_eq!(target_of(REGION, &cluster, "api").await, Some((1, 4)));
@@ -159,7 +173,10 @@ async fn a_sleeping_service_removed_from_the_file_is_released_by_the_next_pass()
     }
     // The alarm declared under api left with it and was this stack's: pruned.
     assert!(alarm_names(REGION, &api_alarm).await.is_empty());
-    assert_eq!(alarm_names(REGION, &keep_alarm).await, vec![keep_alarm.clone()]);
+    assert_eq!(
+        alarm_names(REGION, &keep_alarm).await,
+        vec![keep_alarm.clone()]
+    );
     // keep stays asleep and mooring's.
     assert_eq!(desired_count(REGION, &cluster, "keep").await, 0);
 
@@ -211,7 +228,15 @@ async fn mooring_release_hands_back_a_whole_stack_and_plan_names_the_command() {
     assert!(refused.stderr.contains("still declared"), "{refused:?}");
 
     // Without --confirm: the plan, nothing changed, exit 2.
-    let args = ["release", &gone, &stays_path, "--region", REGION, "--cluster", &cluster];
+    let args = [
+        "release",
+        &gone,
+        &stays_path,
+        "--region",
+        REGION,
+        "--cluster",
+        &cluster,
+    ];
     let planned = mooring(&args).await;
     assert_eq!(planned.code, 2, "{planned:?}");
     assert!(planned.stdout.contains("--confirm"), "{planned:?}");
@@ -222,7 +247,12 @@ async fn mooring_release_hands_back_a_whole_stack_and_plan_names_the_command() {
     let report: serde_json::Value =
         serde_json::from_str(&planned.stdout).unwrap_or_else(|e| panic!("{e}: {planned:?}"));
     // The service's count and tags, then its alarm and the stack's topic.
-    assert_eq!(events(&report, "Released").len(), 2, "{:#}", report["events"]);
+    assert_eq!(
+        events(&report, "Released").len(),
+        2,
+        "{:#}",
+        report["events"]
+    );
     assert_eq!(events(&report, "Pruned").len(), 2, "{:#}", report["events"]);
     assert_eq!(desired_count(REGION, &cluster, "web").await, 0);
     assert_eq!(alarm_names(REGION, &alarm).await, vec![alarm.clone()]);
@@ -243,17 +273,23 @@ async fn mooring_release_hands_back_a_whole_stack_and_plan_names_the_command() {
         .await
         .unwrap_or_else(|e| panic!("{e:?}"));
     assert!(
-        !topics
-            .topics()
-            .iter()
-            .any(|t| t.topic_arn().is_some_and(|a| a.ends_with(&format!(":{topic}")))),
+        !topics.topics().iter().any(|t| t
+            .topic_arn()
+            .is_some_and(|a| a.ends_with(&format!(":{topic}")))),
         "topic {topic} pruned"
     );
     // The other stack's service is untouched, and the warning is gone.
-    assert_eq!(service_tags(REGION, &cluster, "other").await["mooring:stack"], stays);
+    assert_eq!(
+        service_tags(REGION, &cluster, "other").await["mooring:stack"],
+        stays
+    );
     let (run, report, _) = run_json("plan", &stays_path).await;
     assert_eq!(run.code, 0, "{run:?}");
-    assert!(events(&report, "NotOwned").is_empty(), "{:#}", report["events"]);
+    assert!(
+        events(&report, "NotOwned").is_empty(),
+        "{:#}",
+        report["events"]
+    );
     let again = mooring(&args).await;
     assert_eq!(again.code, 0, "nothing left to release: {again:?}");
 }
@@ -265,7 +301,11 @@ async fn an_empty_desired_state_never_releases_anything() {
     seed_services(REGION, &cluster, &[("web", 2)]).await;
     let file = DesiredFile::write(
         "shop.yaml",
-        &format!("{}  services:\n{}", header(&stack), plain(&cluster, "web", 2, None)),
+        &format!(
+            "{}  services:\n{}",
+            header(&stack),
+            plain(&cluster, "web", 2, None)
+        ),
     );
     let path = file.path.to_string_lossy().into_owned();
     at("apply", &path, NIGHT, 0).await;
@@ -301,7 +341,11 @@ async fn a_typo_in_a_service_name_gets_the_nearest_real_name() {
     let path = file.path.to_string_lossy().into_owned();
     let (run, report, _) = run_json("plan", &path).await;
     assert_eq!(run.code, 0, "{run:?}");
-    let warning = event_for(&report, "ServiceNotFound", &format!("ecs-service {cluster}/wroker"));
+    let warning = event_for(
+        &report,
+        "ServiceNotFound",
+        &format!("ecs-service {cluster}/wroker"),
+    );
     let message = warning["message"].as_str().unwrap_or_default();
     assert!(message.contains("did you mean `worker`?"), "{message}");
 }
@@ -370,17 +414,31 @@ async fn a_release_killed_after_its_first_write_is_finished_by_the_next_pass() {
     eprintln!("killed after {writes:?}");
     let mut unfinished = 0;
     for name in &names[1..] {
-        if service_tags(REGION, &cluster, name).await.contains_key("mooring:stack") {
+        if service_tags(REGION, &cluster, name)
+            .await
+            .contains_key("mooring:stack")
+        {
             unfinished += 1;
         }
     }
-    assert!(unfinished > 0, "the kill came after the whole release: {writes:?}");
+    assert!(
+        unfinished > 0,
+        "the kill came after the whole release: {writes:?}"
+    );
 
     at("apply", &path, NIGHT, 0).await;
     for name in &names[1..] {
         assert_eq!(desired_count(REGION, &cluster, name).await, 2, "{name}");
-        assert_eq!(target_of(REGION, &cluster, name).await, Some((1, 4)), "{name}");
-        assert_eq!(suspended(&cluster, name).await, (false, false, false), "{name}");
+        assert_eq!(
+            target_of(REGION, &cluster, name).await,
+            Some((1, 4)),
+            "{name}"
+        );
+        assert_eq!(
+            suspended(&cluster, name).await,
+            (false, false, false),
+            "{name}"
+        );
         let tags = service_tags(REGION, &cluster, name).await;
         assert!(mooring_tags(&tags).is_empty(), "{name}: {tags:?}");
     }

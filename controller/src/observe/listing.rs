@@ -12,8 +12,7 @@ use std::sync::Arc;
 use desired_state::DesiredState;
 use futures::stream::{self, StreamExt};
 
-use super::ObserveError;
-use crate::aws::autoscaling;
+use crate::aws::autoscaling::{self, AutoscalingError};
 use crate::aws::ecs::{self, EcsError};
 use crate::aws::Clients;
 use crate::observed::autoscaling::ecs_resource_id;
@@ -25,6 +24,19 @@ const MOORING_TAG_PREFIX: &str = "mooring:";
 
 type ClusterListing = (Vec<String>, Vec<(ServiceKey, ObservedService)>);
 
+/// A listing read that failed, by stack (`observe` turns it into its `ObserveError`).
+pub(super) enum ListingError {
+    Ecs {
+        stack: String,
+        source: EcsError,
+    },
+    Autoscaling {
+        stack: String,
+        region: String,
+        source: Arc<AutoscalingError>,
+    },
+}
+
 /// Fills `undeclared` and `listed` of every observed stack; the reads that failed are
 /// returned, and a stack with one leaves `listed` at `None` (nothing is released blind).
 pub(super) async fn observe_undeclared(
@@ -33,7 +45,7 @@ pub(super) async fn observe_undeclared(
     concurrency: usize,
     extra_clusters: &BTreeMap<String, Vec<String>>,
     observed: &mut Observed,
-) -> Vec<ObserveError> {
+) -> Vec<ListingError> {
     // (stack, region, cluster, names the stack declares there, paused ones included).
     let mut reads: Vec<(String, String, String, BTreeSet<String>)> = Vec::new();
     for stack in &desired.stacks {
@@ -79,7 +91,7 @@ pub(super) async fn observe_undeclared(
             }
             Err(source) => {
                 failed.insert(stack.clone());
-                failures.push(ObserveError::Ecs { stack, source });
+                failures.push(ListingError::Ecs { stack, source });
             }
         }
     }
@@ -133,7 +145,7 @@ async fn read_targets(
     clients: &Clients,
     concurrency: usize,
     observed: &mut Observed,
-) -> Vec<ObserveError> {
+) -> Vec<ListingError> {
     let mut by_region: BTreeMap<String, (BTreeSet<String>, BTreeSet<String>)> = BTreeMap::new();
     for (name, seen) in &observed.stacks {
         for (key, service) in &seen.undeclared {
@@ -166,20 +178,19 @@ async fn read_targets(
                         if service.tags.get(STACK_TAG) != Some(name) {
                             continue;
                         }
-                        service.scalable_target =
-                            match targets.get(&ecs_resource_id(&key.cluster, &key.name)) {
-                                Some(target) => {
-                                    TargetObservation::Registered(Box::new(target.clone()))
-                                }
-                                None => TargetObservation::Absent,
-                            };
+                        service.scalable_target = match targets
+                            .get(&ecs_resource_id(&key.cluster, &key.name))
+                        {
+                            Some(target) => TargetObservation::Registered(Box::new(target.clone())),
+                            None => TargetObservation::Absent,
+                        };
                     }
                 }
             }
             Err(error) => {
                 // Targets stay `Unknown`: the release of those services waits.
                 let source = Arc::new(error);
-                failures.extend(stacks.into_iter().map(|stack| ObserveError::Autoscaling {
+                failures.extend(stacks.into_iter().map(|stack| ListingError::Autoscaling {
                     stack,
                     region: region.clone(),
                     source: Arc::clone(&source),

@@ -11,6 +11,8 @@
 pub(crate) mod alerting;
 mod listing;
 
+use self::listing::ListingError;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
@@ -197,16 +199,26 @@ pub async fn observe(
         // topics and says nothing about them.
         return (observed, failures);
     }
-    failures.extend(
-        self::listing::observe_undeclared(
-            desired,
-            clients,
-            concurrency,
-            extra_clusters,
-            &mut observed,
-        )
-        .await,
-    );
+    let listing = self::listing::observe_undeclared(
+        desired,
+        clients,
+        concurrency,
+        extra_clusters,
+        &mut observed,
+    )
+    .await;
+    failures.extend(listing.into_iter().map(|failure| match failure {
+        ListingError::Ecs { stack, source } => ObserveError::Ecs { stack, source },
+        ListingError::Autoscaling {
+            stack,
+            region,
+            source,
+        } => ObserveError::Autoscaling {
+            stack,
+            region,
+            source,
+        },
+    }));
     // After the services: the account their ARNs told is used to resolve topic ARNs.
     let alerting =
         self::alerting::observe_alerting(desired, clients, concurrency, &mut observed).await;

@@ -176,8 +176,8 @@ pub async fn run_pass_listing(
     };
     let (observed, failures) =
         observe(desired, clients, options.concurrency, scope, extra_clusters)
-        .instrument(span.clone())
-        .await;
+            .instrument(span.clone())
+            .await;
     let plan = if options.schedule_only {
         crate::plan::schedule_driven(plan(desired, &observed, now))
     } else {

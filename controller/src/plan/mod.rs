@@ -36,8 +36,8 @@ pub(crate) use self::change::{
     TopicOperation,
 };
 pub(crate) use self::offhours::schedule_driven;
-pub(crate) use self::tags::STACK_TAG;
 use self::prune::PruneBudget;
+pub(crate) use self::tags::STACK_TAG;
 pub(crate) use crate::events::Reason;
 use crate::observed::{Observed, ObservedStack};
 

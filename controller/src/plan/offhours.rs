@@ -138,10 +138,10 @@ pub(super) fn plan_after_count(service: &ResolvedService<'_>, now: DateTime<Utc>
                 ASLEEP_SINCE_TAG,
                 SLEEP_INTERRUPTIONS_TAG,
             ]
-                .iter()
-                .filter(|key| found.tags.contains_key(**key))
-                .map(|key| (*key).to_owned())
-                .collect();
+            .iter()
+            .filter(|key| found.tags.contains_key(**key))
+            .map(|key| (*key).to_owned())
+            .collect();
             service.untag(
                 StepKind::Given(Reason::Wake),
                 format!("remove {}", keys.join(", ")),

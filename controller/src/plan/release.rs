@@ -54,12 +54,14 @@ pub(super) fn plan_undeclared(
     for (key, found) in &seen.undeclared {
         match found.tags.get(STACK_TAG).map(String::as_str) {
             Some(owner) if owner == stack => plan_release(stack, &seen.region, key, found, plan),
-            Some(owner) if !declared.contains(owner) && clusters.contains(key.cluster.as_str()) => leftovers
-                .entry(owner)
-                .or_default()
-                .entry(key.cluster.as_str())
-                .or_default()
-                .push(key.name.as_str()),
+            Some(owner) if !declared.contains(owner) && clusters.contains(key.cluster.as_str()) => {
+                leftovers
+                    .entry(owner)
+                    .or_default()
+                    .entry(key.cluster.as_str())
+                    .or_default()
+                    .push(key.name.as_str())
+            }
             // Another loaded stack's, or only bookkeeping tags without an owner (nothing
             // says whose it is): left alone.
             _ => {}

@@ -73,7 +73,10 @@ pub(super) fn resolve<'a>(
                 .as_ref()
                 .and_then(|listed| listed.get(&service.cluster))
                 .and_then(|names| {
-                    let others = names.iter().map(String::as_str).filter(|n| *n != service.name);
+                    let others = names
+                        .iter()
+                        .map(String::as_str)
+                        .filter(|n| *n != service.name);
                     desired_state::closest(&service.name, others)
                 })
                 .map(|name| format!(" (did you mean `{name}`?)"))

@@ -49,7 +49,10 @@ fn plan_claim(service: &ResolvedService<'_>, plan: &mut Plan) {
     let (kind, summary) = if service.declared.autoscaling.is_some() {
         (
             StepKind::Claim,
-            format!("claim the service's autoscaling for stack {}", service.stack),
+            format!(
+                "claim the service's autoscaling for stack {}",
+                service.stack
+            ),
         )
     } else {
         (

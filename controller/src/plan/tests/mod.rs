@@ -8,6 +8,7 @@ mod autoscaling;
 mod aws_model;
 mod idempotence;
 mod offhours;
+mod release;
 mod schedule_scope;
 
 use std::collections::BTreeMap;
@@ -217,7 +218,11 @@ fn an_untagged_managed_service_is_claimed_first_and_only_once() {
         unreachable!()
     };
     web.tags.clear();
-    let claimed = plan(&desired(STACK), &observed(&[("web", ServiceState::Found(web))]), now());
+    let claimed = plan(
+        &desired(STACK),
+        &observed(&[("web", ServiceState::Found(web))]),
+        now(),
+    );
     let ops: Vec<_> = claimed.changes.iter().map(|c| &c.operation).collect();
     assert_eq!(claimed.changes.len(), 2, "{claimed:#?}");
     assert_eq!(
