@@ -257,6 +257,14 @@ async fn mooring_release_hands_back_a_whole_stack_and_plan_names_the_command() {
     assert_eq!(desired_count(REGION, &cluster, "web").await, 0);
     assert_eq!(alarm_names(REGION, &alarm).await, vec![alarm.clone()]);
 
+    // The same plan with region and clusters taken from the stack's last file.
+    let last = DesiredFile::write("last-gone.yaml", &gone_yaml);
+    let last_path = last.path.to_string_lossy().into_owned();
+    let from = mooring(&["release", &gone, "--from", &last_path, "--output", "json"]).await;
+    assert_eq!(from.code, 2, "{from:?}");
+    let from: serde_json::Value =
+        serde_json::from_str(&from.stdout).unwrap_or_else(|e| panic!("{e}: {}", from.stdout));
+    assert_eq!(events(&from, "Released").len(), 2, "{:#}", from["events"]);
     let mut confirmed = args.to_vec();
     confirmed.push("--confirm");
     let applied = mooring(&confirmed).await;
