@@ -68,6 +68,10 @@ pub enum Command {
     /// The controller: a pass every interval and at once when the desired state changes,
     /// HTTP endpoints, events on stdout. Runs until SIGTERM or SIGINT (exit 0).
     Run(RunArgs),
+    /// Hand back what a stack that left the desired state still holds (services woken and
+    /// untagged, its alarms and topics pruned). Plans only without --confirm (exit 2 when
+    /// something would change).
+    Release(crate::release::ReleaseArgs),
     /// Exit 0 when the controller's endpoint answers 2xx, else 1: the ECS container health
     /// check (minimal images have no curl).
     Healthcheck {
@@ -191,6 +195,7 @@ pub async fn run(cli: Cli) -> ExitCode {
             stacks,
         } => schedule(&paths, from, days, &stacks),
         Command::Run(args) => run_controller(args).await,
+        Command::Release(args) => crate::release::run(args).await,
         Command::Healthcheck { url, timeout } => {
             match crate::run::http::healthcheck(&url, timeout).await {
                 Ok(true) => ExitCode::from(EXIT_OK),
@@ -376,6 +381,7 @@ async fn pass(args: PassArgs, apply: bool) -> ExitCode {
         applied: apply,
         scope,
         verbose: args.verbose,
+        makes_changes: "`mooring apply`",
     };
     print_report(&report, args.output, text);
     if args.stats && args.output == Output::Text {

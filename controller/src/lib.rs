@@ -16,6 +16,7 @@ pub(crate) mod observed;
 pub mod pass;
 pub(crate) mod plan;
 pub(crate) mod redact;
+pub mod release;
 pub(crate) mod render;
 pub(crate) mod revision;
 pub mod run;

@@ -235,6 +235,8 @@ async fn apply_publishes_warnings_only_and_metrics_in_the_mooring_namespace() {
     let topic = unique("mooring-events");
     let inbox = Inbox::create(&topic).await;
     let stack = unique("sinks");
+    // Claimed by an earlier pass: these tests are about the events of a count change.
+    claim_by_hand(REGION, &cluster, "web", &stack).await;
     // A topic managed elsewhere, by ARN; types and metrics left at their defaults.
     let yaml = stack_yaml(
         &stack,
@@ -367,6 +369,8 @@ async fn plan_publishes_nothing_and_jsonl_prints_one_event_a_line() {
     let topic = unique("mooring-events");
     let inbox = Inbox::create(&topic).await;
     let stack = unique("jsonl");
+    // Claimed by an earlier pass: these tests are about the events of a count change.
+    claim_by_hand(REGION, &cluster, "web", &stack).await;
     let yaml = stack_yaml(
         &stack,
         &format!("  topics:\n    {topic}: {{ management: paused }}\n"),

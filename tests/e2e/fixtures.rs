@@ -240,6 +240,37 @@ pub async fn desired_count(region: &str, cluster: &str, service: &str) -> i32 {
         .unwrap_or_else(|| panic!("service {cluster}/{service} not found"))
 }
 
+/// Tags a service `mooring:stack=<stack>`, as a previous pass of that stack would have
+/// (every full pass claims the services it manages): for tests about something else
+/// than the first claim.
+pub async fn claim_by_hand(region: &str, cluster: &str, service: &str, stack: &str) {
+    let client = ecs(region).await;
+    let described = client
+        .describe_services()
+        .cluster(cluster)
+        .services(service)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("describing {cluster}/{service}: {e:?}"));
+    let arn = described
+        .services()
+        .first()
+        .and_then(|s| s.service_arn())
+        .unwrap_or_else(|| panic!("no ARN for {cluster}/{service}"))
+        .to_owned();
+    let tag = aws_sdk_ecs::types::Tag::builder()
+        .key("mooring:stack")
+        .value(stack)
+        .build();
+    client
+        .tag_resource()
+        .resource_arn(arn)
+        .tags(tag)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("tagging {cluster}/{service}: {e:?}"));
+}
+
 /// Someone scales a service in the console, behind mooring's back.
 pub async fn scale_behind_moorings_back(region: &str, cluster: &str, service: &str, count: i32) {
     ecs(region)

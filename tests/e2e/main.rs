@@ -14,6 +14,7 @@ mod lambda_s3;
 mod offhours;
 mod other_stack;
 mod plan_golden;
+mod release;
 mod reports;
 mod run;
 mod run_s3;

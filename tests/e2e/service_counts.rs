@@ -105,6 +105,8 @@ async fn drift_made_by_hand_is_planned_and_corrected() {
     );
     let file = DesiredFile::write("stack.yaml", &yaml);
     let path = file.path.to_string_lossy().into_owned();
+    // The first apply only claims the service (its count is right).
+    assert_eq!(mooring(&["apply", &path]).await.code, 0);
     assert_eq!(mooring(&["plan", &path]).await.code, 0);
 
     scale_behind_moorings_back(REGION, &cluster, "backend", 5).await;
@@ -155,7 +157,8 @@ async fn plan_json_lists_changes_for_machines() {
     assert_eq!(plan.code, 2, "{plan:?}");
     let report: serde_json::Value =
         serde_json::from_str(&plan.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {plan:?}"));
-    let change = &report["plan"]["changes"][0];
+    // The first change claims the service; the second sets its count.
+    let change = &report["plan"]["changes"][1];
     assert_eq!(change["stack"], "json-output");
     assert_eq!(change["resource"]["kind"], "ecs-service");
     assert_eq!(change["resource"]["cluster"], cluster.as_str());
@@ -307,11 +310,16 @@ async fn a_second_apply_makes_no_mutating_call() {
             "DescribeScalableTargets",
             "DescribeServices",
             "GetCallerIdentity",
+            "ListServices",
+            "TagResource",
+            "TagResource",
+            "TagResource",
             "UpdateService",
             "UpdateService"
         ],
         "three services in one cluster: the account guard's question, one read of the services, one of their scalable \
-         targets (a target registered outside mooring would own the count), two writes \
+         targets (a target registered outside mooring would own the count), one listing of the cluster \
+         (services that left the desired state), three claims (mooring:stack), two count writes \
          (worker is already right)"
     );
 
@@ -333,7 +341,7 @@ async fn a_second_apply_makes_no_mutating_call() {
     second_calls.sort();
     assert_eq!(
         second_calls,
-        ["DescribeScalableTargets", "DescribeServices", "GetCallerIdentity"],
+        ["DescribeScalableTargets", "DescribeServices", "GetCallerIdentity", "ListServices"],
         "a converged account costs reads only (and the account guard's question); no target exists, so no policy reads"
     );
 
@@ -350,6 +358,7 @@ async fn a_second_apply_makes_no_mutating_call() {
         serde_json::json!([
             {"service": "Application Auto Scaling", "operation": "DescribeScalableTargets", "requests": 1, "failed": 0, "throttled": 0},
             {"service": "ECS", "operation": "DescribeServices", "requests": 1, "failed": 0, "throttled": 0},
+            {"service": "ECS", "operation": "ListServices", "requests": 1, "failed": 0, "throttled": 0},
             {"service": "STS", "operation": "GetCallerIdentity", "requests": 1, "failed": 0, "throttled": 0}
         ])
     );

@@ -1,16 +1,21 @@
-//! ECS adapter: DescribeServices with tags (observe), UpdateService (apply `desiredCount`),
-//! TagResource / UntagResource (ownership and bookkeeping tags on services).
+//! ECS adapter: DescribeServices with tags and ListServices (observe), UpdateService (apply
+//! `desiredCount`), TagResource / UntagResource (ownership and bookkeeping tags on services).
 
 use std::collections::BTreeMap;
 
 use aws_sdk_ecs::error::SdkError;
 use aws_sdk_ecs::operation::describe_services::DescribeServicesError;
+use aws_sdk_ecs::operation::list_services::ListServicesError;
 use aws_sdk_ecs::types::{ServiceField, Tag};
 
 use crate::observed::{ObservedService, ServiceKey, ServiceState, TargetObservation};
 
 /// DescribeServices accepts at most this many services per call.
 pub const DESCRIBE_BATCH: usize = 10;
+/// ListServices returns at most this many services per page.
+const LIST_PAGE: i32 = 100;
+/// A bound on ListServices pages (500,000 services): a token that never ends is an error.
+const LIST_MAX_PAGES: usize = 5_000;
 
 #[derive(Debug, thiserror::Error)]
 pub enum EcsError {
@@ -20,6 +25,14 @@ pub enum EcsError {
         #[source]
         source: aws_sdk_ecs::Error,
     },
+    #[error("listing services in cluster {cluster} failed")]
+    List {
+        cluster: String,
+        #[source]
+        source: aws_sdk_ecs::Error,
+    },
+    #[error("listing services in cluster {cluster} did not end after {LIST_MAX_PAGES} pages")]
+    EndlessListing { cluster: String },
     #[error("updating desiredCount of service {service} failed")]
     UpdateDesiredCount {
         service: ServiceKey,
@@ -125,6 +138,56 @@ pub async fn describe_services(
         }
     }
     Ok(states)
+}
+
+/// The names of every service of one cluster (ListServices, paged by 100); a cluster that
+/// does not exist has none.
+pub async fn list_services(
+    client: &aws_sdk_ecs::Client,
+    cluster: &str,
+) -> Result<Vec<String>, EcsError> {
+    let mut names = Vec::new();
+    let mut token: Option<String> = None;
+    for _ in 0..LIST_MAX_PAGES {
+        let response = client
+            .list_services()
+            .cluster(cluster)
+            .max_results(LIST_PAGE)
+            .set_next_token(token.clone())
+            .send()
+            .await;
+        let output = match response {
+            Ok(output) => output,
+            Err(SdkError::ServiceError(e))
+                if matches!(e.err(), ListServicesError::ClusterNotFoundException(_)) =>
+            {
+                return Ok(names);
+            }
+            Err(e) => {
+                return Err(EcsError::List {
+                    cluster: cluster.to_owned(),
+                    source: e.into(),
+                })
+            }
+        };
+        // ARNs: `arn:…:service/<cluster>/<name>` (or the old `service/<name>`).
+        names.extend(
+            output
+                .service_arns()
+                .iter()
+                .filter_map(|arn| arn.rsplit('/').next())
+                .map(str::to_owned),
+        );
+        match output.next_token() {
+            Some(next) if !next.is_empty() && token.as_deref() != Some(next) => {
+                token = Some(next.to_owned());
+            }
+            _ => return Ok(names),
+        }
+    }
+    Err(EcsError::EndlessListing {
+        cluster: cluster.to_owned(),
+    })
 }
 
 /// Sets only `desiredCount`; task definition, network and deployment settings are the

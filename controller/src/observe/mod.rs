@@ -9,6 +9,9 @@
 //! is a multi-MB DescribeAlarms answer and dozens of reads every few minutes.
 
 pub(crate) mod alerting;
+mod listing;
+
+use self::listing::ListingError;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -72,12 +75,15 @@ impl ObserveError {
 /// Reads every declared service, one DescribeServices call per cluster and batch of
 /// ten, and the scalable targets of all of them, at most `concurrency` calls in flight
 /// per kind of read; with `ObserveScope::Everything` also the targets' policies and
-/// scheduled actions and the stacks' alarms and topics.
+/// scheduled actions and the stacks' alarms and topics, and (`observe/listing.rs`) the
+/// undeclared services of each stack's clusters, and of `extra_clusters` (by stack name:
+/// `mooring release` reads a stack that declares no service).
 pub async fn observe(
     desired: &DesiredState,
     clients: &Clients,
     concurrency: usize,
     scope: ObserveScope,
+    extra_clusters: &BTreeMap<String, Vec<String>>,
 ) -> (Observed, Vec<ObserveError>) {
     let mut observed = Observed::default();
     let mut failures = Vec::new();
@@ -187,10 +193,32 @@ pub async fn observe(
         }
     }
     if scope == ObserveScope::ScheduleOnly {
+        // Clusters are not listed either: a service that left the desired state is
+        // released by the next full pass (docs/architecture.md, "Release").
         // `alerting` stays `None` (not read): the planner plans nothing for alarms and
         // topics and says nothing about them.
         return (observed, failures);
     }
+    let listing = self::listing::observe_undeclared(
+        desired,
+        clients,
+        concurrency,
+        extra_clusters,
+        &mut observed,
+    )
+    .await;
+    failures.extend(listing.into_iter().map(|failure| match failure {
+        ListingError::Ecs { stack, source } => ObserveError::Ecs { stack, source },
+        ListingError::Autoscaling {
+            stack,
+            region,
+            source,
+        } => ObserveError::Autoscaling {
+            stack,
+            region,
+            source,
+        },
+    }));
     // After the services: the account their ARNs told is used to resolve topic ARNs.
     let alerting =
         self::alerting::observe_alerting(desired, clients, concurrency, &mut observed).await;

@@ -29,6 +29,16 @@ pub struct ObservedStack {
     pub alerting: Option<alerting::Alerting>,
     /// Which reads this observation made; the planner plans nothing for what was left out.
     pub scope: ObserveScope,
+    /// Services of the stack's clusters that the stack does not declare and that carry a
+    /// `mooring:` tag: those tagged as this stack's are released, those of a stack no
+    /// loaded file declares are reported. Their scalable targets are read only for the
+    /// ones tagged as this stack's (`Unknown` otherwise). Empty when not listed
+    /// (`listed` is `None`).
+    pub undeclared: BTreeMap<ServiceKey, ObservedService>,
+    /// The names of every service of each cluster the stack names, as ListServices gave
+    /// them; `None` when the clusters were not listed (a schedule-only pass) or a listing
+    /// failed (then nothing is released: never act on what was not seen).
+    pub listed: Option<BTreeMap<String, Vec<String>>>,
 }
 
 /// How much of a stack a pass reads.

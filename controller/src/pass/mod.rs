@@ -1,7 +1,7 @@
 //! One reconcile pass: observe → plan → (apply) → events. The same function backs
 //! `mooring plan` (no apply) and `mooring apply`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
@@ -18,7 +18,7 @@ use crate::events::sinks::PassEvents;
 use crate::events::{Event, EventType, Phase, Reason};
 use crate::observe::{observe, ObserveScope};
 use crate::plan::Change;
-use crate::plan::{plan, Clock, Plan};
+use crate::plan::{plan_among, Clock, Plan};
 
 mod events;
 mod summary;
@@ -160,12 +160,28 @@ pub async fn run_pass_with_backoff(
     now: impl Into<Clock>,
     backoff: Option<&mut ResourceBackoff>,
 ) -> PassReport {
+    run_pass_listing(desired, clients, options, now, backoff, &BTreeMap::new()).await
+}
+
+/// A pass that also lists `extra_clusters` (by stack name) for services to release:
+/// `mooring release`, whose stack declares no service to name them.
+pub async fn run_pass_listing(
+    desired: &DesiredState,
+    clients: &Clients,
+    options: &PassOptions,
+    now: impl Into<Clock>,
+    backoff: Option<&mut ResourceBackoff>,
+    extra_clusters: &BTreeMap<String, Vec<String>>,
+) -> PassReport {
     // Schedules (and the report's time) at `clock.schedule_at`; what is recorded in tags,
     // and backoff, on the wall clock (they differ under `--now`).
     let clock: Clock = now.into();
     let now = clock.schedule_at;
     let started = std::time::Instant::now();
     let before = clients.stats().snapshot();
+    // Every stack the loaded files declare, selected (`--stack`) and let through by the
+    // account guard or not: a service tagged by one of them is not a leftover.
+    let declared: BTreeSet<&str> = desired.stacks.iter().map(|s| s.name.as_str()).collect();
     let selection;
     let selected: &DesiredState = if options.only_stacks.is_empty() {
         desired
@@ -200,13 +216,14 @@ pub async fn run_pass_with_backoff(
     } else {
         ObserveScope::Everything
     };
-    let (observed, failures) = observe(desired, clients, options.concurrency, scope)
-        .instrument(span.clone())
-        .await;
+    let (observed, failures) =
+        observe(desired, clients, options.concurrency, scope, extra_clusters)
+            .instrument(span.clone())
+            .await;
     let plan = if options.schedule_only {
-        crate::plan::schedule_driven(plan(desired, &observed, clock))
+        crate::plan::schedule_driven(plan_among(desired, &declared, &observed, clock))
     } else {
-        plan(desired, &observed, clock)
+        plan_among(desired, &declared, &observed, clock)
     };
     let context = EventContext {
         time: now,

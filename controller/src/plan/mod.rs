@@ -4,8 +4,8 @@
 //! for off-hours schedules, one recorded in tags), no SDK types. Everything `mooring plan` prints comes from here,
 //! and `mooring apply` executes exactly these changes.
 //!
-//! Per stack: each service (`service.rs`, after `resolve.rs` has resolved it once), then
-//! the alerting (`topics.rs`, `alarm_policies.rs`, `alarms.rs`, sharing `prune.rs`'s
+//! Per stack: each service (`service.rs`, after `resolve.rs` has resolved it once), the
+//! services that left it (`release.rs`), then the alerting (`topics.rs`, `alarm_policies.rs`, `alarms.rs`, sharing `prune.rs`'s
 //! budget). The rules every planner shares are in `ownership.rs`; the vocabulary they
 //! build in `change.rs`. docs/architecture.md, "Finding your way".
 
@@ -20,10 +20,13 @@ mod offhours;
 mod ownership;
 mod phase;
 mod prune;
+mod release;
 mod resolve;
 mod service;
 mod tags;
 mod topics;
+
+use std::collections::BTreeSet;
 
 use desired_state::{DesiredState, Stack};
 
@@ -35,26 +38,47 @@ pub(crate) use self::change::{
 pub use self::clock::Clock;
 pub(crate) use self::offhours::schedule_driven;
 use self::prune::PruneBudget;
+pub(crate) use self::tags::STACK_TAG;
 pub(crate) use crate::events::Reason;
 use crate::observed::{Observed, ObservedStack};
 
 /// Plans every stack of the desired state against what was observed; `now` is the
 /// instant off-hours schedules are evaluated at, or a `Clock` when the pass runs at
 /// another (wall-clock) time that tags must record.
-pub fn plan(desired: &DesiredState, observed: &Observed, now: impl Into<Clock>) -> Plan {
+#[cfg(test)]
+pub(crate) fn plan(desired: &DesiredState, observed: &Observed, now: impl Into<Clock>) -> Plan {
+    let declared: BTreeSet<&str> = desired.stacks.iter().map(|s| s.name.as_str()).collect();
+    plan_among(desired, &declared, observed, now)
+}
+
+/// `plan` of some of the loaded stacks (`--stack`, or those the account guard let
+/// through): `declared` names every stack the loaded files declare, planned or not, so a
+/// service tagged by one of them is never taken for a leftover of a stack no file declares.
+pub fn plan_among(
+    desired: &DesiredState,
+    declared: &BTreeSet<&str>,
+    observed: &Observed,
+    now: impl Into<Clock>,
+) -> Plan {
     let now = now.into();
     let mut plan = Plan::default();
     for stack in &desired.stacks {
         // The observer fills every stack it was given; a missing entry means the
         // stack could not be observed, and nothing is planned blind.
         if let Some(seen) = observed.stacks.get(&stack.name) {
-            plan_stack(stack, seen, now, &mut plan);
+            plan_stack(stack, seen, declared, now, &mut plan);
         }
     }
     plan
 }
 
-fn plan_stack(stack: &Stack, seen: &ObservedStack, now: Clock, plan: &mut Plan) {
+fn plan_stack(
+    stack: &Stack,
+    seen: &ObservedStack,
+    declared: &BTreeSet<&str>,
+    now: Clock,
+    plan: &mut Plan,
+) {
     if let (Some(wanted), Some(found)) = (&stack.account, &seen.account) {
         if wanted != found {
             plan.notices.push(Notice::warning(
@@ -71,6 +95,7 @@ fn plan_stack(stack: &Stack, seen: &ObservedStack, now: Clock, plan: &mut Plan) 
     for service in &stack.services {
         service::plan_service(stack, seen, service, now, plan);
     }
+    release::plan_undeclared(stack, seen, declared, plan);
     if let Some(alerting) = &seen.alerting {
         let mut budget = PruneBudget::new(stack);
         topics::plan_topics(stack, seen, alerting, &mut budget, plan);

@@ -26,8 +26,12 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use super::change::Plan;
 use super::ownership::StepKind;
 use super::phase::Phase;
+use super::release::format_range;
 use super::resolve::ResolvedService;
-use super::tags::{ASLEEP_SINCE_TAG, AWAKE_UNTIL_TAG, SLEEP_INTERRUPTIONS_TAG, WAKE_COUNT_TAG};
+use super::tags::{
+    ASLEEP_SINCE_TAG, AWAKE_UNTIL_TAG, SLEEP_INTERRUPTIONS_TAG, STACK_TAG, WAKE_COUNT_TAG,
+    WAKE_RANGE_TAG,
+};
 use crate::events::{EventType, FieldDiff, Reason};
 
 /// The reasons of schedule-driven changes: what the `offhours` Lambda applies.
@@ -53,10 +57,22 @@ pub(super) fn plan_before_scaling(service: &ResolvedService<'_>, plan: &mut Plan
                 .or(service.declared.autoscaling.as_ref().map(|s| s.min))
                 .unwrap_or(current)
         };
+        // One TagResource: the claim and the range a release would unfreeze to travel
+        // with the wake count, so a crash after it leaves a service that is found.
+        let mut tags = BTreeMap::from([(WAKE_COUNT_TAG.to_owned(), wake.to_string())]);
+        if service.claim {
+            tags.insert(STACK_TAG.to_owned(), service.stack.to_owned());
+        }
+        if let Some(scaling) = &service.declared.autoscaling {
+            tags.insert(
+                WAKE_RANGE_TAG.to_owned(),
+                format_range(scaling.min, scaling.max),
+            );
+        }
         let step = service.tag(
             StepKind::Given(Reason::Sleep),
             format!("record wake count {wake} before sleeping"),
-            BTreeMap::from([(WAKE_COUNT_TAG.to_owned(), wake.to_string())]),
+            tags,
         );
         plan.changes
             .push(step.into_change(service.stack, &service.group, Reason::Sleep));
@@ -121,11 +137,16 @@ pub(super) fn plan_after_count(
             )
         }
         Phase::Waking { .. } => {
-            let keys: Vec<String> = [WAKE_COUNT_TAG, ASLEEP_SINCE_TAG, SLEEP_INTERRUPTIONS_TAG]
-                .iter()
-                .filter(|key| found.tags.contains_key(**key))
-                .map(|key| (*key).to_owned())
-                .collect();
+            let keys: Vec<String> = [
+                WAKE_COUNT_TAG,
+                WAKE_RANGE_TAG,
+                ASLEEP_SINCE_TAG,
+                SLEEP_INTERRUPTIONS_TAG,
+            ]
+            .iter()
+            .filter(|key| found.tags.contains_key(**key))
+            .map(|key| (*key).to_owned())
+            .collect();
             service.untag(
                 StepKind::Given(Reason::Wake),
                 format!("remove {}", keys.join(", ")),

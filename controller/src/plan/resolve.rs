@@ -13,6 +13,7 @@ use desired_state::{Management, Service, Stack};
 use super::change::{service_group, EcsOperation, Notice, Operation, Plan, Resource};
 use super::ownership::{not_owned, owner, Owner, Step, StepKind, Subject};
 use super::phase::{self, Phase};
+use super::tags::AUTOSCALING_HASH_TAG;
 use crate::events::{FieldDiff, Reason};
 use crate::observed::autoscaling::ScalableTarget;
 use crate::observed::{
@@ -28,9 +29,13 @@ pub(super) struct ResolvedService<'a> {
     pub found: &'a ObservedService,
     /// Its apply group: the service's changes run in plan order.
     pub group: String,
-    /// Whether the service carries this stack's `mooring:stack` tag (its autoscaling is
-    /// this stack's). Untagged otherwise: another stack's service is never resolved.
-    pub tagged_ours: bool,
+    /// Tagged as this stack's (untagged otherwise: another stack's service is never
+    /// resolved) and carrying `mooring:autoscaling-hash`: a registered
+    /// target is one mooring applied, not someone else's.
+    pub autoscaling_ours: bool,
+    /// `full`, untagged, no target: the stack tag is written in this pass (with the wake
+    /// count when a sleep starts, else on its own before anything else).
+    pub claim: bool,
     /// `None`: no scalable target is registered.
     pub target: Option<&'a ScalableTarget>,
     pub phase: Phase,
@@ -62,12 +67,26 @@ pub(super) fn resolve<'a>(
     {
         ServiceState::Found(found) => found,
         ServiceState::Missing { why } => {
+            // A typo is the usual cause: the cluster's services were listed this pass.
+            let hint = seen
+                .listed
+                .as_ref()
+                .and_then(|listed| listed.get(&service.cluster))
+                .and_then(|names| {
+                    let others = names
+                        .iter()
+                        .map(String::as_str)
+                        .filter(|n| *n != service.name);
+                    desired_state::closest(&service.name, others)
+                })
+                .map(|name| format!(" (did you mean `{name}`?)"))
+                .unwrap_or_default();
             plan.notices.push(Notice::warning(
                 &stack.name,
                 Some(resource),
                 Reason::ServiceNotFound,
                 format!(
-                    "service not found in region {} ({why}); mooring never creates services, the deploy pipeline does",
+                    "service not found in region {} ({why}){hint}; mooring never creates services, the deploy pipeline does",
                     seen.region
                 ),
             ));
@@ -93,8 +112,15 @@ pub(super) fn resolve<'a>(
         TargetObservation::Absent => None,
         TargetObservation::Registered(target) => Some(target.as_ref()),
     };
+    // The stack tag alone marks the service as managed; its target is this stack's only
+    // when the autoscaling digest says mooring applied it.
+    let autoscaling_ours = tagged_ours && found.tags.contains_key(AUTOSCALING_HASH_TAG);
     let count_is_ours = service.autoscaling.is_none()
-        && target.is_none_or(|_| tagged_ours && service.management == Management::Full);
+        && target.is_none_or(|_| autoscaling_ours && service.management == Management::Full);
+    // Every service mooring manages carries the stack tag, so that it is found when it
+    // leaves the desired state. Not over a target someone else registered: the tag would
+    // make it look like this stack's.
+    let claim = service.management == Management::Full && !tagged_ours && target.is_none();
     let phase = match phase::phase(stack, service, found, &resource, now, plan) {
         // A scalable target registered outside mooring owns the count and mooring does
         // not suspend it (no autoscaling declared): a sleep could never scale down, and
@@ -116,7 +142,8 @@ pub(super) fn resolve<'a>(
         declared: service,
         found,
         group: service_group(&seen.region, &service.cluster, &service.name),
-        tagged_ours,
+        autoscaling_ours,
+        claim,
         target,
         phase,
         count_is_ours,

@@ -1,8 +1,10 @@
 //! The tags mooring writes on AWS resources: its ownership and its bookkeeping. Everything
 //! a later pass (or another process, or the Lambda) needs lives in these, never in memory.
 
-/// On an ECS service: the stack that owns the service's scalable target. On alarms and
-/// topics: the stack that owns them (the only thing that allows a prune).
+/// On an ECS service: the stack that manages it (written by the first full pass, or the
+/// first sleep), and with `mooring:autoscaling-hash` the owner of its scalable target; a
+/// service tagged as a stack's that the stack no longer declares is released. On alarms
+/// and topics: the stack that owns them (the only thing that allows a prune).
 pub const STACK_TAG: &str = "mooring:stack";
 /// On an ECS service: hex SHA-256 of the autoscaling spec last applied in full.
 pub const AUTOSCALING_HASH_TAG: &str = "mooring:autoscaling-hash";
@@ -11,6 +13,9 @@ pub const TOPIC_DIGEST_TAG: &str = "mooring:digest";
 
 /// On an ECS service: the count to restore on wake. Written before anything scales down.
 pub const WAKE_COUNT_TAG: &str = "mooring:wake-count";
+/// On an ECS service: the scalable target's `<min>-<max>` before sleep, written with the
+/// wake count when the service has autoscaling: what a release unfreezes it to.
+pub const WAKE_RANGE_TAG: &str = "mooring:wake-range";
 /// On an ECS service: when its sleep completed (RFC 3339); written after the scale-down.
 pub const ASLEEP_SINCE_TAG: &str = "mooring:asleep-since";
 /// On an ECS service: how often something else woke it since it went to sleep.

@@ -20,6 +20,9 @@ pub struct TextOptions {
     pub scope: ObserveScope,
     /// Every event of a block with all its fields, bookkeeping tags included.
     pub verbose: bool,
+    /// What makes the planned changes, for the closing line: "`mooring apply`" (plan),
+    /// "`mooring release … --confirm`" (a release not confirmed yet).
+    pub makes_changes: &'static str,
 }
 
 /// The events grouped by stack, one block per resource, then a closing line.
@@ -120,7 +123,10 @@ fn closing_line(summary: &Summary, options: TextOptions) -> String {
     match (summary.resources(), summary.warnings) {
         (0, 0) => "No changes. The account matches the desired state.".to_owned(),
         (0, n) => format!("No changes; {} (see ! above).", need_attention(n)),
-        _ => format!("Plan: {planned}{warnings}. `mooring apply` makes these changes."),
+        _ => format!(
+            "Plan: {planned}{warnings}. {} makes these changes.",
+            options.makes_changes
+        ),
     }
 }
 

@@ -53,6 +53,7 @@ const PLAN: TextOptions = TextOptions {
     applied: false,
     scope: ObserveScope::Everything,
     verbose: false,
+    makes_changes: "`mooring apply`",
 };
 
 fn sleep_events() -> Vec<Event> {

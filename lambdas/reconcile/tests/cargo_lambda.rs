@@ -49,7 +49,8 @@ spec:
 
     let first = watch.invoke("reconcile", "{}");
     assert_eq!(first["failed"], 0, "{first:#}");
-    assert_eq!(first["applied"], 1, "{first:#}");
+    // The claim (mooring:stack on the service) and the count.
+    assert_eq!(first["applied"], 2, "{first:#}");
     assert_eq!(first["revision"], "rev-lambda", "{first:#}");
     assert!(
         first["events"]

@@ -53,16 +53,7 @@ pub(super) fn plan_autoscaling(service: &ResolvedService<'_>, plan: &mut Plan) {
     let mut steps = Vec::new();
     match service.target {
         None => {
-            if !service.tagged_ours {
-                steps.push(service.tag(
-                    StepKind::Claim,
-                    format!(
-                        "claim the service's autoscaling for stack {}",
-                        service.stack
-                    ),
-                    BTreeMap::from([(STACK_TAG.to_owned(), service.stack.to_owned())]),
-                ));
-            }
+            // The service was claimed (`service.rs`) before this, in the same group.
             reconcile_target(
                 service,
                 &desired,
@@ -131,7 +122,7 @@ pub(super) fn plan_autoscaling(service: &ResolvedService<'_>, plan: &mut Plan) {
 /// A target on a service declared without autoscaling: this stack's (autoscaling left
 /// the desired state) is deregistered; anyone else's owns the count, and is reported.
 fn plan_undeclared_target(service: &ResolvedService<'_>, target: &ScalableTarget, plan: &mut Plan) {
-    if !service.tagged_ours {
+    if !service.autoscaling_ours {
         plan.notices.push(service.warning(
             service.target_resource(),
             Reason::ManagedElsewhere,
@@ -149,12 +140,13 @@ fn plan_undeclared_target(service: &ResolvedService<'_>, target: &ScalableTarget
         operation: Operation::Autoscaling(AutoscalingOperation::DeregisterScalableTarget),
     };
     let steps = if service.declared.management == Management::Full {
-        // Released, so that a target registered later by someone else is reported
-        // (ManagedElsewhere) instead of pruned.
+        // The digest goes, so that a target registered later by someone else is reported
+        // (ManagedElsewhere) instead of pruned; the stack tag stays (the service is still
+        // this stack's).
         let release = service.untag(
             StepKind::Prune,
-            format!("release the service's autoscaling ({STACK_TAG}, {AUTOSCALING_HASH_TAG})"),
-            vec![STACK_TAG.to_owned(), AUTOSCALING_HASH_TAG.to_owned()],
+            format!("release the service's autoscaling ({AUTOSCALING_HASH_TAG})"),
+            vec![AUTOSCALING_HASH_TAG.to_owned()],
         );
         vec![deregister, release]
     } else {

@@ -355,7 +355,7 @@ fn autoscaling_removed_from_the_desired_state_deregisters_then_restores_the_coun
         summaries(&plan),
         [
             "Pruned scalable-target shop/api: deregister the scalable target (its policies and scheduled actions go with it)",
-            "Pruned ecs-service shop/api: release the service's autoscaling (mooring:stack, mooring:autoscaling-hash)",
+            "Pruned ecs-service shop/api: release the service's autoscaling (mooring:autoscaling-hash)",
             "DriftCorrected ecs-service shop/api: set desiredCount to 2",
         ]
     );

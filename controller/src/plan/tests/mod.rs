@@ -8,6 +8,7 @@ mod autoscaling;
 mod aws_model;
 mod idempotence;
 mod offhours;
+mod release;
 mod schedule_scope;
 
 use std::collections::BTreeMap;
@@ -58,6 +59,7 @@ spec:
       name: cron
 "#;
 
+/// A service this stack already claimed (the first full pass tags it).
 fn found(count: u32) -> ServiceState {
     ServiceState::Found(ObservedService {
         arn: "arn:aws:ecs:us-east-1:123456789012:service/shop/x".into(),
@@ -65,7 +67,7 @@ fn found(count: u32) -> ServiceState {
         running_count: count,
         pending_count: 0,
         status: "ACTIVE".into(),
-        tags: BTreeMap::new(),
+        tags: BTreeMap::from([(STACK_TAG.to_owned(), "shop".to_owned())]),
         scalable_target: TargetObservation::Absent,
     })
 }
@@ -208,6 +210,66 @@ fn a_missing_service_is_reported_never_created() {
     assert!(plan.changes.is_empty());
     assert_eq!(plan.notices[0].reason, Reason::ServiceNotFound);
     assert!(plan.notices[0].message.contains("ECS says MISSING"));
+}
+
+#[test]
+fn an_untagged_managed_service_is_claimed_first_and_only_once() {
+    let ServiceState::Found(mut web) = found(5) else {
+        unreachable!()
+    };
+    web.tags.clear();
+    let claimed = plan(
+        &desired(STACK),
+        &observed(&[("web", ServiceState::Found(web))]),
+        now(),
+    );
+    let ops: Vec<_> = claimed.changes.iter().map(|c| &c.operation).collect();
+    assert_eq!(claimed.changes.len(), 2, "{claimed:#?}");
+    assert_eq!(
+        ops[0],
+        &Operation::Ecs(EcsOperation::TagService {
+            arn: "arn:aws:ecs:us-east-1:123456789012:service/shop/x".into(),
+            tags: BTreeMap::from([(STACK_TAG.to_owned(), "shop".to_owned())]),
+        })
+    );
+    assert_eq!(
+        ops[1],
+        &Operation::Ecs(EcsOperation::SetDesiredCount { count: 2 })
+    );
+    // `observe` never writes, not even the claim.
+    let ServiceState::Found(mut worker) = found(1) else {
+        unreachable!()
+    };
+    worker.tags.clear();
+    let observed_plan = plan(
+        &desired(STACK),
+        &observed(&[("worker", ServiceState::Found(worker))]),
+        now(),
+    );
+    assert!(observed_plan.is_empty(), "{observed_plan:#?}");
+}
+
+#[test]
+fn a_missing_service_suggests_the_nearest_name_in_its_cluster() {
+    let mut observed = observed(&[(
+        "web",
+        ServiceState::Missing {
+            why: "ECS says MISSING".into(),
+        },
+    )]);
+    if let Some(stack) = observed.stacks.get_mut("shop") {
+        stack.listed = Some(BTreeMap::from([(
+            "shop".to_owned(),
+            vec!["webs".to_owned(), "worker".to_owned()],
+        )]));
+    }
+    let plan = plan(&desired(STACK), &observed, now());
+    assert_eq!(plan.notices[0].reason, Reason::ServiceNotFound);
+    assert!(
+        plan.notices[0].message.contains("did you mean `webs`?"),
+        "{}",
+        plan.notices[0].message
+    );
 }
 
 #[test]
