@@ -20,8 +20,12 @@ async fn warnings_are_counted_and_fail_only_under_fail_on_warnings() {
     let cluster = unique("warned");
     seed_services(REGION, &cluster, &[("web", 1)]).await;
     // `wbe`: a typo for `web`, which ECS does not know (ServiceNotFound).
+    let stack = unique("warned");
+    // web already claimed by its stack, as after an earlier apply: the plan below has
+    // nothing to change, only the warning.
+    claim_by_hand(REGION, &cluster, "web", &stack).await;
     let yaml = stack_yaml(
-        &unique("warned"),
+        &stack,
         &format!(
             "    - {{ cluster: {cluster}, name: web, desiredCount: 1 }}\n\
              \x20   - {{ cluster: {cluster}, name: wbe, desiredCount: 1 }}\n"
