@@ -21,6 +21,9 @@ use crate::plan::Change;
 use crate::plan::{plan, Plan};
 
 mod events;
+mod memory;
+
+pub use self::memory::PassMemory;
 
 #[derive(Debug, Clone)]
 pub struct PassOptions {
@@ -132,18 +135,20 @@ pub async fn run_pass(
     options: &PassOptions,
     now: DateTime<Utc>,
 ) -> PassReport {
-    run_pass_with_backoff(desired, clients, options, now, None).await
+    run_pass_with_backoff(desired, clients, options, now, None, None).await
 }
 
 /// A pass that holds back the changes of resources still in `backoff` after earlier
-/// failures, and records this pass's failures and successes in it. Used by processes
-/// that run many passes (the controller); `run_pass` is the one-shot form.
+/// failures, and records this pass's failures and successes in it; `memory` carries what
+/// one pass saw to the next as evidence (`memory.rs`). Used by processes that run many
+/// passes (the controller); `run_pass` is the one-shot form.
 pub async fn run_pass_with_backoff(
     desired: &DesiredState,
     clients: &Clients,
     options: &PassOptions,
     now: DateTime<Utc>,
     backoff: Option<&mut ResourceBackoff>,
+    memory: Option<&mut PassMemory>,
 ) -> PassReport {
     let started = std::time::Instant::now();
     let before = clients.stats().snapshot();
@@ -161,9 +166,12 @@ pub async fn run_pass_with_backoff(
     } else {
         ObserveScope::Everything
     };
-    let (observed, failures) = observe(desired, clients, options.concurrency, scope)
+    let (mut observed, failures) = observe(desired, clients, options.concurrency, scope)
         .instrument(span.clone())
         .await;
+    if let Some(memory) = memory.as_deref() {
+        memory.lend(&mut observed);
+    }
     let plan = if options.schedule_only {
         crate::plan::schedule_driven(plan(desired, &observed, now))
     } else {
@@ -191,6 +199,9 @@ pub async fn run_pass_with_backoff(
             .await;
         if let Some(backoff) = backoff {
             record_outcomes(backoff, &outcomes, now);
+        }
+        if let Some(memory) = memory {
+            memory.remember(&observed, &outcomes);
         }
         events.extend(outcomes.iter().map(|o| context.outcome(o)));
         Some(outcomes)

@@ -15,6 +15,7 @@ mod autoscaling;
 mod change;
 mod diff;
 mod digest;
+mod evidence;
 mod offhours;
 mod ownership;
 mod phase;

@@ -24,6 +24,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, SecondsFormat, Utc};
 
 use super::change::Plan;
+use super::evidence::Evidence;
 use super::ownership::StepKind;
 use super::phase::Phase;
 use super::resolve::ResolvedService;
@@ -128,7 +129,7 @@ pub(super) fn plan_after_count(service: &ResolvedService<'_>, now: DateTime<Utc>
             )
         }
     };
-    let reason = step.kind.reason(false);
+    let reason = step.kind.reason(&Evidence::Unknown);
     plan.changes
         .push(step.into_change(service.stack, &service.group, reason));
 }
