@@ -12,6 +12,7 @@ mod lambda_s3;
 mod offhours;
 mod other_stack;
 mod plan_golden;
+mod reasons;
 mod reports;
 mod run;
 mod run_s3;
