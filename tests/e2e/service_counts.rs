@@ -43,9 +43,9 @@ async fn apply_converges_counts_and_plan_then_shows_nothing() {
     );
     assert!(plan.stdout.contains("desiredCount: 0 → 2"), "{plan:?}");
     assert!(plan.stdout.contains("desiredCount: 3 → 1"), "{plan:?}");
-    // web and worker counts; api: claim the service, register its target, record
-    // the applied spec.
-    assert!(plan.stdout.contains("Plan: 5 changes"), "{plan:?}");
+    // web and worker: each count and its record (mooring:count); api: claim the
+    // service, register its target, record the applied spec.
+    assert!(plan.stdout.contains("Plan: 7 changes"), "{plan:?}");
     assert!(
         plan.stdout
             .contains(&format!("+ scalable-target {cluster}/api")),
@@ -68,7 +68,7 @@ async fn apply_converges_counts_and_plan_then_shows_nothing() {
     assert!(
         apply
             .stdout
-            .contains("Apply complete: 5 changed, 0 failed."),
+            .contains("Apply complete: 7 changed, 0 failed."),
         "{apply:?}"
     );
     assert_eq!(desired_count(REGION, &cluster, "web").await, 2);
@@ -94,6 +94,10 @@ async fn drift_made_by_hand_is_planned_and_corrected() {
     );
     let file = DesiredFile::write("stack.yaml", &yaml);
     let path = file.path.to_string_lossy().into_owned();
+    // The count is right already; the first apply only records it (mooring:count), the
+    // evidence that tells the hand-made change below from a changed file.
+    assert_eq!(mooring(&["plan", &path]).await.code, 2);
+    assert_eq!(mooring(&["apply", &path]).await.code, 0);
     assert_eq!(mooring(&["plan", &path]).await.code, 0);
 
     scale_behind_moorings_back(REGION, &cluster, "backend", 5).await;
@@ -105,7 +109,7 @@ async fn drift_made_by_hand_is_planned_and_corrected() {
     assert_eq!(apply.code, 0, "{apply:?}");
     assert!(
         apply.stdout.contains(&format!(
-            "✓ ecs-service {cluster}/backend: DriftCorrected: set desiredCount to 1"
+            "✓ ecs-service {cluster}/backend: DriftCorrected: set desiredCount to 1 (changed outside mooring"
         )),
         "{apply:?}"
     );
@@ -178,7 +182,7 @@ async fn more_services_than_one_describe_call_takes() {
     assert!(
         apply
             .stdout
-            .contains("Apply complete: 23 changed, 0 failed."),
+            .contains("Apply complete: 46 changed, 0 failed."),
         "{apply:?}"
     );
     for (i, name) in names.iter().enumerate() {
@@ -298,12 +302,15 @@ async fn a_second_apply_makes_no_mutating_call() {
             "DescribeScalableTargets",
             "DescribeServices",
             "GetCallerIdentity",
+            "TagResource",
+            "TagResource",
+            "TagResource",
             "UpdateService",
             "UpdateService"
         ],
         "three services in one cluster: the account guard's question, one read of the services, one of their scalable \
-         targets (a target registered outside mooring would own the count), two writes \
-         (worker is already right)"
+         targets (a target registered outside mooring would own the count), two count writes \
+         (worker is already right) and each service's record of its count (mooring:count)"
     );
 
     let second_key = unique_access_key();
