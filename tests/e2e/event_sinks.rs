@@ -349,10 +349,7 @@ async fn apply_publishes_warnings_only_and_metrics_in_the_mooring_namespace() {
     assert_eq!(
         sum(
             "Changes",
-            vec![
-                ("Stack", stack.clone()),
-                ("Reason", "Updated".into())
-            ]
+            vec![("Stack", stack.clone()), ("Reason", "Updated".into())]
         )
         .await,
         2.0,
