@@ -17,7 +17,7 @@ use crate::events::Reason;
 pub(super) enum Evidence {
     /// The record equals what is declared now: the declared state did not change since
     /// the last apply, so a difference is the account's doing.
-    Drift { recorded: String },
+    Drift,
     /// The record differs from what is declared now: the file changed since.
     DesiredChanged { recorded: String, declared: String },
     /// The previous pass of `mooring run` saw the resource in place and this one does
@@ -31,9 +31,7 @@ pub(super) enum Evidence {
 /// same record computed from the desired state now.
 pub(super) fn evidence(recorded: Option<&str>, declared: &str) -> Evidence {
     match recorded {
-        Some(recorded) if recorded == declared => Evidence::Drift {
-            recorded: recorded.to_owned(),
-        },
+        Some(recorded) if recorded == declared => Evidence::Drift,
         Some(recorded) => Evidence::DesiredChanged {
             recorded: recorded.to_owned(),
             declared: declared.to_owned(),
@@ -54,7 +52,7 @@ impl Evidence {
     pub(super) fn is_drift(&self) -> bool {
         matches!(
             self,
-            Evidence::Drift { .. } | Evidence::VanishedSincePreviousPass
+            Evidence::Drift | Evidence::VanishedSincePreviousPass
         )
     }
 
@@ -63,7 +61,7 @@ impl Evidence {
     /// one is DesiredChanged; without evidence, an update is only Updated.
     pub(super) fn reason(&self, action: Action) -> Reason {
         match (self, action) {
-            (Evidence::Drift { .. } | Evidence::VanishedSincePreviousPass, _) => {
+            (Evidence::Drift | Evidence::VanishedSincePreviousPass, _) => {
                 Reason::DriftCorrected
             }
             (_, Action::Create) => Reason::Created,
@@ -76,10 +74,11 @@ impl Evidence {
     /// The evidence in words, appended to the change's summary (so to its event).
     pub(super) fn explain(&self, action: Action) -> String {
         match (self, action) {
-            (Evidence::Drift { recorded }, _) => format!(
-                "changed outside mooring since the last apply, whose record {} still matches the desired state",
-                short(recorded)
-            ),
+            // The record itself is left out: an alarm's digest covers names that differ
+            // between accounts, and "it matches" is the whole evidence.
+            (Evidence::Drift, _) => {
+                "changed outside mooring since the last apply: what it recorded still matches the desired state".into()
+            }
             (Evidence::DesiredChanged { recorded, declared }, _) => format!(
                 "the desired state changed since the last apply: {} → {}",
                 short(recorded),
@@ -127,7 +126,7 @@ mod tests {
         assert_eq!(drift.reason(Action::Update), Reason::DriftCorrected);
         assert_eq!(drift.reason(Action::Create), Reason::DriftCorrected);
         assert_eq!(drift.reason(Action::Prune), Reason::DriftCorrected);
-        assert!(drift.explain(Action::Update).contains("abcdef01"));
+        assert!(drift.explain(Action::Update).contains("changed outside mooring"));
 
         let changed = evidence(Some("abcdef0123456789"), "0011223344556677");
         assert_eq!(changed.reason(Action::Update), Reason::DesiredChanged);

@@ -204,10 +204,10 @@ fn drift_on_an_applied_spec_is_corrected_with_its_diff() {
     assert_eq!(
         summaries(&plan),
         [
-            "DriftCorrected scalable-target shop/api: update the scalable target: max 8 → 4, min 2 → 1 (changed outside mooring since the last apply, whose record 1ce2cd2d still matches the desired state)",
-            "DriftCorrected scaling-policy shop/api/cpu70: update scaling policy cpu70: targetValue 50.0 → 70.0 (changed outside mooring since the last apply, whose record 1ce2cd2d still matches the desired state)",
-            "DriftCorrected scaling-policy shop/api/queue: create target-tracking policy queue (changed outside mooring since the last apply, whose record 1ce2cd2d still matches the desired state)",
-            "DriftCorrected scheduled-action shop/api/morning: create scheduled action morning (cron(0 7 ? * MON-FRI *)) (changed outside mooring since the last apply, whose record 1ce2cd2d still matches the desired state)",
+            "DriftCorrected scalable-target shop/api: update the scalable target: max 8 → 4, min 2 → 1 (changed outside mooring since the last apply: what it recorded still matches the desired state)",
+            "DriftCorrected scaling-policy shop/api/cpu70: update scaling policy cpu70: targetValue 50.0 → 70.0 (changed outside mooring since the last apply: what it recorded still matches the desired state)",
+            "DriftCorrected scaling-policy shop/api/queue: create target-tracking policy queue (changed outside mooring since the last apply: what it recorded still matches the desired state)",
+            "DriftCorrected scheduled-action shop/api/morning: create scheduled action morning (cron(0 7 ? * MON-FRI *)) (changed outside mooring since the last apply: what it recorded still matches the desired state)",
         ],
         "the recorded digest is current, so nothing else is written"
     );
