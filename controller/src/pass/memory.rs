@@ -60,3 +60,84 @@ impl PassMemory {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::events::Reason;
+    use crate::observed::alerting::{AlarmSpec, Alerting, Marker, ObservedAlarm};
+    use crate::observed::ObservedStack;
+    use crate::plan::Change;
+
+    fn alarm(stack: &str) -> ObservedAlarm {
+        ObservedAlarm {
+            arn: "arn".into(),
+            spec: AlarmSpec::default(),
+            marker: Some(Marker {
+                stack: stack.into(),
+                digest: "d".into(),
+            }),
+            tags: None,
+        }
+    }
+
+    fn outcome(name: &str, operation: AlarmOperation, error: Option<&str>) -> Outcome {
+        Outcome {
+            change: Change {
+                stack: "s".into(),
+                resource: Resource::Alarm {
+                    region: "r".into(),
+                    name: name.into(),
+                },
+                reason: Reason::Created,
+                summary: String::new(),
+                diff: Vec::new(),
+                operation: Operation::Alarm(operation),
+                group: String::new(),
+            },
+            error: error.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn what_a_pass_left_in_place_is_lent_to_the_next() {
+        let alerting = Alerting {
+            alarms: BTreeMap::from([
+                ("seen".to_owned(), alarm("s")),
+                ("pruned".to_owned(), alarm("s")),
+                ("another-stacks".to_owned(), alarm("t")),
+            ]),
+            ..Alerting::default()
+        };
+        let mut observed = Observed::default();
+        observed.stacks.insert(
+            "s".into(),
+            ObservedStack {
+                alerting: Some(alerting),
+                ..ObservedStack::default()
+            },
+        );
+        let put = || AlarmOperation::PutAlarm {
+            spec: Box::default(),
+            description: String::new(),
+            tags: BTreeMap::new(),
+        };
+        let outcomes = [
+            outcome("pruned", AlarmOperation::DeleteAlarm, None),
+            outcome("created", put(), None),
+            outcome("failed", put(), Some("throttled")),
+        ];
+        let mut memory = PassMemory::default();
+        memory.remember(&observed, &outcomes);
+
+        let mut next = observed.clone();
+        memory.lend(&mut next);
+        let lent = next.stacks["s"]
+            .alerting
+            .as_ref()
+            .map(|a| a.left_in_place_last_pass.clone());
+        assert_eq!(lent, Some(["created", "seen"].map(str::to_owned).into()));
+    }
+}

@@ -50,10 +50,7 @@ pub(super) enum Action {
 
 impl Evidence {
     pub(super) fn is_drift(&self) -> bool {
-        matches!(
-            self,
-            Evidence::Drift | Evidence::VanishedSincePreviousPass
-        )
+        matches!(self, Evidence::Drift | Evidence::VanishedSincePreviousPass)
     }
 
     /// The event reason of `action` under this evidence. A resource created or deleted
@@ -61,9 +58,7 @@ impl Evidence {
     /// one is DesiredChanged; without evidence, an update is only Updated.
     pub(super) fn reason(&self, action: Action) -> Reason {
         match (self, action) {
-            (Evidence::Drift | Evidence::VanishedSincePreviousPass, _) => {
-                Reason::DriftCorrected
-            }
+            (Evidence::Drift | Evidence::VanishedSincePreviousPass, _) => Reason::DriftCorrected,
             (_, Action::Create) => Reason::Created,
             (_, Action::Prune) => Reason::Pruned,
             (Evidence::DesiredChanged { .. }, Action::Update) => Reason::DesiredChanged,
@@ -126,7 +121,9 @@ mod tests {
         assert_eq!(drift.reason(Action::Update), Reason::DriftCorrected);
         assert_eq!(drift.reason(Action::Create), Reason::DriftCorrected);
         assert_eq!(drift.reason(Action::Prune), Reason::DriftCorrected);
-        assert!(drift.explain(Action::Update).contains("changed outside mooring"));
+        assert!(drift
+            .explain(Action::Update)
+            .contains("changed outside mooring"));
 
         let changed = evidence(Some("abcdef0123456789"), "0011223344556677");
         assert_eq!(changed.reason(Action::Update), Reason::DesiredChanged);
