@@ -98,6 +98,7 @@ pub async fn run(args: ReleaseArgs) -> ExitCode {
         &options,
         chrono::Utc::now(),
         None,
+        None,
         &extra,
     )
     .await;

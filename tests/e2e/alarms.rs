@@ -177,7 +177,11 @@ async fn plan_shows_alarm_changes_field_by_field_in_text_and_json() {
     let (run, report, operations) = run_json("plan", &changed_path).await;
     assert_eq!(run.code, 2, "{run:?}");
     assert_eq!(mutating(&operations), Vec::<String>::new());
-    let event = event_for(&report, "Updated", &format!("alarm {prefix}-cpu-high"));
+    let event = event_for(
+        &report,
+        "DesiredChanged",
+        &format!("alarm {prefix}-cpu-high"),
+    );
     assert_eq!(diff_of(event, "threshold")["before"], 80.0);
     assert_eq!(diff_of(event, "threshold")["after"], 90.0);
     assert_eq!(event["diff"].as_array().map(Vec::len), Some(1), "{event:#}");

@@ -70,10 +70,10 @@ async fn edited_and_removed_topics_and_subscriptions_are_updated_unsubscribed_an
     )
     .unwrap_or_else(|e| panic!("{e}"));
     let report = apply(&path).await;
-    let updated = event_for(&report, "Updated", &format!("topic {kept}"));
+    let updated = event_for(&report, "DesiredChanged", &format!("topic {kept}"));
     assert_eq!(diff_of(updated, "displayName")["after"], "Alerts v2");
     let https = format!("subscription {kept}/https:https://hooks.example.com/alerts");
-    let filter = event_for(&report, "Updated", &https);
+    let filter = event_for(&report, "DesiredChanged", &https);
     assert_eq!(
         diff_of(filter, "filterPolicy")["after"]["severity"],
         serde_json::json!(["high", "critical"])

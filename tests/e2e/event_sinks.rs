@@ -268,11 +268,11 @@ async fn apply_publishes_warnings_only_and_metrics_in_the_mooring_namespace() {
         "{apply:?}"
     );
     assert!(
-        apply.stdout.contains("(1 mutating, 2 telemetry"),
-        "one Publish, one PutMetricData: {apply:?}"
+        apply.stdout.contains("(2 mutating, 2 telemetry"),
+        "the count and its record; one Publish, one PutMetricData: {apply:?}"
     );
 
-    // Warnings only: the ghost, not the corrected drift of web.
+    // Warnings only: the ghost, not the count of web.
     let delivered = inbox.take().await;
     let reasons: Vec<serde_json::Value> = delivered
         .iter()
@@ -288,7 +288,7 @@ async fn apply_publishes_warnings_only_and_metrics_in_the_mooring_namespace() {
     );
     assert_eq!(
         mutating(&operations),
-        ["UpdateService"],
+        ["UpdateService", "TagResource"],
         "telemetry is not mutation"
     );
 
@@ -352,13 +352,11 @@ async fn apply_publishes_warnings_only_and_metrics_in_the_mooring_namespace() {
     assert_eq!(
         sum(
             "Changes",
-            vec![
-                ("Stack", stack.clone()),
-                ("Reason", "DriftCorrected".into())
-            ]
+            vec![("Stack", stack.clone()), ("Reason", "Updated".into())]
         )
         .await,
-        1.0
+        2.0,
+        "the count and its record, with no record before: not called drift"
     );
 }
 
@@ -392,7 +390,7 @@ async fn plan_publishes_nothing_and_jsonl_prints_one_event_a_line() {
         .lines()
         .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
         .collect();
-    assert_eq!(events.len(), 2, "{plan:?}");
+    assert_eq!(events.len(), 3, "{plan:?}");
     for event in &events {
         for field in [
             "time", "type", "reason", "object", "message", "stack", "phase", "count",
@@ -402,7 +400,8 @@ async fn plan_publishes_nothing_and_jsonl_prints_one_event_a_line() {
         assert_eq!(event["stack"], stack.as_str());
     }
     assert_eq!(events[0]["reason"], "ServiceNotFound");
-    assert_eq!(events[1]["reason"], "DriftDetected");
+    // No record of a previous apply: not called drift.
+    assert_eq!(events[1]["reason"], "Updated");
     assert_eq!(events[1]["phase"], "planned");
     assert_eq!(events[1]["diff"][0]["after"], 2);
 
@@ -426,7 +425,7 @@ async fn plan_publishes_nothing_and_jsonl_prints_one_event_a_line() {
     assert!(
         applied
             .iter()
-            .any(|e| e["phase"] == "applied" && e["reason"] == "DriftCorrected"),
+            .any(|e| e["phase"] == "applied" && e["reason"] == "Updated"),
         "{apply:?}"
     );
     let mut reasons: Vec<String> = inbox
@@ -441,7 +440,7 @@ async fn plan_publishes_nothing_and_jsonl_prints_one_event_a_line() {
         })
         .collect();
     reasons.sort();
-    assert_eq!(reasons, ["DriftCorrected", "ServiceNotFound"]);
+    assert_eq!(reasons, ["ServiceNotFound", "Updated", "Updated"]);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -58,8 +58,8 @@ async fn a_lambda_applies_the_desired_state_published_to_s3_with_its_revision() 
         .unwrap_or_else(|e| panic!("putting {url}: {e:?}"));
 
     let first = invoke(&source(&url, None)).await.unwrap();
-    // The claim (mooring:stack) and the count.
-    assert_eq!((first.applied, first.failed), (2, 0), "{first:#?}");
+    // The claim (mooring:stack), the count and its record (mooring:count).
+    assert_eq!((first.applied, first.failed), (3, 0), "{first:#?}");
     assert_eq!(first.revision.as_deref(), Some("3f2c9e1"));
     assert_eq!(desired_count(REGION, &cluster, "web").await, 3);
 
@@ -81,7 +81,7 @@ async fn a_lambda_applies_the_desired_state_published_to_s3_with_its_revision() 
         .e_tag()
         .map(|e| e.trim_matches('"').to_owned());
     let second = invoke(&source(&url, None)).await.unwrap();
-    assert_eq!(second.applied, 1, "{second:#?}");
+    assert_eq!(second.applied, 2, "{second:#?}");
     assert_eq!(second.revision, etag);
     assert_eq!(desired_count(REGION, &cluster, "web").await, 1);
 

@@ -14,6 +14,7 @@ mod lambda_s3;
 mod offhours;
 mod other_stack;
 mod plan_golden;
+mod reasons;
 mod release;
 mod reports;
 mod run;

@@ -105,7 +105,9 @@ async fn drift_made_by_hand_is_planned_and_corrected() {
     );
     let file = DesiredFile::write("stack.yaml", &yaml);
     let path = file.path.to_string_lossy().into_owned();
-    // The first apply only claims the service (its count is right).
+    // The count is right already; the first apply only claims the service and records
+    // its count (mooring:count), the evidence that tells the hand-made change below from
+    // a changed file.
     assert_eq!(mooring(&["apply", &path]).await.code, 0);
     assert_eq!(mooring(&["plan", &path]).await.code, 0);
 
@@ -314,13 +316,15 @@ async fn a_second_apply_makes_no_mutating_call() {
             "TagResource",
             "TagResource",
             "TagResource",
+            "TagResource",
+            "TagResource",
             "UpdateService",
             "UpdateService"
         ],
         "three services in one cluster: the account guard's question, one read of the services, one of their scalable \
          targets (a target registered outside mooring would own the count), one listing of the cluster \
          (services that left the desired state), three claims (mooring:stack), two count writes \
-         (worker is already right)"
+         (worker is already right) and two records of the count applied (mooring:count)"
     );
 
     let second_key = unique_access_key();

@@ -159,7 +159,11 @@ async fn a_step_policy_created_with_its_alarm_is_wired_in_one_pass_and_unwired_w
         "Pruned",
         &format!("scaling-policy {}/api/burst", setup.cluster),
     );
-    let alarm = event_for(&removed, "Updated", &format!("alarm {}", setup.alarm));
+    let alarm = event_for(
+        &removed,
+        "DesiredChanged",
+        &format!("alarm {}", setup.alarm),
+    );
     assert!(strings(&diff_of(alarm, "alarmActions")["before"]).contains(&arn));
     assert_eq!(policy_arn(&setup.cluster).await, None);
     assert_eq!(
@@ -190,7 +194,7 @@ async fn an_existing_step_policy_is_wired_when_it_names_the_alarm() {
         "the plan names the ARN: {plan:?}"
     );
     let wired = apply(&path).await;
-    let alarm = event_for(&wired, "Updated", &format!("alarm {}", setup.alarm));
+    let alarm = event_for(&wired, "DesiredChanged", &format!("alarm {}", setup.alarm));
     assert_eq!(
         strings(&diff_of(alarm, "alarmActions")["after"]),
         sorted(vec![arn.clone(), setup.topic_arn.clone()])

@@ -211,6 +211,7 @@ async fn read_stack(
         topics: topics_found.into_iter().collect(),
         topic_arn_prefix: known_account
             .map(|account| format!("arn:{partition}:sns:{region}:{account}:")),
+        left_in_place_last_pass: Default::default(),
     })
 }
 

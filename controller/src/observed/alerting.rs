@@ -1,7 +1,7 @@
 //! CloudWatch alarms and SNS topics as seen, in the shape the planner compares: the
 //! desired side is turned into the same types (`plan::alarms`), so a diff is field by field.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 use serde_json::Value;
@@ -17,6 +17,10 @@ pub struct Alerting {
     /// `arn:<partition>:sns:<region>:<account>:` when some ARN of the region told the
     /// account; topic names resolve to ARNs with it.
     pub topic_arn_prefix: Option<String>,
+    /// Filled by `mooring run` only (empty otherwise): the alarms with this stack's marker
+    /// that its previous pass left in place. One of them missing now was deleted outside
+    /// mooring: the evidence a hand-deleted alarm's marker took with it.
+    pub left_in_place_last_pass: BTreeSet<String>,
 }
 
 /// An alarm as DescribeAlarms reports it.

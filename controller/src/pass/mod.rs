@@ -21,8 +21,10 @@ use crate::plan::Change;
 use crate::plan::{plan_among, Clock, Plan};
 
 mod events;
+mod memory;
 mod summary;
 
+pub use self::memory::PassMemory;
 pub use self::summary::{is_change, is_warning, resource_kind, Effect, Summary};
 
 #[derive(Debug, Clone)]
@@ -147,20 +149,31 @@ pub async fn run_pass(
     options: &PassOptions,
     now: impl Into<Clock>,
 ) -> PassReport {
-    run_pass_with_backoff(desired, clients, options, now, None).await
+    run_pass_with_backoff(desired, clients, options, now, None, None).await
 }
 
 /// A pass that holds back the changes of resources still in `backoff` after earlier
-/// failures, and records this pass's failures and successes in it. Used by processes
-/// that run many passes (the controller); `run_pass` is the one-shot form.
+/// failures, and records this pass's failures and successes in it; `memory` carries what
+/// one pass saw to the next as evidence (`memory.rs`). Used by processes that run many
+/// passes (the controller); `run_pass` is the one-shot form.
 pub async fn run_pass_with_backoff(
     desired: &DesiredState,
     clients: &Clients,
     options: &PassOptions,
     now: impl Into<Clock>,
     backoff: Option<&mut ResourceBackoff>,
+    memory: Option<&mut PassMemory>,
 ) -> PassReport {
-    run_pass_listing(desired, clients, options, now, backoff, &BTreeMap::new()).await
+    run_pass_listing(
+        desired,
+        clients,
+        options,
+        now,
+        backoff,
+        memory,
+        &BTreeMap::new(),
+    )
+    .await
 }
 
 /// A pass that also lists `extra_clusters` (by stack name) for services to release:
@@ -171,6 +184,7 @@ pub async fn run_pass_listing(
     options: &PassOptions,
     now: impl Into<Clock>,
     backoff: Option<&mut ResourceBackoff>,
+    memory: Option<&mut PassMemory>,
     extra_clusters: &BTreeMap<String, Vec<String>>,
 ) -> PassReport {
     // Schedules (and the report's time) at `clock.schedule_at`; what is recorded in tags,
@@ -216,10 +230,13 @@ pub async fn run_pass_listing(
     } else {
         ObserveScope::Everything
     };
-    let (observed, failures) =
+    let (mut observed, failures) =
         observe(desired, clients, options.concurrency, scope, extra_clusters)
             .instrument(span.clone())
             .await;
+    if let Some(memory) = memory.as_deref() {
+        memory.lend(&mut observed);
+    }
     let plan = if options.schedule_only {
         crate::plan::schedule_driven(plan_among(desired, &declared, &observed, clock))
     } else {
@@ -247,6 +264,9 @@ pub async fn run_pass_listing(
             .await;
         if let Some(backoff) = backoff {
             record_outcomes(backoff, &outcomes, clock.wall);
+        }
+        if let Some(memory) = memory {
+            memory.remember(&observed, &outcomes);
         }
         events.extend(outcomes.iter().map(|o| context.outcome(o)));
         Some(outcomes)

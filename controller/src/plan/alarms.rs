@@ -4,9 +4,10 @@
 //! Ownership is the `mooring:stack` tag. So that a converged pass reads no tags, mooring
 //! also ends every description it writes with a marker, `[mooring:stack=<stack> <digest>]`,
 //! the digest being that of the alarm spec it put: an alarm with this stack's marker is
-//! treated as this stack's for updates, and a difference while the marker's digest equals
-//! the desired one is drift (DriftCorrected), otherwise the desired state changed
-//! (Updated). Deleting always needs the tag as well: a marker alone never prunes.
+//! treated as this stack's for updates, and the marker's digest is the evidence
+//! `evidence.rs` decides the reason by: equal to the desired one, a difference is drift
+//! (DriftCorrected); otherwise the desired state changed (DesiredChanged). Deleting always
+//! needs the tag as well: a marker alone never prunes.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -16,6 +17,7 @@ use super::alarm_policies::{AlarmPolicies, PENDING_POLICY_PREFIX};
 use super::change::{alarm_group, topic_group, AlarmOperation, Change, Operation, Plan, Resource};
 use super::diff::{field_diffs, summarize};
 use super::digest::short_digest;
+use super::evidence::{evidence, Action, Evidence};
 use super::ownership::{
     drift_detected, not_owned, observe_only, owner, ownership, Owner, Ownership, Subject,
 };
@@ -207,9 +209,18 @@ pub(super) fn plan_alarms(
             } else {
                 "alarm"
             };
+            // Its marker went with it: only `mooring run`'s previous pass can tell.
+            let evidence = if alerting.left_in_place_last_pass.contains(name) {
+                Evidence::VanishedSincePreviousPass
+            } else {
+                Evidence::Unknown
+            };
             plan.changes.push(change(
-                Reason::Created,
-                format!("create {kind} {name}"),
+                evidence.reason(Action::Create),
+                format!(
+                    "create {kind} {name} ({})",
+                    evidence.explain(Action::Create)
+                ),
                 diff,
                 AlarmOperation::PutAlarm {
                     spec,
@@ -259,25 +270,25 @@ pub(super) fn plan_alarms(
             }
             Ownership::Ours if diff.is_empty() && marked => {}
             Ownership::Ours => {
-                let drift = found
+                let recorded = found
                     .marker
                     .as_ref()
-                    .is_some_and(|m| m.digest == marker.digest);
-                let (reason, summary) = match (drift, diff.is_empty()) {
-                    (_, true) => (
-                        Reason::Updated,
-                        format!("restore mooring's marker on alarm {name}"),
-                    ),
-                    (true, false) => (
-                        Reason::DriftCorrected,
-                        format!("correct alarm {name}: {}", summarize(&diff)),
-                    ),
-                    (false, false) => (
-                        Reason::Updated,
-                        format!("update alarm {name}: {}", summarize(&diff)),
-                    ),
+                    .filter(|m| m.stack == stack.name)
+                    .map(|m| m.digest.as_str());
+                let evidence = evidence(recorded, &marker.digest);
+                let summary = if diff.is_empty() {
+                    format!("restore mooring's marker on alarm {name}")
+                } else if evidence.is_drift() {
+                    format!("correct alarm {name}: {}", summarize(&diff))
+                } else {
+                    format!("update alarm {name}: {}", summarize(&diff))
                 };
-                plan.changes.push(change(reason, summary, diff, put));
+                plan.changes.push(change(
+                    evidence.reason(Action::Update),
+                    evidence.annotate(Action::Update, &summary),
+                    diff,
+                    put,
+                ));
             }
         }
     }

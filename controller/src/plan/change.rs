@@ -164,7 +164,8 @@ pub enum AutoscalingOperation {
 pub struct Change {
     pub stack: String,
     pub resource: Resource,
-    /// The event reason once applied (DriftCorrected, Created, Updated, Pruned, Adopted).
+    /// The event reason once applied (DesiredChanged, DriftCorrected, Created, Updated,
+    /// Pruned, Adopted, ...; `plan/evidence.rs` decides between the first two).
     pub reason: Reason,
     /// What the change does, as a verb phrase: "set desiredCount to 2".
     pub summary: String,

@@ -16,6 +16,7 @@ mod change;
 mod clock;
 mod diff;
 mod digest;
+mod evidence;
 mod offhours;
 mod ownership;
 mod phase;

@@ -24,6 +24,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, SecondsFormat, Utc};
 
 use super::change::Plan;
+use super::evidence::Evidence;
 use super::ownership::StepKind;
 use super::phase::Phase;
 use super::release::format_range;
@@ -154,7 +155,7 @@ pub(super) fn plan_after_count(
             )
         }
     };
-    let reason = step.kind.reason(false);
+    let reason = step.kind.reason(&Evidence::Unknown);
     plan.changes
         .push(step.into_change(service.stack, &service.group, reason));
 }

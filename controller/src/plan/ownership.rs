@@ -10,6 +10,7 @@
 use desired_state::Management;
 
 use super::change::{Change, Notice, Operation, Plan, Resource};
+use super::evidence::{Action, Evidence};
 use super::tags::STACK_TAG;
 use crate::events::{FieldDiff, Reason};
 
@@ -147,25 +148,34 @@ pub(super) enum StepKind {
     Create,
     Update,
     Prune,
-    /// A reason the planner decided itself: Sleep, Wake, SleepInterrupted, or the
-    /// DriftCorrected of a count that has no record of its own.
+    /// A reason the planner decided itself: Sleep, Wake, SleepInterrupted, or a count's
+    /// (whose summary already carries its evidence).
     Given(Reason),
     /// Bookkeeping (a digest tag) written last: the reason of what it records.
     Record(Reason),
 }
 
 impl StepKind {
-    /// The event reason. `recorded`: the digest in AWS equals the desired one, so a
-    /// difference can only be the account's doing (drift), not the desired state's.
-    pub(super) fn reason(self, recorded: bool) -> Reason {
+    /// The event reason, by the evidence of what was last applied (`evidence.rs`).
+    pub(super) fn reason(self, evidence: &Evidence) -> Reason {
+        match self.action() {
+            Some(action) => evidence.reason(action),
+            None => match self {
+                StepKind::Claim => Reason::Created,
+                StepKind::Adopt => Reason::Adopted,
+                StepKind::Given(reason) | StepKind::Record(reason) => reason,
+                _ => Reason::Updated,
+            },
+        }
+    }
+
+    /// What the step does, when its reason is the evidence's to decide.
+    fn action(self) -> Option<Action> {
         match self {
-            StepKind::Claim => Reason::Created,
-            StepKind::Adopt => Reason::Adopted,
-            StepKind::Given(reason) | StepKind::Record(reason) => reason,
-            _ if recorded => Reason::DriftCorrected,
-            StepKind::Create => Reason::Created,
-            StepKind::Update => Reason::Updated,
-            StepKind::Prune => Reason::Pruned,
+            StepKind::Create => Some(Action::Create),
+            StepKind::Update => Some(Action::Update),
+            StepKind::Prune => Some(Action::Prune),
+            _ => None,
         }
     }
 
@@ -195,7 +205,7 @@ impl Step {
 pub(super) fn emit(
     steps: Vec<Step>,
     management: Management,
-    recorded: bool,
+    evidence: &Evidence,
     (stack, group): (&str, &str),
     observed: impl Fn(&str) -> String,
     plan: &mut Plan,
@@ -210,8 +220,11 @@ pub(super) fn emit(
             }
         }
         Management::Full => {
-            for step in steps {
-                let reason = step.kind.reason(recorded);
+            for mut step in steps {
+                let reason = step.kind.reason(evidence);
+                if let Some(action) = step.kind.action() {
+                    step.summary = evidence.annotate(action, &step.summary);
+                }
                 plan.changes.push(step.into_change(stack, group, reason));
             }
         }

@@ -3,14 +3,15 @@
 
 use std::collections::BTreeMap;
 
-use desired_state::{Service, Stack};
+use desired_state::{Management, Service, Stack};
 
 use super::change::{EcsOperation, Operation, Plan};
 use super::clock::Clock;
+use super::evidence::{evidence, Action, Evidence};
 use super::ownership::{emit, observe_only, Step, StepKind};
 use super::phase::Phase;
 use super::resolve::{resolve, ResolvedService};
-use super::tags::{STACK_TAG, WAKE_COUNT_TAG};
+use super::tags::{COUNT_TAG, STACK_TAG, WAKE_COUNT_TAG};
 use super::{autoscaling, offhours};
 use crate::events::{FieldDiff, Reason};
 use crate::observed::ObservedStack;
@@ -65,7 +66,7 @@ fn plan_claim(service: &ResolvedService<'_>, plan: &mut Plan) {
         summary,
         BTreeMap::from([(STACK_TAG.to_owned(), service.stack.to_owned())]),
     );
-    let reason = step.kind.reason(false);
+    let reason = step.kind.reason(&Evidence::Unknown);
     plan.changes
         .push(step.into_change(service.stack, &service.group, reason));
 }
@@ -74,40 +75,102 @@ fn plan_claim(service: &ResolvedService<'_>, plan: &mut Plan) {
 /// autoscaling declared, or a scalable target registered outside mooring, the autoscaler
 /// owns it inside [min, max], so it is never "corrected": only sleep and wake set it.
 fn plan_desired_count(service: &ResolvedService<'_>, plan: &mut Plan) {
-    let wanted = match service.phase.wanted_count(service.found) {
+    let declared = service
+        .declared
+        .desired_count
+        .filter(|_| service.count_is_ours);
+    match service.phase.wanted_count(service.found) {
         // While off-hours decides the count, the autoscaler is suspended (or its target
         // is being restored in this same group), so setting it fights nobody.
-        Some(wanted) if service.count_is_ours || service.declared.autoscaling.is_some() => wanted,
-        Some(_) => return,
-        None => match (service.count_is_ours, service.declared.desired_count) {
-            // Without a record of the last applied count, a differing count is treated
-            // as drift: by far the common case is a person or a pipeline scaling by hand.
-            (true, Some(count)) => (
-                count,
-                Reason::DriftCorrected,
-                format!("set desiredCount to {count}"),
-            ),
-            _ => return,
-        },
-    };
-    let (count, reason, summary) = wanted;
-    let found = service.found.desired_count;
-    if found == count {
-        return;
+        Some(wanted) if service.count_is_ours || service.declared.autoscaling.is_some() => {
+            plan_phase_count(service, wanted, declared, plan);
+        }
+        Some(_) => {}
+        None => {
+            if let Some(count) = declared {
+                plan_declared_count(service, count, plan);
+            }
+        }
     }
-    let step = Step {
-        resource: service.resource(),
-        kind: StepKind::Given(reason),
-        summary,
-        diff: vec![FieldDiff::new("desiredCount", found, count)],
-        operation: Operation::Ecs(EcsOperation::SetDesiredCount { count }),
-    };
+}
+
+/// Sleep and wake set the count; a wake back to the declared count also records it.
+fn plan_phase_count(
+    service: &ResolvedService<'_>,
+    (count, reason, summary): (u32, Reason, String),
+    declared: Option<u32>,
+    plan: &mut Plan,
+) {
+    let found = service.found.desired_count;
+    let mut steps = Vec::new();
+    if found != count {
+        steps.push(Step {
+            resource: service.resource(),
+            kind: StepKind::Given(reason),
+            summary,
+            diff: vec![FieldDiff::new("desiredCount", found, count)],
+            operation: Operation::Ecs(EcsOperation::SetDesiredCount { count }),
+        });
+    }
+    let waking = matches!(service.phase, Phase::Waking { .. });
+    if waking && declared == Some(count) {
+        steps.extend(record_count(service, count, reason));
+    }
     emit(
-        vec![step],
+        steps,
         service.declared.management,
-        false,
+        &Evidence::Unknown,
         (service.stack, &service.group),
         |_| observe_only("differs from the desired state"),
         plan,
     );
+}
+
+/// The declared count, outside sleep and wake. `mooring:count` records the count last
+/// applied: the evidence that tells a hand-made change (DriftCorrected) from a changed
+/// file (DesiredChanged).
+fn plan_declared_count(service: &ResolvedService<'_>, count: u32, plan: &mut Plan) {
+    let recorded = service.found.tags.get(COUNT_TAG).map(String::as_str);
+    let evidence = evidence(recorded, &count.to_string());
+    let found = service.found.desired_count;
+    let mut steps = Vec::new();
+    if found != count {
+        steps.push(Step {
+            resource: service.resource(),
+            kind: StepKind::Update,
+            summary: format!("set desiredCount to {count}"),
+            diff: vec![FieldDiff::new("desiredCount", found, count)],
+            operation: Operation::Ecs(EcsOperation::SetDesiredCount { count }),
+        });
+    }
+    steps.extend(record_count(
+        service,
+        count,
+        evidence.reason(Action::Update),
+    ));
+    emit(
+        steps,
+        service.declared.management,
+        &evidence,
+        (service.stack, &service.group),
+        |_| observe_only("differs from the desired state"),
+        plan,
+    );
+}
+
+/// The tag that records `count` (written after the count, in the same group), unless it
+/// already does. It is written also when the count already matches and the record does
+/// not, so that the next difference has evidence. `observe` changes nothing, so it
+/// records nothing either.
+fn record_count(service: &ResolvedService<'_>, count: u32, reason: Reason) -> Option<Step> {
+    let declared = count.to_string();
+    let recorded = service.found.tags.get(COUNT_TAG);
+    if service.declared.management != Management::Full || recorded == Some(&declared) {
+        return None;
+    }
+    Some(service.tag(
+        StepKind::Record(reason),
+        format!("record the applied desiredCount ({COUNT_TAG}={count})"),
+        BTreeMap::from([(COUNT_TAG.to_owned(), declared)]),
+    ))
 }

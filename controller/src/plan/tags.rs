@@ -24,3 +24,6 @@ pub const SLEEP_INTERRUPTIONS_TAG: &str = "mooring:sleep-interruptions";
 pub const AWAKE_UNTIL_TAG: &str = "mooring:awake-until";
 /// On an ECS service: keep it asleep until this RFC 3339 instant.
 pub const ASLEEP_UNTIL_TAG: &str = "mooring:asleep-until";
+/// On an ECS service whose count mooring owns (no autoscaling): the `desiredCount` last
+/// applied, so that a later pass tells a hand-made change (drift) from a new declaration.
+pub const COUNT_TAG: &str = "mooring:count";

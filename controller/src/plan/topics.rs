@@ -1,9 +1,9 @@
 //! SNS topics and their subscriptions (which belong to their topic).
 //!
 //! Ownership: the `mooring:stack` tag on the topic. `mooring:digest` on the topic records
-//! the spec (attributes, tags, subscriptions) last applied in full: a difference while it
-//! equals the desired digest is drift (DriftCorrected), otherwise Created / Updated /
-//! Pruned. A subscription waiting for confirmation is reported on every pass
+//! the spec (attributes, tags, subscriptions) last applied in full; `evidence.rs` turns it
+//! into the reason: a difference while it equals the desired digest is drift
+//! (DriftCorrected), otherwise DesiredChanged / Created / Pruned (Updated without a record). A subscription waiting for confirmation is reported on every pass
 //! (SubscriptionPendingConfirmation) and never subscribed again.
 
 use std::collections::BTreeMap;
@@ -15,6 +15,7 @@ use serde_json::Value;
 use super::change::{topic_group, Change, Notice, Operation, Plan, Resource, TopicOperation};
 use super::diff::field_diffs;
 use super::digest::short_digest;
+use super::evidence::{self, Action, Evidence};
 use super::ownership::{
     emit, not_owned, observe_only, owner, ownership, Owner, Ownership, Step, StepKind, Subject,
 };
@@ -132,7 +133,7 @@ fn plan_topic(
     });
     let found = alerting.topics.get(name);
     let mut steps = Vec::new();
-    let mut recorded = false;
+    let mut evidence = Evidence::Unknown;
     let arn = match found {
         None => {
             let mut tags = topic.tags.clone();
@@ -140,7 +141,11 @@ fn plan_topic(
             steps.push(Step {
                 resource: topic_resource.clone(),
                 kind: StepKind::Create,
-                summary: format!("create topic {name}"),
+                // Its digest tag went with it, if it ever existed: nothing tells.
+                summary: format!(
+                    "create topic {name} ({})",
+                    Evidence::Unknown.explain(Action::Create)
+                ),
                 diff: field_diffs(None::<&TopicSettings>, Some(&settings)),
                 operation: Operation::Topic(TopicOperation::CreateTopic {
                     settings: settings.clone(),
@@ -175,7 +180,8 @@ fn plan_topic(
                     }
                 }
             }
-            recorded = found.tags.get(TOPIC_DIGEST_TAG) == Some(&digest);
+            let recorded = found.tags.get(TOPIC_DIGEST_TAG).map(String::as_str);
+            evidence = evidence::evidence(recorded, &digest);
             topic_updates(&topic_resource, found, &settings, &topic.tags, &mut steps);
             Some(found.arn.clone())
         }
@@ -240,11 +246,12 @@ fn plan_topic(
             });
         }
     }
+    let recorded = found.and_then(|f| f.tags.get(TOPIC_DIGEST_TAG)) == Some(&digest);
     if topic.management == Management::Full && !recorded {
         // The digest is written last, with the reason of the group's first step.
         let first = steps
             .first()
-            .map(|s| s.kind.reason(recorded))
+            .map(|s| s.kind.reason(&evidence))
             .unwrap_or(Reason::Updated);
         steps.push(Step {
             resource: topic_resource.clone(),
@@ -264,7 +271,7 @@ fn plan_topic(
     emit(
         steps,
         topic.management,
-        recorded,
+        &evidence,
         (&stack.name, &topic_group(&seen.region, name)),
         |summary| observe_only(&format!("would {summary}")),
         plan,

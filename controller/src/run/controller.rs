@@ -16,7 +16,7 @@ use crate::aws::Clients;
 use crate::backoff::{jitter_for, ResourceBackoff};
 use crate::events::stdout::write_json_lines;
 use crate::events::{Event, EventSinks, EventType, Phase, Reason};
-use crate::pass::{calls_since, run_pass_with_backoff, PassOptions};
+use crate::pass::{calls_since, run_pass_with_backoff, PassMemory, PassOptions};
 
 /// The desired state being applied and its revision.
 struct Current {
@@ -41,6 +41,8 @@ pub async fn reconcile_loop(
         options.interval,
         Duration::from_secs(900).max(options.interval),
     );
+    // What each pass saw, as evidence for the next (a hand-deleted alarm is drift).
+    let mut memory = PassMemory::default();
     let mut next_pass = Instant::now();
     let mut last_source_error: Option<String> = None;
     let mut passes: u32 = 0;
@@ -130,6 +132,7 @@ pub async fn reconcile_loop(
                 &pass_options,
                 clock,
                 Some(&mut backoff),
+                Some(&mut memory),
             );
             let report =
                 finish_or_stop(pass, &mut shutdown, &mut stop_by, options.shutdown_grace).await;

@@ -49,15 +49,16 @@ spec:
 
     let first = watch.invoke("reconcile", "{}");
     assert_eq!(first["failed"], 0, "{first:#}");
-    // The claim (mooring:stack on the service) and the count.
-    assert_eq!(first["applied"], 2, "{first:#}");
+    // The claim (mooring:stack on the service), the count and its record (mooring:count).
+    assert_eq!(first["applied"], 3, "{first:#}");
     assert_eq!(first["revision"], "rev-lambda", "{first:#}");
     assert!(
         first["events"]
             .as_array()
             .unwrap()
             .iter()
-            .any(|e| e["reason"] == "DriftCorrected"),
+            // Nothing recorded a count before: not called drift.
+            .any(|e| e["reason"] == "Updated"),
         "{first:#}"
     );
     assert_eq!(desired_count(&endpoint, &cluster), 2);

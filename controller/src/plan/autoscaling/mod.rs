@@ -5,8 +5,9 @@
 //! moto cannot tag targets at all): `mooring:stack=<stack>` on the service means the stack
 //! owns the service's scalable target with everything that hangs off it. After a
 //! successful reconcile, `mooring:autoscaling-hash` records a digest of the spec that was
-//! applied; a difference found while the recorded digest equals the desired one is drift
-//! (DriftCorrected), otherwise the desired state changed (Created / Updated / Pruned).
+//! applied; `evidence.rs` turns it into the reason: a difference found while the recorded
+//! digest equals the desired one is drift (DriftCorrected), otherwise the desired state
+//! changed (DesiredChanged, Created, Pruned), or nothing was recorded (Updated).
 //! docs/architecture.md spells out the rules.
 
 use std::collections::BTreeMap;
@@ -19,6 +20,7 @@ mod spec;
 pub(super) use self::spec::{desired_target, spec_digest};
 use super::change::{AutoscalingOperation, EcsOperation, Operation, Plan};
 use super::diff::{field_diffs, summarize};
+use super::evidence::evidence;
 use super::ownership::{
     emit, not_owned, observe_only, ownership, Ownership, Step, StepKind, Subject,
 };
@@ -49,7 +51,9 @@ pub(super) fn plan_autoscaling(service: &ResolvedService<'_>, plan: &mut Plan) {
         desired.max = max;
         desired.suspended = suspended;
     }
-    let recorded = service.found.tags.get(AUTOSCALING_HASH_TAG) == Some(&digest);
+    let recorded = service.found.tags.get(AUTOSCALING_HASH_TAG);
+    let evidence = evidence(recorded.map(String::as_str), &digest);
+    let recorded = recorded == Some(&digest);
     let mut steps = Vec::new();
     match service.target {
         None => {
@@ -106,13 +110,13 @@ pub(super) fn plan_autoscaling(service: &ResolvedService<'_>, plan: &mut Plan) {
         let first_reason = steps
             .iter()
             .find(|s| !matches!(s.kind, StepKind::Claim | StepKind::Adopt))
-            .map(|s| s.kind.reason(recorded));
+            .map(|s| s.kind.reason(&evidence));
         record_digest(service, digest, first_reason, &mut steps);
     }
     emit(
         steps,
         service.declared.management,
-        recorded,
+        &evidence,
         (service.stack, &service.group),
         |summary| observe_only(&format!("differs from the desired state (would {summary})")),
         plan,
@@ -156,7 +160,15 @@ fn plan_undeclared_target(service: &ResolvedService<'_>, target: &ScalableTarget
     emit(
         steps,
         service.declared.management,
-        false,
+        // Autoscaling left the desired state: nothing is declared to compare the record with.
+        &evidence(
+            service
+                .found
+                .tags
+                .get(AUTOSCALING_HASH_TAG)
+                .map(String::as_str),
+            "none",
+        ),
         (service.stack, &service.group),
         |_| observe_only("autoscaling left the desired state and the target is this stack's"),
         plan,
@@ -362,7 +374,7 @@ fn record_digest(
         }
     }
     let reason = match first_reason {
-        Some(Reason::Created) => Reason::Created,
+        Some(reason @ (Reason::Created | Reason::DesiredChanged)) => reason,
         _ => Reason::Updated,
     };
     steps.push(service.tag(

@@ -166,8 +166,8 @@ fn an_existing_policy_is_wired_with_its_observed_arn() {
     assert_eq!(planned.changes.len(), 1, "{planned:#?}");
     let change = &planned.changes[0];
     assert_eq!(change.resource.to_string(), format!("alarm {ALARM}"));
-    // Adding `alarm:` to the policy changes the desired state: Updated, not drift.
-    assert_eq!(change.reason, Reason::Updated);
+    // Adding `alarm:` to the policy changes the desired state: not drift.
+    assert_eq!(change.reason, Reason::DesiredChanged);
     assert_eq!(change.group, format!("alarm:{}:{ALARM}", aws_model::REGION));
     assert_eq!(change.diff.len(), 1, "{change:#?}");
     assert_eq!(change.diff[0].field, "alarmActions");
@@ -192,7 +192,7 @@ fn a_policy_that_leaves_the_desired_state_leaves_the_alarm() {
     let planned = plan_for(&account, &desired);
     let alarms = alarm_changes(&planned);
     assert_eq!(alarms.len(), 1, "{planned:#?}");
-    assert_eq!(alarms[0].reason, Reason::Updated);
+    assert_eq!(alarms[0].reason, Reason::DesiredChanged);
     let Operation::Alarm(AlarmOperation::PutAlarm { spec, .. }) = &alarms[0].operation else {
         panic!("{planned:#?}");
     };

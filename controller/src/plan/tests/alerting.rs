@@ -126,10 +126,12 @@ fn a_changed_desired_threshold_is_an_update() {
         .iter()
         .find(|c| matches!(c.resource, Resource::Alarm { .. }))
         .unwrap();
-    assert_eq!(change.reason, Reason::Updated);
-    assert_eq!(
-        change.summary,
-        "update alarm shop-db-cpu: threshold 80.0 → 90.0"
+    assert_eq!(change.reason, Reason::DesiredChanged);
+    assert!(
+        change
+            .summary
+            .starts_with("update alarm shop-db-cpu: threshold 80.0 → 90.0 (the desired state changed since the last apply: "),
+        "{change:#?}"
     );
 }
 

@@ -204,10 +204,10 @@ fn drift_on_an_applied_spec_is_corrected_with_its_diff() {
     assert_eq!(
         summaries(&plan),
         [
-            "DriftCorrected scalable-target shop/api: update the scalable target: max 8 → 4, min 2 → 1",
-            "DriftCorrected scaling-policy shop/api/cpu70: update scaling policy cpu70: targetValue 50.0 → 70.0",
-            "DriftCorrected scaling-policy shop/api/queue: create target-tracking policy queue",
-            "DriftCorrected scheduled-action shop/api/morning: create scheduled action morning (cron(0 7 ? * MON-FRI *))",
+            "DriftCorrected scalable-target shop/api: update the scalable target: max 8 → 4, min 2 → 1 (changed outside mooring since the last apply: what it recorded still matches the desired state)",
+            "DriftCorrected scaling-policy shop/api/cpu70: update scaling policy cpu70: targetValue 50.0 → 70.0 (changed outside mooring since the last apply: what it recorded still matches the desired state)",
+            "DriftCorrected scaling-policy shop/api/queue: create target-tracking policy queue (changed outside mooring since the last apply: what it recorded still matches the desired state)",
+            "DriftCorrected scheduled-action shop/api/morning: create scheduled action morning (cron(0 7 ? * MON-FRI *)) (changed outside mooring since the last apply: what it recorded still matches the desired state)",
         ],
         "the recorded digest is current, so nothing else is written"
     );
@@ -244,10 +244,10 @@ fn a_changed_desired_state_updates_prunes_and_records_the_new_spec() {
     assert_eq!(
         summaries(&plan),
         [
-            "Updated scalable-target shop/api: update the scalable target: max 4 → 6",
+            "DesiredChanged scalable-target shop/api: update the scalable target: max 4 → 6 (the desired state changed since the last apply: 1ce2cd2d → 7b89c98e)",
             "Pruned scaling-policy shop/api/queue: delete scaling policy queue",
             "Pruned scheduled-action shop/api/morning: delete scheduled action morning",
-            "Updated ecs-service shop/api: record the applied autoscaling spec",
+            "DesiredChanged ecs-service shop/api: record the applied autoscaling spec",
         ]
     );
 }
@@ -356,7 +356,9 @@ fn autoscaling_removed_from_the_desired_state_deregisters_then_restores_the_coun
         [
             "Pruned scalable-target shop/api: deregister the scalable target (its policies and scheduled actions go with it)",
             "Pruned ecs-service shop/api: release the service's autoscaling (mooring:autoscaling-hash)",
-            "DriftCorrected ecs-service shop/api: set desiredCount to 2",
+            // Nothing recorded the count while the autoscaler owned it: no guess.
+            "Updated ecs-service shop/api: set desiredCount to 2 (no record of a previous apply: cannot tell whether this is drift or a new declaration)",
+            "Updated ecs-service shop/api: record the applied desiredCount (mooring:count=2)",
         ]
     );
     assert!(plan.changes.iter().all(|c| c.group == "us-east-1/shop/api"));

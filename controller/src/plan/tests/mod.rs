@@ -8,6 +8,7 @@ mod autoscaling;
 mod aws_model;
 mod idempotence;
 mod offhours;
+mod reasons;
 mod release;
 mod schedule_scope;
 
@@ -72,6 +73,17 @@ fn found(count: u32) -> ServiceState {
     })
 }
 
+/// A service mooring set to `recorded` at its last apply (`mooring:count`), now at `count`.
+fn applied(count: u32, recorded: u32) -> ServiceState {
+    let ServiceState::Found(mut service) = found(count) else {
+        unreachable!()
+    };
+    service
+        .tags
+        .insert(COUNT_TAG.to_owned(), recorded.to_string());
+    ServiceState::Found(service)
+}
+
 /// `api` as a converged autoscaled service: its target matches the desired state and
 /// carries this stack's tags.
 fn converged_api(count: u32) -> ServiceState {
@@ -119,7 +131,7 @@ fn drifted_count_of_an_owned_service_is_corrected() {
     let plan = plan(
         &desired(STACK),
         &observed(&[
-            ("web", found(5)),
+            ("web", applied(5, 2)),
             ("api", converged_api(3)),
             ("worker", found(1)),
             ("cron", found(2)),
@@ -145,7 +157,7 @@ fn converged_account_plans_nothing() {
     let plan = plan(
         &desired(STACK),
         &observed(&[
-            ("web", found(2)),
+            ("web", applied(2, 2)),
             ("api", converged_api(4)),
             ("worker", found(1)),
             ("cron", found(0)),
@@ -224,7 +236,8 @@ fn an_untagged_managed_service_is_claimed_first_and_only_once() {
         now(),
     );
     let ops: Vec<_> = claimed.changes.iter().map(|c| &c.operation).collect();
-    assert_eq!(claimed.changes.len(), 2, "{claimed:#?}");
+    // The claim, the count, and the record of the count applied (mooring:count).
+    assert_eq!(claimed.changes.len(), 3, "{claimed:#?}");
     assert_eq!(
         ops[0],
         &Operation::Ecs(EcsOperation::TagService {
