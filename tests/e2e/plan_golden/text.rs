@@ -64,10 +64,38 @@ async fn plan_text_of_a_first_apply_a_drift_and_a_sleep() {
     assert!(corrected.contains("(exit 0)"), "{corrected}");
     let sleep = text_step(&mut normaliser, &path, "plan", NIGHT, &[]).await;
     let sleep_verbose = text_step(&mut normaliser, &path, "plan", NIGHT, &["--verbose"]).await;
+    let slept = text_step(&mut normaliser, &path, "apply", NIGHT, &[]).await;
+    assert!(slept.contains("(exit 0)"), "{slept}");
+    // The staging service leaves the file while it sleeps: the next plan releases it
+    // (woken, its autoscaling unfrozen, mooring's tags and what was only its own gone).
+    let without_staging = without_service(&with_token(&yaml, &token), "fastapi-staging");
+    std::fs::write(&file.path, without_staging)
+        .unwrap_or_else(|e| panic!("rewriting {}: {e}", file.path.display()));
+    let release = text_step(&mut normaliser, &path, "plan", NIGHT, &[]).await;
 
     insta::assert_snapshot!("cost_saving_first_plan", first_plan);
     insta::assert_snapshot!("cost_saving_first_apply", first_apply);
     insta::assert_snapshot!("cost_saving_drift", drift);
     insta::assert_snapshot!("cost_saving_sleep", sleep);
     insta::assert_snapshot!("cost_saving_sleep_verbose", sleep_verbose);
+    insta::assert_snapshot!("cost_saving_release", release);
+}
+
+/// The example (JSON, as `with_token` writes it) without its services in `cluster`
+/// (the cluster's name ends with it: the token is in front).
+fn without_service(json: &str, cluster: &str) -> String {
+    let mut doc: serde_json::Value =
+        serde_json::from_str(json).unwrap_or_else(|e| panic!("not JSON: {e}"));
+    let services = doc
+        .pointer_mut("/spec/services")
+        .and_then(serde_json::Value::as_array_mut)
+        .unwrap_or_else(|| panic!("no services"));
+    let before = services.len();
+    services.retain(|service| {
+        !service["cluster"]
+            .as_str()
+            .is_some_and(|name| name.ends_with(cluster))
+    });
+    assert_ne!(services.len(), before, "no service in cluster {cluster}");
+    serde_json::to_string_pretty(&doc).unwrap_or_else(|e| panic!("{e}"))
 }
