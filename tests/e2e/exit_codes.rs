@@ -21,9 +21,6 @@ async fn warnings_are_counted_and_fail_only_under_fail_on_warnings() {
     seed_services(REGION, &cluster, &[("web", 1)]).await;
     // `wbe`: a typo for `web`, which ECS does not know (ServiceNotFound).
     let stack = unique("warned");
-    // web already claimed by its stack, as after an earlier apply: the plan below has
-    // nothing to change, only the warning.
-    claim_by_hand(REGION, &cluster, "web", &stack).await;
     let yaml = stack_yaml(
         &stack,
         &format!(
@@ -34,6 +31,10 @@ async fn warnings_are_counted_and_fail_only_under_fail_on_warnings() {
     let file = DesiredFile::write("stack.yaml", &yaml);
     let path = file.path.to_string_lossy().into_owned();
 
+    // A first apply claims web and records its count; from then on only the warning
+    // is left.
+    let first = mooring(&["apply", &path]).await;
+    assert_eq!(first.code, 0, "{first:?}");
     let plan = mooring(&["plan", &path]).await;
     assert_eq!(plan.code, 0, "only a warning: nothing pending: {plan:?}");
     assert!(

@@ -318,13 +318,15 @@ async fn a_second_apply_makes_no_mutating_call() {
             "TagResource",
             "TagResource",
             "TagResource",
+            "TagResource",
             "UpdateService",
             "UpdateService"
         ],
         "three services in one cluster: the account guard's question, one read of the services, one of their scalable \
          targets (a target registered outside mooring would own the count), one listing of the cluster \
          (services that left the desired state), three claims (mooring:stack), two count writes \
-         (worker is already right) and two records of the count applied (mooring:count)"
+         (worker is already right) and three records of the count applied (mooring:count; worker's \
+         too: the evidence for its next difference)"
     );
 
     let second_key = unique_access_key();
