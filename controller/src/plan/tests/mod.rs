@@ -6,6 +6,7 @@ mod alarm_policies;
 mod alerting;
 mod autoscaling;
 mod aws_model;
+mod cluster_tags;
 mod idempotence;
 mod offhours;
 mod reasons;
