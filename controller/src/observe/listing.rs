@@ -65,7 +65,16 @@ pub(super) async fn observe_undeclared(
         }
         // Clusters the stack no longer names but tagged for it: its last service there
         // may have left the desired state.
-        for cluster in seen.tagged_clusters.iter().flat_map(|tagged| tagged.keys()) {
+        // A stack emptied of services releases nothing unless its owner said so
+        // (`prune.allowEmpty`, as `mooring release` does): an emptied file is more often
+        // a mistake than a decision.
+        let releases = !stack.services.is_empty() || stack.prune.allow_empty;
+        for cluster in seen
+            .tagged_clusters
+            .iter()
+            .filter(|_| releases)
+            .flat_map(|tagged| tagged.keys())
+        {
             by_cluster.entry(cluster.clone()).or_default();
         }
         for (cluster, declared) in by_cluster {

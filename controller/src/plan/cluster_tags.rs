@@ -103,6 +103,10 @@ pub(super) fn plan_cluster_release(stack: &Stack, seen: &ObservedStack, plan: &m
     let (Some(tagged), Some(listed)) = (&seen.tagged_clusters, &seen.listed) else {
         return;
     };
+    if stack.services.is_empty() && !stack.prune.allow_empty {
+        // Emptied: nothing is released (`release.rs`), so nothing is known to be gone.
+        return;
+    }
     let name = stack.name.as_str();
     let named: BTreeSet<&str> = stack.services.iter().map(|s| s.cluster.as_str()).collect();
     let key = cluster_stack_tag(name);
