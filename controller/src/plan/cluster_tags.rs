@@ -20,6 +20,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use desired_state::{Management, Stack};
 
 use super::change::{cluster_group, Change, EcsOperation, Operation, Plan, Resource};
+use super::offhours::SCHEDULE_REASONS;
 use super::tags::{cluster_stack_tag, CLUSTER_STACK_TAG_VALUE, STACK_TAG};
 use crate::events::{FieldDiff, Reason};
 use crate::observed::{ObservedStack, ServiceState};
@@ -56,7 +57,13 @@ pub(super) fn plan_cluster_tags(
             claims.push((
                 index,
                 Change {
-                    reason: change.reason,
+                    // A sleep's claim: the tag goes with it where only schedule-driven
+                    // changes are applied (the `offhours` Lambda).
+                    reason: if SCHEDULE_REASONS.contains(&change.reason) {
+                        change.reason
+                    } else {
+                        tag.reason
+                    },
                     group: change.group.clone(),
                     ..tag
                 },
