@@ -56,10 +56,9 @@ pub(super) fn plan_undeclared(
     let mut leftovers: BTreeMap<&str, BTreeMap<&str, Vec<&str>>> = BTreeMap::new();
     for (key, found) in &seen.undeclared {
         match found.tags.get(STACK_TAG).map(String::as_str) {
-            Some(owner) if owner == stack => {
-                if releases {
-                    plan_release(stack, &seen.region, key, found, plan);
-                }
+            // This stack's (declared, so never a leftover below): released unless emptied.
+            Some(owner) if owner == stack && releases => {
+                plan_release(stack, &seen.region, key, found, plan)
             }
             Some(owner) if !declared.contains(owner) && clusters.contains(key.cluster.as_str()) => {
                 leftovers

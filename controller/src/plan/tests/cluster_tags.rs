@@ -199,3 +199,34 @@ fn a_cluster_not_listed_keeps_its_tag() {
     );
     assert!(plan.changes.is_empty(), "{plan:#?}");
 }
+
+#[test]
+fn a_stack_emptied_of_services_releases_nothing_through_its_cluster_tags() {
+    let emptied = STACK.replace(
+        "  services:\n    - cluster: dev\n      name: keep\n      desiredCount: 1\n",
+        "  services: []\n",
+    );
+    let desired = match desired_state::parse_sources(&[(PathBuf::from("dev.yaml"), emptied)]) {
+        Ok(desired) => desired,
+        Err(diagnostics) => panic!("fixture is invalid:\n{diagnostics}"),
+    };
+    let mut stack = ObservedStack {
+        region: "us-east-1".into(),
+        tagged_clusters: Some(BTreeMap::from([("old".to_owned(), OLD_ARN.to_owned())])),
+        listed: Some(BTreeMap::from([("old".to_owned(), Vec::new())])),
+        ..ObservedStack::default()
+    };
+    stack.undeclared.insert(
+        ServiceKey::new("old", "gone"),
+        service("old", "gone", &[(STACK_TAG, "dev"), (WAKE_COUNT_TAG, "1")]),
+    );
+    let observed = Observed {
+        stacks: BTreeMap::from([("dev".to_owned(), stack)]),
+    };
+    let plan = plan(
+        &desired,
+        &observed,
+        Utc.with_ymd_and_hms(2026, 3, 2, 12, 0, 0).unwrap(),
+    );
+    assert!(plan.changes.is_empty(), "{plan:#?}");
+}
