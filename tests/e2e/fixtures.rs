@@ -320,11 +320,27 @@ pub async fn claim_by_hand(region: &str, cluster: &str, service: &str, stack: &s
         .build();
     client
         .tag_resource()
-        .resource_arn(arn)
+        .resource_arn(&arn)
         .tags(tag)
         .send()
         .await
         .unwrap_or_else(|e| panic!("tagging {cluster}/{service}: {e:?}"));
+    // As a claim by mooring leaves it: the cluster tagged for the stack too.
+    let cluster_arn = arn
+        .split_once(":service/")
+        .map(|(prefix, _)| format!("{prefix}:cluster/{cluster}"))
+        .unwrap_or_else(|| panic!("not a service ARN: {arn}"));
+    let tag = aws_sdk_ecs::types::Tag::builder()
+        .key(format!("mooring:stack:{stack}"))
+        .value("managed")
+        .build();
+    client
+        .tag_resource()
+        .resource_arn(&cluster_arn)
+        .tags(tag)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("tagging cluster {cluster}: {e:?}"));
 }
 
 /// Someone scales a service in the console, behind mooring's back.

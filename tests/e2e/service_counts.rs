@@ -343,8 +343,10 @@ async fn a_second_apply_makes_no_mutating_call() {
          (worker is already right) and three records of the count applied (mooring:count; worker's too: \
          nothing recorded it yet)"
     );
-    assert_eq!(region_reads.0, region_reads.1, "{region_reads:?}");
-    assert!(region_reads.0 >= 1, "{region_reads:?}");
+    assert!(
+        region_reads.0 >= 1 && region_reads.1 >= 1,
+        "{region_reads:?}"
+    );
 
     let second_key = unique_access_key();
     let second = mooring_as(&second_key, &["apply", &path]).await;

@@ -1,5 +1,5 @@
 //! The clusters that carry a stack's cluster tag (`mooring:stack:<stack>`), full passes
-//! only: per region, ListClusters (100 a page) and DescribeClusters with tags (100 a
+//! of stacks that declare services (or `prune.allowEmpty`) only: per region, ListClusters (100 a page) and DescribeClusters with tags (100 a
 //! call), so two calls for up to 100 clusters, shared by every stack of the region. The
 //! listing (`listing.rs`) then reads those clusters too, so a cluster whose last service
 //! of the stack left the desired state is still released.
@@ -7,6 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
+use desired_state::DesiredState;
 use futures::stream::{self, StreamExt};
 
 use crate::aws::ecs::{self, EcsError};
@@ -17,11 +18,25 @@ use crate::plan::cluster_stack_tag;
 /// Fills `tagged_clusters` of every observed stack; a region whose read failed leaves its
 /// stacks at `None` and returns one error per stack.
 pub(super) async fn observe_tagged_clusters(
+    desired: &DesiredState,
     clients: &Clients,
     concurrency: usize,
     observed: &mut Observed,
 ) -> Vec<(String, String, Arc<EcsError>)> {
-    let regions: BTreeSet<String> = observed.stacks.values().map(|s| s.region.clone()).collect();
+    // Only stacks that can claim or release services need them: one without services
+    // (alarms and topics only) releases nothing unless `prune.allowEmpty` says so.
+    let readers: BTreeSet<&str> = desired
+        .stacks
+        .iter()
+        .filter(|s| !s.services.is_empty() || s.prune.allow_empty)
+        .map(|s| s.name.as_str())
+        .collect();
+    let regions: BTreeSet<String> = observed
+        .stacks
+        .iter()
+        .filter(|(name, _)| readers.contains(name.as_str()))
+        .map(|(_, s)| s.region.clone())
+        .collect();
     let results = stream::iter(regions)
         .map(|region| async move {
             let client = clients.ecs(&region).await;
@@ -34,7 +49,7 @@ pub(super) async fn observe_tagged_clusters(
     let mut failures = Vec::new();
     for (region, result) in results {
         for (name, seen) in observed.stacks.iter_mut() {
-            if seen.region != region {
+            if seen.region != region || !readers.contains(name.as_str()) {
                 continue;
             }
             match &result {

@@ -212,7 +212,7 @@ pub async fn observe(
     }
     // Before the listing: it reads the clusters found tagged for a stack too.
     let clusters =
-        self::clusters::observe_tagged_clusters(clients, concurrency, &mut observed).await;
+        self::clusters::observe_tagged_clusters(desired, clients, concurrency, &mut observed).await;
     failures.extend(
         clusters
             .into_iter()
