@@ -24,6 +24,32 @@ async fn warnings_are_counted_and_fail_only_under_fail_on_warnings() {
     // web already claimed by its stack, as after an earlier apply: the plan below has
     // nothing to change, only the warning.
     claim_by_hand(REGION, &cluster, "web", &stack).await;
+    // ...with its count recorded (mooring:count), as that apply leaves it.
+    let client = ecs(REGION).await;
+    let arn = client
+        .describe_services()
+        .cluster(&cluster)
+        .services("web")
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"))
+        .services()
+        .first()
+        .and_then(|s| s.service_arn())
+        .unwrap_or_else(|| panic!("no ARN for {cluster}/web"))
+        .to_owned();
+    client
+        .tag_resource()
+        .resource_arn(arn)
+        .tags(
+            aws_sdk_ecs::types::Tag::builder()
+                .key("mooring:count")
+                .value("1")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
     let yaml = stack_yaml(
         &stack,
         &format!(
