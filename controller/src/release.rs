@@ -1,11 +1,13 @@
 //! `mooring release STACK`: hand back everything a stack that left the desired state
-//! still holds. Every service of the given clusters tagged `mooring:stack=STACK` is
-//! released as a pass releases a service its stack no longer declares (`plan/release.rs`),
+//! still holds. Every service tagged `mooring:stack=STACK` in the clusters tagged
+//! `mooring:stack:STACK` (and in the clusters given, for services claimed before cluster
+//! tags existed) is released as a pass releases a service its stack no longer declares (`plan/release.rs`),
 //! and the alarms and topics tagged as the stack's are pruned under the prune cap (run
 //! again for the rest). Without `--confirm` it only plans, like `mooring plan`.
 //!
 //! The stack is planned as a stack that declares nothing, with `prune.allowEmpty` (its
-//! owner asked for the release); the clusters it held services in are listed on top.
+//! owner asked for the release); the clusters given are listed on top of the tagged ones, and a
+//! cluster left without the stack's services loses its tag in the next run.
 //! Refused while a given desired state still declares the stack: the next pass of that
 //! state would claim back what this hands over.
 
@@ -37,7 +39,8 @@ pub struct ReleaseArgs {
     /// The region (default: the stack's in `--from`, else the SDK's).
     #[arg(long)]
     pub region: Option<String>,
-    /// A cluster to release services in (repeatable); added to those of `--from`.
+    /// A cluster to release services in (repeatable); added to those of `--from` and to
+    /// the clusters tagged `mooring:stack:STACK`, which are found without it.
     #[arg(long = "cluster", value_name = "CLUSTER")]
     pub clusters: Vec<String>,
     /// Apply the release; without it, only the plan is printed (exit 2 when something
@@ -67,8 +70,6 @@ pub enum ReleaseRefused {
     Invalid(String),
     #[error("{from} does not declare stack {stack}")]
     NotInFrom { stack: String, from: String },
-    #[error("no cluster to release stack {stack} in: give --cluster (repeatable) or --from with the stack's last file")]
-    NoCluster { stack: String },
 }
 
 pub async fn run(args: ReleaseArgs) -> ExitCode {
@@ -139,9 +140,7 @@ impl ReleaseRefused {
             ReleaseRefused::StillDeclared { .. } | ReleaseRefused::Invalid(_) => {
                 crate::exit_code::ERROR
             }
-            ReleaseRefused::NotInFrom { .. } | ReleaseRefused::NoCluster { .. } => {
-                crate::exit_code::USAGE
-            }
+            ReleaseRefused::NotInFrom { .. } => crate::exit_code::USAGE,
         }
     }
 }
@@ -174,13 +173,10 @@ fn release_state(args: &ReleaseArgs) -> Result<(DesiredState, Vec<String>), Rele
         region = region.or_else(|| stack.region.clone());
         clusters.extend(stack.services.iter().map(|s| s.cluster.clone()));
     }
+    // Without any, the clusters tagged for the stack (`mooring:stack:<stack>`) are the
+    // ones released: every pass lists those anyway.
     clusters.sort();
     clusters.dedup();
-    if clusters.is_empty() {
-        return Err(ReleaseRefused::NoCluster {
-            stack: args.stack.clone(),
-        });
-    }
     let stack = Stack {
         name: args.stack.clone(),
         source: PathBuf::from(format!("(mooring release {})", args.stack)),

@@ -171,8 +171,12 @@ field() { python3 -c 'import json, sys; print(json.loads(sys.argv[1])[sys.argv[2
 
 first=$(invoke)
 kill -0 "$function_pid" 2>/dev/null || fail "the bootstrap from reconcile.zip exited"
-[[ $(field "$first" failed) == 0 && $(field "$first" applied) == 1 ]] ||
-    fail "the first invocation did not apply one change: $first"
+# The count, and mooring's bookkeeping on a first apply (the cluster's stack tag, the
+# service's claim, the record of the count): what matters here is that nothing failed.
+[[ $(field "$first" failed) == 0 && $(field "$first" applied) -ge 1 ]] ||
+    fail "the first invocation applied nothing or failed: $first"
+grep -q '"set desiredCount to 2' <<<"$first" ||
+    fail "the first invocation did not set desiredCount to 2: $first"
 [[ $(field "$first" revision) == "$revision" ]] ||
     fail "the invocation reports revision $(field "$first" revision), not the S3 object's $revision"
 [[ $(count) == 2 ]] || fail "the ECS service is at $(count) tasks after the invocation, not 2"

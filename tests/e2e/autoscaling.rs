@@ -12,7 +12,8 @@ use crate::scaling_by_hand::*;
 
 fn stack_yaml(stack: &str, services: &str) -> String {
     format!(
-        "apiVersion: mooring/v1\nkind: Stack\nmetadata:\n  name: {stack}\nspec:\n  account: \"{ACCOUNT}\"\n  region: {REGION}\n  timezone: Europe/Berlin\n  services:\n{services}"
+        "apiVersion: mooring/v1\nkind: Stack\nmetadata:\n  name: {}\nspec:\n  account: \"{ACCOUNT}\"\n  region: {REGION}\n  timezone: Europe/Berlin\n  services:\n{services}",
+        run_scoped(stack)
     )
 }
 
@@ -29,6 +30,7 @@ fn scaled(cluster: &str, name: &str, extra: &str) -> String {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_portfolio_and_saas_examples_converge_with_their_autoscaling() {
     let _names = EXAMPLE_NAMES.lock().await;
+    forget_cluster_tags(&[("portfolio-dev", REGION), ("saas-prod", "me-south-1")]).await;
     let examples = repo_root().join("desired-state/examples");
     let portfolio_cluster = unique("portfolio");
     let saas_cluster = unique("saas");
@@ -319,7 +321,7 @@ async fn a_removed_policy_is_deleted_only_from_a_target_mooring_owns() {
             .await
             .get("mooring:stack")
             .map(String::as_str),
-        Some("prune-as")
+        Some(run_scoped("prune-as").as_str())
     );
     assert_eq!(
         policies_of(REGION, &cluster, "foreign").await,
@@ -392,6 +394,12 @@ async fn a_converged_pass_over_200_autoscaled_services_reads_in_batches_only() {
     );
     let made = calls(&report);
     let (policies, actions) = namespace_size(region).await;
+    let clusters = ecs(region)
+        .await
+        .list_clusters()
+        .send()
+        .await
+        .map_or(0, |o| o.cluster_arns().len());
     assert!(
         policies >= N && actions >= N,
         "{policies} policies, {actions} actions"
@@ -405,6 +413,9 @@ async fn a_converged_pass_over_200_autoscaled_services_reads_in_batches_only() {
         // every listed service is declared, so none is described again.
         ("ListServices", N.div_ceil(100)),
         ("DescribeScalableTargets", N.div_ceil(50)),
+        // The region's clusters, 100 a call, for those tagged for the stack (release).
+        ("ListClusters", clusters.div_ceil(100).max(1)),
+        ("DescribeClusters", clusters.div_ceil(100).max(1)),
         ("DescribeScalingPolicies", policies.div_ceil(50)),
         ("DescribeScheduledActions", actions.div_ceil(50)),
         // The account guard: the stack names its account (one question per process).
@@ -463,7 +474,7 @@ async fn a_scheduled_action_then_the_whole_autoscaling_removed_from_the_desired_
     assert_eq!(target_of(REGION, &cluster, "web").await, None);
     let tags = service_tags(REGION, &cluster, "web").await;
     assert!(!tags.contains_key("mooring:autoscaling-hash"), "{tags:?}");
-    assert_eq!(tags["mooring:stack"], "unscale", "{tags:?}");
+    assert_eq!(tags["mooring:stack"], run_scoped("unscale"), "{tags:?}");
     assert_eq!(desired_count(REGION, &cluster, "web").await, 2);
     assert_converged(&path).await;
 }

@@ -7,6 +7,12 @@ async fn apply_converges_the_examples_service_counts() {
     let _names = EXAMPLE_NAMES.lock().await;
     let examples = repo_root().join("desired-state/examples");
     let desired = desired_state::load(&[&examples]).unwrap_or_else(|e| panic!("{e}"));
+    let stacks: Vec<(&str, &str)> = desired
+        .stacks
+        .iter()
+        .map(|s| (s.name.as_str(), s.region.as_deref().unwrap_or("us-east-1")))
+        .collect();
+    forget_cluster_tags(&stacks).await;
     // A deploy pipeline created every service at 0 tasks.
     for stack in &desired.stacks {
         let region = stack.region.as_deref().unwrap_or("us-east-1");

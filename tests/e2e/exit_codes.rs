@@ -183,7 +183,8 @@ async fn stack_selects_stacks_and_an_unknown_one_lists_those_found() {
         "{both:?}"
     );
     assert!(
-        both.stdout.contains("Plan: 1 to change."),
+        // prod-web and the cluster's tag for prod (dev's was written with dev's claim).
+        both.stdout.contains("Plan: 2 to change."),
         "dev is converged: {both:?}"
     );
 

@@ -75,6 +75,62 @@ pub fn unique(prefix: &str) -> String {
     format!("{prefix}-{}-{nanos:x}", std::process::id())
 }
 
+/// `name` made unique to this test process (the same for every call in it): stacks of
+/// different runs against one emulator must differ, because a pass finds the clusters
+/// tagged for its stack (`mooring:stack:<stack>`) and releases that stack's services it
+/// no longer declares there, an earlier run's included. Tests of one run use distinct names.
+pub fn run_scoped(name: &str) -> String {
+    static TOKEN: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let token = TOKEN.get_or_init(|| {
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        format!("{:x}{nanos:x}", std::process::id())
+    });
+    format!("{name}-{token}")
+}
+
+/// Removes the cluster tags (`mooring:stack:<stack>`) of these (stack, region) pairs
+/// from every cluster of the region. For the tests that apply the shipped examples under
+/// their real stack names (holding `EXAMPLE_NAMES`): each uses clusters of its own, and a
+/// pass of the stack finds every cluster tagged for it and releases the stack's services
+/// there that it does not declare, the other test's (or an earlier run's) included.
+pub async fn forget_cluster_tags(stacks: &[(&str, &str)]) {
+    for (stack, region) in stacks {
+        let client = ecs(region).await;
+        let key = format!("mooring:stack:{stack}");
+        let arns = client
+            .list_clusters()
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("listing clusters in {region}: {e:?}"))
+            .cluster_arns()
+            .to_vec();
+        for batch in arns.chunks(100) {
+            let clusters = client
+                .describe_clusters()
+                .set_clusters(Some(batch.to_vec()))
+                .include(aws_sdk_ecs::types::ClusterField::Tags)
+                .send()
+                .await
+                .unwrap_or_else(|e| panic!("describing clusters in {region}: {e:?}"));
+            for cluster in clusters.clusters() {
+                if cluster.tags().iter().any(|t| t.key() == Some(key.as_str())) {
+                    let arn = cluster.cluster_arn().unwrap_or_default();
+                    client
+                        .untag_resource()
+                        .resource_arn(arn)
+                        .tag_keys(&key)
+                        .send()
+                        .await
+                        .unwrap_or_else(|e| panic!("untagging {arn}: {e:?}"));
+                }
+            }
+        }
+    }
+}
+
 /// SDK configuration for the tests' own clients: the emulator, test credentials.
 pub async fn sdk_config(region: &str) -> aws_config::SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())
@@ -264,11 +320,27 @@ pub async fn claim_by_hand(region: &str, cluster: &str, service: &str, stack: &s
         .build();
     client
         .tag_resource()
-        .resource_arn(arn)
+        .resource_arn(&arn)
         .tags(tag)
         .send()
         .await
         .unwrap_or_else(|e| panic!("tagging {cluster}/{service}: {e:?}"));
+    // As a claim by mooring leaves it: the cluster tagged for the stack too.
+    let cluster_arn = arn
+        .split_once(":service/")
+        .map(|(prefix, _)| format!("{prefix}:cluster/{cluster}"))
+        .unwrap_or_else(|| panic!("not a service ARN: {arn}"));
+    let tag = aws_sdk_ecs::types::Tag::builder()
+        .key(format!("mooring:stack:{stack}"))
+        .value("managed")
+        .build();
+    client
+        .tag_resource()
+        .resource_arn(&cluster_arn)
+        .tags(tag)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("tagging cluster {cluster}: {e:?}"));
 }
 
 /// Someone scales a service in the console, behind mooring's back.

@@ -298,6 +298,130 @@ async fn mooring_release_hands_back_a_whole_stack_and_plan_names_the_command() {
         "{:#}",
         report["events"]
     );
+    // The cluster still carries the stack's tag (written with its first claim): the run
+    // that finds none of its services left removes it, then nothing is left.
+    assert!(cluster_tags(&cluster)
+        .await
+        .contains_key(&format!("mooring:stack:{gone}")));
+    let cluster_left = mooring(&args).await;
+    assert_eq!(cluster_left.code, 2, "the cluster's tag: {cluster_left:?}");
+    assert_eq!(mooring(&confirmed).await.code, 0);
+    assert!(!cluster_tags(&cluster)
+        .await
+        .contains_key(&format!("mooring:stack:{gone}")));
+    assert!(cluster_tags(&cluster)
+        .await
+        .contains_key(&format!("mooring:stack:{stays}")));
+    let again = mooring(&args).await;
+    assert_eq!(again.code, 0, "nothing left to release: {again:?}");
+}
+
+/// The tags of an ECS cluster.
+async fn cluster_tags(cluster: &str) -> BTreeMap<String, String> {
+    let output = ecs(REGION)
+        .await
+        .describe_clusters()
+        .clusters(cluster)
+        .include(aws_sdk_ecs::types::ClusterField::Tags)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("describing cluster {cluster}: {e:?}"));
+    output
+        .clusters()
+        .first()
+        .unwrap_or_else(|| panic!("no cluster {cluster}"))
+        .tags()
+        .iter()
+        .filter_map(|t| Some((t.key()?.to_owned(), t.value()?.to_owned())))
+        .collect()
+}
+
+/// Issue 15: a sleeping service that was its stack's only one in its cluster, removed
+/// from the file. The stack no longer names the cluster; the cluster's stack tag is what
+/// leads the next pass there.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sleeping_service_alone_in_its_cluster_is_released_once_removed() {
+    let alone = unique("alone");
+    let other = unique("other");
+    let prefix = unique("alone");
+    let stack = unique("alone");
+    let tag = format!("mooring:stack:{stack}");
+    seed_services(REGION, &alone, &[("app", 3)]).await;
+    seed_services(REGION, &other, &[("keep", 1)]).await;
+    let kept = plain(&other, "keep", 1, None);
+    let full = format!(
+        "{}  services:\n{}{kept}",
+        header(&stack),
+        scaled(&alone, "app", &format!("{prefix}-app-cpu")),
+    );
+    let file = DesiredFile::write("alone.yaml", &full);
+    let path = file.path.to_string_lossy().into_owned();
+    at("apply", &path, NIGHT, 0).await;
+    assert_eq!(desired_count(REGION, &alone, "app").await, 0);
+    assert_eq!(target_of(REGION, &alone, "app").await, Some((0, 0)));
+    assert_eq!(
+        cluster_tags(&alone).await.get(&tag).map(String::as_str),
+        Some("managed")
+    );
+    assert!(cluster_tags(&other).await.contains_key(&tag));
+
+    // app leaves the file while asleep: nothing in it names its cluster any more.
+    std::fs::write(&file.path, format!("{}  services:\n{kept}", header(&stack)))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let plan = json_at("plan", &path, NIGHT, 2).await;
+    // Its policy, its target, its count, its tags.
+    assert_eq!(events(&plan, "Released").len(), 4, "{:#}", plan["events"]);
+    at("apply", &path, NIGHT, 0).await;
+    assert_eq!(desired_count(REGION, &alone, "app").await, 3);
+    assert_eq!(target_of(REGION, &alone, "app").await, Some((1, 4)));
+    assert_eq!(suspended(&alone, "app").await, (false, false, false));
+    assert!(policies_of(REGION, &alone, "app").await.is_empty());
+    let tags = service_tags(REGION, &alone, "app").await;
+    assert!(mooring_tags(&tags).is_empty(), "{tags:?}");
+    // The cluster's tag outlives the service it led to: removed by the next pass.
+    assert!(cluster_tags(&alone).await.contains_key(&tag));
+    let cluster_left = json_at("apply", &path, NIGHT, 0).await;
+    event_for(&cluster_left, "Released", &format!("ecs-cluster {alone}"));
+    assert!(!cluster_tags(&alone).await.contains_key(&tag));
+    assert!(cluster_tags(&other).await.contains_key(&tag), "still named");
+    at("plan", &path, NIGHT, 0).await;
+}
+
+/// `mooring release STACK` without `--cluster` or `--from`: the clusters are found by
+/// the stack's tag on them.
+#[tokio::test(flavor = "multi_thread")]
+async fn mooring_release_without_clusters_finds_them_by_their_tag() {
+    let cluster = unique("found");
+    let stack = unique("found");
+    seed_services(REGION, &cluster, &[("solo", 2)]).await;
+    let file = DesiredFile::write(
+        "found.yaml",
+        &format!(
+            "{}  services:\n{}",
+            header(&stack),
+            plain(&cluster, "solo", 2, None)
+        ),
+    );
+    let path = file.path.to_string_lossy().into_owned();
+    at("apply", &path, NIGHT, 0).await;
+    assert_eq!(desired_count(REGION, &cluster, "solo").await, 0);
+    drop(file);
+
+    let args = ["release", &stack, "--region", REGION];
+    let planned = mooring(&args).await;
+    assert_eq!(planned.code, 2, "{planned:?}");
+    assert_eq!(desired_count(REGION, &cluster, "solo").await, 0);
+    let mut confirmed = args.to_vec();
+    confirmed.push("--confirm");
+    assert_eq!(mooring(&confirmed).await.code, 0);
+    assert_eq!(desired_count(REGION, &cluster, "solo").await, 2);
+    let tags = service_tags(REGION, &cluster, "solo").await;
+    assert!(mooring_tags(&tags).is_empty(), "{tags:?}");
+    // Then the cluster's tag, then nothing.
+    assert_eq!(mooring(&confirmed).await.code, 0);
+    assert!(!cluster_tags(&cluster)
+        .await
+        .contains_key(&format!("mooring:stack:{stack}")));
     let again = mooring(&args).await;
     assert_eq!(again.code, 0, "nothing left to release: {again:?}");
 }

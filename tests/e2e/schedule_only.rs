@@ -245,7 +245,9 @@ async fn the_text_output_and_help_say_what_a_schedule_only_pass_leaves_out() {
     assert_eq!(night.code, 2, "{night:?}");
     assert!(
         night.stdout.contains(
-            "Plan: 1 resource to change on schedule (sleep, wake). `mooring apply --schedule-only` makes the changes."
+            // The service and its cluster: the sleep's claim is preceded by the cluster's
+            // stack tag, written unread by a schedule-only pass.
+            "Plan: 2 resources to change on schedule (sleep, wake). `mooring apply --schedule-only` makes the changes."
         ),
         "{night:?}"
     );

@@ -14,7 +14,8 @@ const REGION: &str = "us-east-1";
 
 fn stack_yaml(stack: &str, account: &str, body: &str) -> String {
     format!(
-        "apiVersion: mooring/v1\nkind: Stack\nmetadata:\n  name: {stack}\nspec:\n  account: \"{account}\"\n  region: {REGION}\n{body}"
+        "apiVersion: mooring/v1\nkind: Stack\nmetadata:\n  name: {}\nspec:\n  account: \"{account}\"\n  region: {REGION}\n{body}",
+        run_scoped(stack)
     )
 }
 
@@ -64,7 +65,11 @@ async fn a_stack_for_another_account_is_refused_before_any_call_that_changes_any
     for command in ["plan", "apply"] {
         let (run, report, operations) = run_json(command, &path).await;
         assert_eq!(run.code, 1, "{command} refuses with exit 1: {run:?}");
-        let refused = event_for(&report, "AccountMismatch", "stack wrong");
+        let refused = event_for(
+            &report,
+            "AccountMismatch",
+            &format!("stack {}", run_scoped("wrong")),
+        );
         assert_eq!(refused["type"], "Warning");
         let message = refused["message"].as_str().unwrap_or_default();
         assert!(
@@ -129,7 +134,11 @@ async fn an_unreachable_sts_fails_closed() {
     .await;
     assert_eq!(run.code, 1, "{run:?}");
     let report = report_of(&run);
-    let refused = event_for(&report, "AccountUnverified", "stack blind");
+    let refused = event_for(
+        &report,
+        "AccountUnverified",
+        &format!("stack {}", run_scoped("blind")),
+    );
     let message = refused["message"].as_str().unwrap_or_default();
     assert!(
         message.contains("GetCallerIdentity") && message.contains(ACCOUNT),

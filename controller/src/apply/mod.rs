@@ -104,6 +104,20 @@ async fn execute(clients: &Clients, change: &Change) -> Result<(), ApplyError> {
     }
     match (&change.resource, &change.operation) {
         (
+            Resource::EcsCluster { region, cluster },
+            Operation::Ecs(EcsOperation::TagCluster { arn, tags }),
+        ) => {
+            let client = clients.ecs(region).await;
+            ecs::tag_cluster(&client, cluster, arn, tags).await?;
+        }
+        (
+            Resource::EcsCluster { region, cluster },
+            Operation::Ecs(EcsOperation::UntagCluster { arn, keys }),
+        ) => {
+            let client = clients.ecs(region).await;
+            ecs::untag_cluster(&client, cluster, arn, keys).await?;
+        }
+        (
             Resource::EcsService {
                 region,
                 cluster,
@@ -122,6 +136,12 @@ async fn execute(clients: &Clients, change: &Change) -> Result<(), ApplyError> {
                 }
                 EcsOperation::UntagService { arn, keys } => {
                     ecs::untag_service(&client, &key, arn, keys).await?;
+                }
+                EcsOperation::TagCluster { .. } | EcsOperation::UntagCluster { .. } => {
+                    return Err(ApplyError::Mismatch {
+                        resource: change.resource.to_string(),
+                        operation: format!("{operation:?}"),
+                    })
                 }
             }
         }

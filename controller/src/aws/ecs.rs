@@ -1,12 +1,13 @@
 //! ECS adapter: DescribeServices with tags and ListServices (observe), UpdateService (apply
-//! `desiredCount`), TagResource / UntagResource (ownership and bookkeeping tags on services).
+//! `desiredCount`), TagResource / UntagResource (ownership and bookkeeping tags on services
+//! and clusters), ListClusters and DescribeClusters with tags (the clusters a stack tagged).
 
 use std::collections::BTreeMap;
 
 use aws_sdk_ecs::error::SdkError;
 use aws_sdk_ecs::operation::describe_services::DescribeServicesError;
 use aws_sdk_ecs::operation::list_services::ListServicesError;
-use aws_sdk_ecs::types::{ServiceField, Tag};
+use aws_sdk_ecs::types::{ClusterField, ServiceField, Tag};
 
 use crate::observed::{ObservedService, ServiceKey, ServiceState, TargetObservation};
 
@@ -42,6 +43,30 @@ pub enum EcsError {
     #[error("tagging service {service} failed")]
     Tag {
         service: ServiceKey,
+        #[source]
+        source: aws_sdk_ecs::Error,
+    },
+    #[error("listing the clusters of the region failed")]
+    ListClusters {
+        #[source]
+        source: aws_sdk_ecs::Error,
+    },
+    #[error("listing the clusters of the region did not end after {LIST_MAX_PAGES} pages")]
+    EndlessClusterListing,
+    #[error("describing clusters failed")]
+    DescribeClusters {
+        #[source]
+        source: aws_sdk_ecs::Error,
+    },
+    #[error("tagging cluster {cluster} failed")]
+    TagCluster {
+        cluster: String,
+        #[source]
+        source: aws_sdk_ecs::Error,
+    },
+    #[error("untagging cluster {cluster} failed")]
+    UntagCluster {
+        cluster: String,
         #[source]
         source: aws_sdk_ecs::Error,
     },
@@ -251,6 +276,106 @@ pub async fn untag_service(
         .await
         .map_err(|e| EcsError::Untag {
             service: service.clone(),
+            source: e.into(),
+        })?;
+    Ok(())
+}
+
+/// DescribeClusters accepts at most this many clusters per call.
+const DESCRIBE_CLUSTERS_BATCH: usize = 100;
+
+/// Every cluster of the region with its tags, name → (ARN, tags): ListClusters (100 a
+/// page), then DescribeClusters with tags (100 a call). Two calls for up to 100 clusters.
+pub async fn clusters_with_tags(
+    client: &aws_sdk_ecs::Client,
+) -> Result<BTreeMap<String, (String, BTreeMap<String, String>)>, EcsError> {
+    let mut arns: Vec<String> = Vec::new();
+    let mut token: Option<String> = None;
+    let mut ended = false;
+    for _ in 0..LIST_MAX_PAGES {
+        let output = client
+            .list_clusters()
+            .max_results(LIST_PAGE)
+            .set_next_token(token.clone())
+            .send()
+            .await
+            .map_err(|e| EcsError::ListClusters { source: e.into() })?;
+        arns.extend(output.cluster_arns().iter().cloned());
+        match output.next_token() {
+            Some(next) if !next.is_empty() && token.as_deref() != Some(next) => {
+                token = Some(next.to_owned());
+            }
+            _ => {
+                ended = true;
+                break;
+            }
+        }
+    }
+    if !ended {
+        return Err(EcsError::EndlessClusterListing);
+    }
+    let mut clusters = BTreeMap::new();
+    for batch in arns.chunks(DESCRIBE_CLUSTERS_BATCH) {
+        let output = client
+            .describe_clusters()
+            .set_clusters(Some(batch.to_vec()))
+            .include(ClusterField::Tags)
+            .send()
+            .await
+            .map_err(|e| EcsError::DescribeClusters { source: e.into() })?;
+        for cluster in output.clusters() {
+            let (Some(name), Some(arn)) = (cluster.cluster_name(), cluster.cluster_arn()) else {
+                continue;
+            };
+            let tags = cluster
+                .tags()
+                .iter()
+                .filter_map(|tag| Some((tag.key()?.to_owned(), tag.value()?.to_owned())))
+                .collect();
+            clusters.insert(name.to_owned(), (arn.to_owned(), tags));
+        }
+    }
+    Ok(clusters)
+}
+
+/// Sets `tags` on a cluster, keeping its other tags.
+pub async fn tag_cluster(
+    client: &aws_sdk_ecs::Client,
+    cluster: &str,
+    arn: &str,
+    tags: &BTreeMap<String, String>,
+) -> Result<(), EcsError> {
+    let tags = tags
+        .iter()
+        .map(|(key, value)| Tag::builder().key(key).value(value).build())
+        .collect();
+    client
+        .tag_resource()
+        .resource_arn(arn)
+        .set_tags(Some(tags))
+        .send()
+        .await
+        .map_err(|e| EcsError::TagCluster {
+            cluster: cluster.to_owned(),
+            source: e.into(),
+        })?;
+    Ok(())
+}
+
+pub async fn untag_cluster(
+    client: &aws_sdk_ecs::Client,
+    cluster: &str,
+    arn: &str,
+    keys: &[String],
+) -> Result<(), EcsError> {
+    client
+        .untag_resource()
+        .resource_arn(arn)
+        .set_tag_keys(Some(keys.to_vec()))
+        .send()
+        .await
+        .map_err(|e| EcsError::UntagCluster {
+            cluster: cluster.to_owned(),
             source: e.into(),
         })?;
     Ok(())

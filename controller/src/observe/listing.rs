@@ -1,4 +1,5 @@
-//! The services of a stack's clusters that it does not declare (full passes only): what
+//! The services of a stack's clusters (those it names, and those tagged for it,
+//! `clusters.rs`) that it does not declare (full passes only): what
 //! release and the foreign-stack warning need. Per cluster, ListServices (100 a page);
 //! DescribeServices with tags for the names the stack does not declare (10 a call); only
 //! those carrying a `mooring:` tag are kept. The scalable targets (with policies and
@@ -60,6 +61,20 @@ pub(super) async fn observe_undeclared(
                 .insert(service.name.clone());
         }
         for cluster in extra_clusters.get(&stack.name).into_iter().flatten() {
+            by_cluster.entry(cluster.clone()).or_default();
+        }
+        // Clusters the stack no longer names but tagged for it: its last service there
+        // may have left the desired state.
+        // A stack emptied of services releases nothing unless its owner said so
+        // (`prune.allowEmpty`, as `mooring release` does): an emptied file is more often
+        // a mistake than a decision.
+        let releases = !stack.services.is_empty() || stack.prune.allow_empty;
+        for cluster in seen
+            .tagged_clusters
+            .iter()
+            .filter(|_| releases)
+            .flat_map(|tagged| tagged.keys())
+        {
             by_cluster.entry(cluster.clone()).or_default();
         }
         for (cluster, declared) in by_cluster {

@@ -9,6 +9,7 @@
 //! is a multi-MB DescribeAlarms answer and dozens of reads every few minutes.
 
 pub(crate) mod alerting;
+mod clusters;
 mod listing;
 
 use self::listing::ListingError;
@@ -51,6 +52,14 @@ pub enum ObserveError {
         source: self::alerting::AlertingReadError,
     },
     /// One read covers every stack of a region; each stack gets its own error.
+    #[error("observing the clusters tagged for stack {stack} in {region} failed")]
+    Clusters {
+        stack: String,
+        region: String,
+        #[source]
+        source: Arc<EcsError>,
+    },
+    /// One read covers every stack of a region; each stack gets its own error.
     #[error("observing the scalable targets of stack {stack} in {region} failed")]
     Autoscaling {
         stack: String,
@@ -67,6 +76,7 @@ impl ObserveError {
             ObserveError::Region { stack, .. }
             | ObserveError::Ecs { stack, .. }
             | ObserveError::Autoscaling { stack, .. }
+            | ObserveError::Clusters { stack, .. }
             | ObserveError::Alerting { stack, .. } => stack,
         }
     }
@@ -75,9 +85,10 @@ impl ObserveError {
 /// Reads every declared service, one DescribeServices call per cluster and batch of
 /// ten, and the scalable targets of all of them, at most `concurrency` calls in flight
 /// per kind of read; with `ObserveScope::Everything` also the targets' policies and
-/// scheduled actions and the stacks' alarms and topics, and (`observe/listing.rs`) the
-/// undeclared services of each stack's clusters, and of `extra_clusters` (by stack name:
-/// `mooring release` reads a stack that declares no service).
+/// scheduled actions and the stacks' alarms and topics, the clusters tagged for each stack
+/// (`observe/clusters.rs`), and (`observe/listing.rs`) the undeclared services of each
+/// stack's clusters, of the clusters tagged for it, and of `extra_clusters` (by stack
+/// name: `mooring release` reads a stack that declares no service).
 pub async fn observe(
     desired: &DesiredState,
     clients: &Clients,
@@ -199,6 +210,18 @@ pub async fn observe(
         // topics and says nothing about them.
         return (observed, failures);
     }
+    // Before the listing: it reads the clusters found tagged for a stack too.
+    let clusters =
+        self::clusters::observe_tagged_clusters(desired, clients, concurrency, &mut observed).await;
+    failures.extend(
+        clusters
+            .into_iter()
+            .map(|(stack, region, source)| ObserveError::Clusters {
+                stack,
+                region,
+                source,
+            }),
+    );
     let listing = self::listing::observe_undeclared(
         desired,
         clients,

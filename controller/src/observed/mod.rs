@@ -39,6 +39,10 @@ pub struct ObservedStack {
     /// them; `None` when the clusters were not listed (a schedule-only pass) or a listing
     /// failed (then nothing is released: never act on what was not seen).
     pub listed: Option<BTreeMap<String, Vec<String>>>,
+    /// The clusters of the region that carry this stack's cluster tag
+    /// (`mooring:stack:<stack>`), name → ARN; `None` when the clusters were not read (a
+    /// schedule-only pass, or the read failed). Read by full passes only.
+    pub tagged_clusters: Option<BTreeMap<String, String>>,
 }
 
 /// How much of a stack a pass reads.

@@ -28,6 +28,10 @@ impl Plan {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Resource {
+    /// An ECS cluster: only its `mooring:stack:<stack>` tags are mooring's
+    /// (`plan/cluster_tags.rs`).
+    #[serde(rename_all = "camelCase")]
+    EcsCluster { region: String, cluster: String },
     #[serde(rename_all = "camelCase")]
     EcsService {
         region: String,
@@ -75,6 +79,7 @@ pub enum Resource {
 impl fmt::Display for Resource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            Resource::EcsCluster { cluster, .. } => write!(f, "ecs-cluster {cluster}"),
             Resource::EcsService {
                 cluster, service, ..
             } => write!(f, "ecs-service {cluster}/{service}"),
@@ -134,6 +139,15 @@ pub enum EcsOperation {
     /// UntagResource on the service.
     #[serde(rename_all = "camelCase")]
     UntagService { arn: String, keys: Vec<String> },
+    /// TagResource on the cluster (its other tags are kept).
+    #[serde(rename_all = "camelCase")]
+    TagCluster {
+        arn: String,
+        tags: BTreeMap<String, String>,
+    },
+    /// UntagResource on the cluster.
+    #[serde(rename_all = "camelCase")]
+    UntagCluster { arn: String, keys: Vec<String> },
 }
 
 /// Application Auto Scaling calls; the target, policy or action is named by the
@@ -266,6 +280,12 @@ pub enum TopicOperation {
 /// down.
 pub(crate) fn service_group(region: &str, cluster: &str, service: &str) -> String {
     format!("{region}/{cluster}/{service}")
+}
+
+/// A cluster's own changes when no service's group carries them (a stack tag written
+/// for services claimed before cluster tags existed, or removed once the stack left).
+pub(crate) fn cluster_group(region: &str, cluster: &str) -> String {
+    format!("cluster:{region}:{cluster}")
 }
 
 /// A topic's changes, and those of alarms that wait for its creation.

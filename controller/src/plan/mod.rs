@@ -14,6 +14,7 @@ mod alarms;
 mod autoscaling;
 mod change;
 mod clock;
+mod cluster_tags;
 mod diff;
 mod digest;
 mod evidence;
@@ -39,7 +40,7 @@ pub(crate) use self::change::{
 pub use self::clock::Clock;
 pub(crate) use self::offhours::schedule_driven;
 use self::prune::PruneBudget;
-pub(crate) use self::tags::STACK_TAG;
+pub(crate) use self::tags::{cluster_stack_tag, STACK_TAG};
 pub(crate) use crate::events::Reason;
 use crate::observed::{Observed, ObservedStack};
 
@@ -93,10 +94,13 @@ fn plan_stack(
             return;
         }
     }
+    let start = plan.changes.len();
     for service in &stack.services {
         service::plan_service(stack, seen, service, now, plan);
     }
+    cluster_tags::plan_cluster_tags(stack, seen, start, plan);
     release::plan_undeclared(stack, seen, declared, plan);
+    cluster_tags::plan_cluster_release(stack, seen, plan);
     if let Some(alerting) = &seen.alerting {
         let mut budget = PruneBudget::new(stack);
         topics::plan_topics(stack, seen, alerting, &mut budget, plan);

@@ -49,11 +49,17 @@ pub(super) fn plan_undeclared(
     // Leftovers are reported in the clusters the stack's services are in: a stack that
     // declares none (the one `mooring release` plans) reads clusters only to release.
     let clusters: BTreeSet<&str> = stack.services.iter().map(|s| s.cluster.as_str()).collect();
+    // A stack emptied of services releases nothing unless its owner said so
+    // (`prune.allowEmpty`, as `mooring release` does), as its alarms are not pruned.
+    let releases = !stack.services.is_empty() || stack.prune.allow_empty;
     let stack = stack.name.as_str();
     let mut leftovers: BTreeMap<&str, BTreeMap<&str, Vec<&str>>> = BTreeMap::new();
     for (key, found) in &seen.undeclared {
         match found.tags.get(STACK_TAG).map(String::as_str) {
-            Some(owner) if owner == stack => plan_release(stack, &seen.region, key, found, plan),
+            // This stack's (declared, so never a leftover below): released unless emptied.
+            Some(owner) if owner == stack && releases => {
+                plan_release(stack, &seen.region, key, found, plan)
+            }
             Some(owner) if !declared.contains(owner) && clusters.contains(key.cluster.as_str()) => {
                 leftovers
                     .entry(owner)

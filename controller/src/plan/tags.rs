@@ -6,6 +6,19 @@
 /// service tagged as a stack's that the stack no longer declares is released. On alarms
 /// and topics: the stack that owns them (the only thing that allows a prune).
 pub const STACK_TAG: &str = "mooring:stack";
+/// On an ECS cluster, followed by a stack name (`mooring:stack:shop`): the stack manages
+/// services in the cluster. It is how a pass finds a cluster the stack no longer names
+/// (its last service there left the desired state) to release what is left in it. One
+/// key per stack, so stacks sharing a cluster never overwrite each other; stack names
+/// are DNS labels of at most 63 characters, so the key stays within ECS's 128.
+pub const CLUSTER_STACK_TAG_PREFIX: &str = "mooring:stack:";
+/// The value of a cluster's stack tag (only the key carries meaning).
+pub const CLUSTER_STACK_TAG_VALUE: &str = "managed";
+
+/// The key of `stack`'s tag on the clusters it manages services in.
+pub fn cluster_stack_tag(stack: &str) -> String {
+    format!("{CLUSTER_STACK_TAG_PREFIX}{stack}")
+}
 /// On an ECS service: hex SHA-256 of the autoscaling spec last applied in full.
 pub const AUTOSCALING_HASH_TAG: &str = "mooring:autoscaling-hash";
 /// On a topic: 16 hex digits of the digest of the topic spec last applied in full.

@@ -87,6 +87,11 @@ fn observed(count: u32, tags: BTreeMap<String, String>, target: TargetObservatio
     let mut stack = ObservedStack {
         region: "us-east-1".into(),
         account: Some("123456789012".into()),
+        // The cluster already carries the stack's tag (cluster_tags.rs has its tests).
+        tagged_clusters: Some(BTreeMap::from([(
+            "shop".to_owned(),
+            "arn:aws:ecs:us-east-1:123456789012:cluster/shop".to_owned(),
+        )])),
         ..ObservedStack::default()
     };
     stack

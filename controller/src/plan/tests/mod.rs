@@ -6,6 +6,7 @@ mod alarm_policies;
 mod alerting;
 mod autoscaling;
 mod aws_model;
+mod cluster_tags;
 mod idempotence;
 mod offhours;
 mod reasons;
@@ -110,6 +111,11 @@ fn observed(services: &[(&str, ServiceState)]) -> Observed {
     let mut stack = ObservedStack {
         region: "us-east-1".into(),
         account: Some("123456789012".into()),
+        // The cluster already carries the stack's tag (cluster_tags.rs has its tests).
+        tagged_clusters: Some(BTreeMap::from([(
+            "shop".to_owned(),
+            "arn:aws:ecs:us-east-1:123456789012:cluster/shop".to_owned(),
+        )])),
         ..ObservedStack::default()
     };
     for (name, state) in services {

@@ -105,6 +105,8 @@ fn found<'a>(observed: &'a mut Observed, name: &str) -> &'a mut ObservedService 
 fn apply(observed: &mut Observed, changes: &[Change]) {
     for change in changes {
         let name = match &change.resource {
+            // The cluster's stack tag: nothing the off-hours planner reads back.
+            Resource::EcsCluster { .. } => continue,
             Resource::EcsService { service, .. }
             | Resource::ScalableTarget { service, .. }
             | Resource::ScalingPolicy { service, .. }

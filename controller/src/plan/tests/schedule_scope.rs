@@ -35,14 +35,20 @@ fn check_schedule_only_plans_what_a_full_pass_would(
         mut account,
         now,
     } = scenario(numbers);
-    let full = schedule_driven(plan(&desired, &account.observe(&desired), now));
+    let mut full = schedule_driven(plan(&desired, &account.observe(&desired), now));
     let narrow = account.observe_in(&desired, ObserveScope::ScheduleOnly);
     let unfiltered = plan(&desired, &narrow, now);
     for change in &unfiltered.changes {
         prop_assert!(
             matches!(
-                change.resource,
-                Resource::EcsService { .. } | Resource::ScalableTarget { .. }
+                (&change.resource, &change.operation),
+                (Resource::EcsService { .. } | Resource::ScalableTarget { .. }, _)
+                    // The cluster's stack tag before a sleep's claim: written unread
+                    // (idempotent), as the cluster tags are not read (cluster_tags.rs).
+                    | (
+                        Resource::EcsCluster { .. },
+                        Operation::Ecs(EcsOperation::TagCluster { .. })
+                    )
             ),
             "planned on what was not read: {change:#?}\n--- desired (at {now})\n{yaml}"
         );
@@ -53,7 +59,11 @@ fn check_schedule_only_plans_what_a_full_pass_would(
             "a notice about what was not read: {notice:#?}\n--- desired (at {now})\n{yaml}"
         );
     }
-    let scoped = schedule_driven(unfiltered);
+    let mut scoped = schedule_driven(unfiltered);
+    // A full pass that read the cluster tagged leaves that tag out; else they plan alike.
+    let is_cluster = |change: &Change| matches!(change.resource, Resource::EcsCluster { .. });
+    scoped.changes.retain(|c| !is_cluster(c));
+    full.changes.retain(|c| !is_cluster(c));
     prop_assert_eq!(
         &scoped.changes,
         &full.changes,

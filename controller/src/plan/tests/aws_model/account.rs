@@ -54,6 +54,8 @@ pub struct Account {
     pub services: BTreeMap<ServiceKey, Service>,
     pub alarms: BTreeMap<String, Alarm>,
     pub topics: BTreeMap<String, Topic>,
+    /// The tags of ECS clusters, by cluster name (a cluster exists for every name used).
+    pub cluster_tags: BTreeMap<String, BTreeMap<String, String>>,
     /// Counts subscription ARNs, so every subscription gets its own.
     pub next_id: u64,
 }
@@ -71,6 +73,10 @@ pub fn service_arn(key: &ServiceKey) -> String {
         "arn:aws:ecs:{REGION}:{ACCOUNT}:service/{}/{}",
         key.cluster, key.name
     )
+}
+
+pub fn cluster_arn(cluster: &str) -> String {
+    format!("arn:aws:ecs:{REGION}:{ACCOUNT}:cluster/{cluster}")
 }
 
 pub fn topic_arn(name: &str) -> String {

@@ -103,6 +103,14 @@ impl Account {
             }
             if everything {
                 seen.alerting = self.observe_alerting(stack, seen.account.as_deref());
+                let key = crate::plan::cluster_stack_tag(&stack.name);
+                seen.tagged_clusters = Some(
+                    self.cluster_tags
+                        .iter()
+                        .filter(|(_, tags)| tags.contains_key(&key))
+                        .map(|(cluster, _)| (cluster.clone(), account::cluster_arn(cluster)))
+                        .collect(),
+                );
             }
             observed.stacks.insert(stack.name.clone(), seen);
         }

@@ -1,6 +1,6 @@
 //! ECS and Application Auto Scaling on the model account.
 
-use super::account::{policy_arn, Account, Service};
+use super::account::{cluster_arn, policy_arn, Account, Service};
 use crate::observed::autoscaling::{ScalableTarget, ScalingPolicy};
 use crate::observed::ServiceKey;
 use crate::plan::{AutoscalingOperation, EcsOperation, Resource};
@@ -27,6 +27,22 @@ fn service<'a>(account: &'a mut Account, resource: &Resource) -> &'a mut Service
 }
 
 pub(super) fn apply_ecs(account: &mut Account, resource: &Resource, op: &EcsOperation) {
+    if let Resource::EcsCluster { cluster, .. } = resource {
+        let tags = account.cluster_tags.entry(cluster.clone()).or_default();
+        match op {
+            EcsOperation::TagCluster { arn, tags: new } => {
+                assert_eq!(*arn, cluster_arn(cluster), "the cluster's ARN");
+                tags.extend(new.iter().map(|(k, v)| (k.clone(), v.clone())));
+            }
+            EcsOperation::UntagCluster { keys, .. } => {
+                for key in keys {
+                    tags.remove(key);
+                }
+            }
+            other => panic!("{resource}: not a cluster's operation: {other:?}"),
+        }
+        return;
+    }
     let found = service(account, resource);
     match op {
         EcsOperation::SetDesiredCount { count } => found.desired_count = *count,
@@ -40,6 +56,7 @@ pub(super) fn apply_ecs(account: &mut Account, resource: &Resource, op: &EcsOper
                 found.tags.remove(key);
             }
         }
+        other => panic!("{resource}: not a service's operation: {other:?}"),
     }
 }
 
