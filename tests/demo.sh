@@ -94,6 +94,8 @@ explain() {
         validate:2) meaning="invalid" ;;
         plan:0) meaning="no changes: the account matches the desired state" ;;
         plan:2) meaning="changes pending: apply would make them" ;;
+        release:2) meaning="changes pending: --confirm would make them" ;;
+        release:0) meaning="released" ;;
         apply:0) meaning="converged" ;;
         apply:1) meaning="some changes failed" ;;
         *:1) meaning="error" ;;
@@ -182,7 +184,8 @@ count=$(desired_count)
 printf '%s✓ %s is back at the declared desiredCount %s%s\n' "$GREEN" "$SERVICE" "$DECLARED" "$RESET"
 
 # ---------------------------------------------------------------------------------------
-# Off-hours: the same service on an office-hours schedule (Europe/Berlin). An injected
+# Off-hours: the same stack, its service now on an office-hours schedule (Europe/Berlin);
+# the same stack name, since the service carries stack tap's tag (mooring:stack). An injected
 # clock (--now) shows a whole night in seconds, across the spring-forward night of
 # 2026-03-29: it sleeps at 20:00 CET on Friday and wakes at 07:00 CEST on Monday.
 OFFHOURS_DIR=$(mktemp -d)
@@ -191,7 +194,7 @@ cat >"$OFFHOURS_FILE" <<YAML
 apiVersion: mooring/v1
 kind: Stack
 metadata:
-  name: tap-offhours
+  name: tap
 spec:
   region: $REGION
   schedules:
@@ -236,6 +239,23 @@ tag=$(wake_count_tag)
 [[ -z $tag ]] || fail "mooring:wake-count is still there after the wake ($tag)"
 printf '%s✓ awake at %s task(s); the wake-count tag is gone%s\n' "$GREEN" "$count" "$RESET"
 rm -rf "$OFFHOURS_DIR"
+
+mooring_tags() {
+    "$MOTO" describe --region "$REGION" --cluster "$CLUSTER" --service "$SERVICE" --json |
+        python3 -c 'import json, sys; print(" ".join(sorted(t["key"] for t in json.load(sys.stdin).get("tags", []) if t["key"].startswith("mooring:"))))'
+}
+
+heading "13. The stack's file is deleted: mooring release hands the service back"
+say "A deleted file is never a release by itself; the stack is released on purpose:"
+mooring release tap --region "$REGION" --cluster "$CLUSTER"
+explain release 2
+mooring release tap --region "$REGION" --cluster "$CLUSTER" --confirm
+explain release 0
+count=$(desired_count)
+[[ $count == "$DECLARED" ]] || fail "desiredCount is $count after the release, expected $DECLARED"
+tags=$(mooring_tags)
+[[ -z $tags ]] || fail "mooring's tags are still on the service after the release: $tags"
+printf '%s✓ released: still at %s task(s), no mooring: tag left on it%s\n' "$GREEN" "$count" "$RESET"
 # ---------------------------------------------------------------------------------------
 
 heading "Done"

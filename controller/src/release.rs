@@ -116,12 +116,6 @@ pub async fn run(args: ReleaseArgs) -> ExitCode {
                 makes_changes: "`mooring release STACK --confirm`",
             };
             print!("{}", render::report_text(&report, text));
-            if !args.confirm && !report.plan.is_empty() {
-                println!(
-                    "\nNothing was changed: run again with --confirm to release stack {}.",
-                    args.stack
-                );
-            }
         }
     }
     ExitCode::from(crate::exit_code::for_pass(
