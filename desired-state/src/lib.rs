@@ -22,6 +22,7 @@ pub mod model;
 mod number;
 mod parse;
 mod raw;
+mod raw_scalar;
 mod references;
 mod report;
 mod schedule;

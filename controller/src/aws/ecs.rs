@@ -245,21 +245,12 @@ pub async fn tag_service(
     arn: &str,
     tags: &BTreeMap<String, String>,
 ) -> Result<(), EcsError> {
-    let tags = tags
-        .iter()
-        .map(|(key, value)| Tag::builder().key(key).value(value).build())
-        .collect();
-    client
-        .tag_resource()
-        .resource_arn(arn)
-        .set_tags(Some(tags))
-        .send()
+    tag_arn(client, arn, tags)
         .await
-        .map_err(|e| EcsError::Tag {
+        .map_err(|source| EcsError::Tag {
             service: service.clone(),
-            source: e.into(),
-        })?;
-    Ok(())
+            source,
+        })
 }
 
 pub async fn untag_service(
@@ -268,17 +259,12 @@ pub async fn untag_service(
     arn: &str,
     keys: &[String],
 ) -> Result<(), EcsError> {
-    client
-        .untag_resource()
-        .resource_arn(arn)
-        .set_tag_keys(Some(keys.to_vec()))
-        .send()
+    untag_arn(client, arn, keys)
         .await
-        .map_err(|e| EcsError::Untag {
+        .map_err(|source| EcsError::Untag {
             service: service.clone(),
-            source: e.into(),
-        })?;
-    Ok(())
+            source,
+        })
 }
 
 /// DescribeClusters accepts at most this many clusters per call.
@@ -345,6 +331,35 @@ pub async fn tag_cluster(
     arn: &str,
     tags: &BTreeMap<String, String>,
 ) -> Result<(), EcsError> {
+    tag_arn(client, arn, tags)
+        .await
+        .map_err(|source| EcsError::TagCluster {
+            cluster: cluster.to_owned(),
+            source,
+        })
+}
+
+pub async fn untag_cluster(
+    client: &aws_sdk_ecs::Client,
+    cluster: &str,
+    arn: &str,
+    keys: &[String],
+) -> Result<(), EcsError> {
+    untag_arn(client, arn, keys)
+        .await
+        .map_err(|source| EcsError::UntagCluster {
+            cluster: cluster.to_owned(),
+            source,
+        })
+}
+
+/// TagResource on any ECS ARN (service or cluster); the callers name the resource in
+/// their error.
+async fn tag_arn(
+    client: &aws_sdk_ecs::Client,
+    arn: &str,
+    tags: &BTreeMap<String, String>,
+) -> Result<(), aws_sdk_ecs::Error> {
     let tags = tags
         .iter()
         .map(|(key, value)| Tag::builder().key(key).value(value).build())
@@ -354,30 +369,22 @@ pub async fn tag_cluster(
         .resource_arn(arn)
         .set_tags(Some(tags))
         .send()
-        .await
-        .map_err(|e| EcsError::TagCluster {
-            cluster: cluster.to_owned(),
-            source: e.into(),
-        })?;
+        .await?;
     Ok(())
 }
 
-pub async fn untag_cluster(
+/// UntagResource on any ECS ARN (service or cluster).
+async fn untag_arn(
     client: &aws_sdk_ecs::Client,
-    cluster: &str,
     arn: &str,
     keys: &[String],
-) -> Result<(), EcsError> {
+) -> Result<(), aws_sdk_ecs::Error> {
     client
         .untag_resource()
         .resource_arn(arn)
         .set_tag_keys(Some(keys.to_vec()))
         .send()
-        .await
-        .map_err(|e| EcsError::UntagCluster {
-            cluster: cluster.to_owned(),
-            source: e.into(),
-        })?;
+        .await?;
     Ok(())
 }
 
