@@ -9,6 +9,7 @@ use std::time::Duration;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::aws::{CallPolicy, Clients};
+use crate::pacing::args::PacingArgs;
 use crate::events::stdout::write_json_lines;
 use crate::events::EventSinks;
 use crate::exit_code::{
@@ -16,7 +17,7 @@ use crate::exit_code::{
     USAGE as EXIT_USAGE,
 };
 use crate::observe::ObserveScope;
-use crate::pass::{calls_since, run_pass, PassOptions, PassReport};
+use crate::pass::{calls_since, run_pass, PassOptions, PassReport, DEFAULT_CONCURRENCY};
 use crate::plan::Clock;
 use crate::render;
 use crate::revision::revision;
@@ -96,12 +97,16 @@ pub struct RunArgs {
     /// Address of /healthz, /readyz, /metrics and /status.
     #[arg(long, default_value = "127.0.0.1:8080", env = "MOORING_LISTEN")]
     pub listen: std::net::SocketAddr,
-    /// AWS calls in flight at once.
-    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
+    /// Groups of changes (and batched reads) in flight at once; the AWS request buckets
+    /// set the rate.
+    #[arg(long, default_value_t = DEFAULT_CONCURRENCY, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub concurrency: u16,
-    /// Upper bound on one AWS call, retries included.
+    /// Upper bound on one AWS call, retries included; when paced, on each attempt's time
+    /// on the wire (the wait for tokens is not counted).
     #[arg(long, default_value = "30s", value_parser = parse_timeout)]
     pub call_timeout: Duration,
+    #[command(flatten)]
+    pub pacing: PacingArgs,
     /// The desired state's revision for events; default: its git commit, or the S3
     /// object's `revision` metadata, else its ETag.
     #[arg(long, env = "MOORING_REVISION")]
@@ -128,12 +133,16 @@ pub struct PassArgs {
     pub paths: Vec<PathBuf>,
     #[arg(long, value_enum, default_value_t = Output::Text)]
     pub output: Output,
-    /// AWS calls in flight at once.
-    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
+    /// Groups of changes (and batched reads) in flight at once; the AWS request buckets
+    /// set the rate.
+    #[arg(long, default_value_t = DEFAULT_CONCURRENCY, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub concurrency: u16,
-    /// Upper bound on one AWS call, retries included (e.g. 30s, 2m).
+    /// Upper bound on one AWS call, retries included (e.g. 30s, 2m); when paced, on each
+    /// attempt's time on the wire (the wait for tokens is not counted).
     #[arg(long, default_value = "30s", value_parser = parse_timeout)]
     pub call_timeout: Duration,
+    #[command(flatten)]
+    pub pacing: PacingArgs,
     /// The desired state's revision for events; default: its git commit.
     #[arg(long, env = "MOORING_REVISION")]
     pub revision: Option<String>,
@@ -224,13 +233,18 @@ async fn run_controller(args: RunArgs) -> ExitCode {
         crate::run::source::Location::Files(_) => Duration::from_secs(2),
         crate::run::source::Location::S3 { .. } => Duration::from_secs(10),
     });
+    let policy = match call_policy(&args.pacing, args.call_timeout) {
+        Ok(policy) => policy,
+        Err(code) => return code,
+    };
     let options = crate::run::RunOptions {
         location,
+        policy,
+        pass_deadline: args.pacing.pass_deadline,
         interval: args.interval.max(Duration::from_millis(100)),
         poll: poll.max(Duration::from_millis(100)),
         listen: args.listen,
         concurrency: usize::from(args.concurrency),
-        call_timeout: args.call_timeout,
         revision: args.revision,
         now: args.now,
         shutdown_grace: Duration::from_secs(3),
@@ -242,6 +256,14 @@ async fn run_controller(args: RunArgs) -> ExitCode {
             ExitCode::from(EXIT_ERROR)
         }
     }
+}
+
+/// The call policy of the pacing flags, or the usage error of a bad share or quotas file.
+pub(crate) fn call_policy(pacing: &PacingArgs, call_timeout: Duration) -> Result<CallPolicy, ExitCode> {
+    pacing.call_policy(call_timeout).map_err(|e| {
+        eprintln!("error: {}", crate::aws::error_chain(&e));
+        ExitCode::from(EXIT_USAGE)
+    })
 }
 
 /// Load errors quote the offending lines of the file, and a subscription endpoint there
@@ -353,13 +375,14 @@ async fn pass(args: PassArgs, apply: bool) -> ExitCode {
     if let Err(code) = crate::stack_selection::check(&desired, &args.stacks) {
         return code;
     }
-    let policy = CallPolicy {
-        call_timeout: args.call_timeout,
-        ..CallPolicy::default()
+    let policy = match call_policy(&args.pacing, args.call_timeout) {
+        Ok(policy) => policy,
+        Err(code) => return code,
     };
     let clients = Clients::from_environment(policy).await;
     let options = PassOptions {
         concurrency: usize::from(args.concurrency),
+        pass_deadline: args.pacing.pass_deadline,
         apply,
         revision: revision(args.revision.as_deref(), &args.paths),
         schedule_only: args.schedule_only,
@@ -437,7 +460,7 @@ fn print_report(report: &PassReport, output: Output, text: render::TextOptions) 
     }
 }
 
-fn parse_timeout(text: &str) -> Result<Duration, String> {
+pub(crate) fn parse_timeout(text: &str) -> Result<Duration, String> {
     let (number, unit) = text.split_at(
         text.find(|c: char| !c.is_ascii_digit())
             .unwrap_or(text.len()),

@@ -3,13 +3,15 @@
 //! each Lambda crate stays a thin shell (its event parsing and error type).
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::aws::{CallPolicy, Clients};
 use crate::events::{Event, EventSinks};
-use crate::pass::{calls_since, run_pass, PassOptions};
+use crate::pacing::{PacingError, PacingSettings};
+use crate::pass::{calls_since, run_pass, PassOptions, DEFAULT_CONCURRENCY, DEFAULT_PASS_DEADLINE};
 use crate::run::source::{Location, Source, SourceError};
 
 /// Where an invocation reads its desired state, and the revision it reports.
@@ -115,15 +117,42 @@ pub struct InvocationSummary {
     pub events: Vec<Event>,
 }
 
+/// The Lambdas' clients, built once per cold start: the SDK's defaults, paced as
+/// `MOORING_AWS_PACING`, `MOORING_AWS_SHARE` and `MOORING_AWS_QUOTAS` say (a bad share or
+/// quotas file fails the cold start, which the function's errors show).
+pub async fn clients_from_environment() -> Result<Clients, PacingError> {
+    let settings = PacingSettings::from_environment()?;
+    let policy = CallPolicy {
+        pacer: settings.pacer()?,
+        ..CallPolicy::default()
+    };
+    Ok(Clients::from_environment(policy).await)
+}
+
+/// Time left to retry throttled changes in an invocation that must end by
+/// `deadline_ms` (the Lambda context's deadline, ms since the epoch): what is left, less a
+/// margin for the calls in flight and publishing the events.
+pub fn pass_deadline_before(deadline_ms: u64) -> Duration {
+    const MARGIN: Duration = Duration::from_secs(20);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    Duration::from_millis(deadline_ms)
+        .saturating_sub(now)
+        .saturating_sub(MARGIN)
+}
+
 /// One invocation with the desired state the environment names
-/// ([`DesiredStateSource::from_environment`]): see [`run_invocation_from`].
+/// ([`DesiredStateSource::from_environment`]): see [`run_invocation_from`]. Throttled
+/// changes are retried within the pass for `pass_deadline`.
 pub async fn run_invocation(
     clients: &Clients,
     now: DateTime<Utc>,
     schedule_only: bool,
+    pass_deadline: Duration,
 ) -> Result<InvocationSummary, LoadError> {
     let source = DesiredStateSource::from_environment()?;
-    run_invocation_from(clients, &source, now, schedule_only).await
+    invoke(clients, &source, now, schedule_only, pass_deadline).await
 }
 
 /// Loads the desired state (on every invocation), runs one applying pass at `now`
@@ -136,9 +165,20 @@ pub async fn run_invocation_from(
     now: DateTime<Utc>,
     schedule_only: bool,
 ) -> Result<InvocationSummary, LoadError> {
+    invoke(clients, source, now, schedule_only, DEFAULT_PASS_DEADLINE).await
+}
+
+async fn invoke(
+    clients: &Clients,
+    source: &DesiredStateSource,
+    now: DateTime<Utc>,
+    schedule_only: bool,
+    pass_deadline: Duration,
+) -> Result<InvocationSummary, LoadError> {
     let (desired, revision) = load(clients, source).await?;
     let options = PassOptions {
-        concurrency: 8,
+        concurrency: usize::from(DEFAULT_CONCURRENCY),
+        pass_deadline,
         apply: true,
         revision,
         schedule_only,

@@ -13,6 +13,7 @@ pub mod exit_code;
 pub mod invocation;
 pub(crate) mod observe;
 pub(crate) mod observed;
+pub mod pacing;
 pub mod pass;
 pub(crate) mod plan;
 pub(crate) mod redact;

@@ -19,9 +19,10 @@ use std::time::Duration;
 use clap::ValueEnum;
 use desired_state::{DesiredState, Prune, Stack};
 
-use crate::aws::{CallPolicy, Clients};
+use crate::aws::Clients;
+use crate::pacing::args::PacingArgs;
 use crate::observe::ObserveScope;
-use crate::pass::{run_pass_listing, PassOptions};
+use crate::pass::{run_pass_listing, PassOptions, DEFAULT_CONCURRENCY};
 use crate::render;
 
 #[derive(Debug, clap::Args)]
@@ -49,9 +50,12 @@ pub struct ReleaseArgs {
     pub confirm: bool,
     #[arg(long, value_enum, default_value_t = ReleaseOutput::Text)]
     pub output: ReleaseOutput,
-    /// AWS calls in flight at once.
-    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
+    /// Groups of changes (and batched reads) in flight at once; the AWS request buckets
+    /// set the rate.
+    #[arg(long, default_value_t = DEFAULT_CONCURRENCY, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub concurrency: u16,
+    #[command(flatten)]
+    pub pacing: PacingArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -80,13 +84,14 @@ pub async fn run(args: ReleaseArgs) -> ExitCode {
             return ExitCode::from(refused.exit_code());
         }
     };
-    let clients = Clients::from_environment(CallPolicy {
-        call_timeout: Duration::from_secs(30),
-        ..CallPolicy::default()
-    })
-    .await;
+    let policy = match crate::cli::call_policy(&args.pacing, Duration::from_secs(30)) {
+        Ok(policy) => policy,
+        Err(code) => return code,
+    };
+    let clients = Clients::from_environment(policy).await;
     let options = PassOptions {
         concurrency: usize::from(args.concurrency),
+        pass_deadline: args.pacing.pass_deadline,
         apply: args.confirm,
         revision: None,
         schedule_only: false,

@@ -164,6 +164,7 @@ async fn a_missing_service_is_one_warning_on_the_topic_across_passes_then_one_su
     let clients = Clients::from_sdk_config(sdk_config("testing").await);
     let options = PassOptions {
         concurrency: 4,
+        pass_deadline: mooring::pass::DEFAULT_PASS_DEADLINE,
         apply: true,
         revision: Some("fold-test".into()),
         schedule_only: false,

@@ -5,12 +5,15 @@
 pub(crate) mod alerting;
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use futures::stream::{self, StreamExt};
 use serde::Serialize;
+use tokio::time::Instant;
 
 use crate::aws::autoscaling::{self, AutoscalingError};
 use crate::aws::ecs::{self, EcsError};
+use crate::aws::throttling::is_throttled;
 use crate::aws::{error_chain, Clients};
 use crate::observed::autoscaling::ecs_resource_id;
 use crate::observed::ServiceKey;
@@ -45,7 +48,18 @@ impl Outcome {
 
 /// Executes `changes`, at most `concurrency` groups in flight. Outcomes come back in
 /// the order of `changes`, whatever order the calls finished in.
-pub async fn apply(clients: &Clients, changes: Vec<Change>, concurrency: usize) -> Vec<Outcome> {
+///
+/// A change AWS still throttled after the SDK's retries puts the rest of its group back:
+/// it is tried again later in the pass, from that change on (the earlier ones are done
+/// and not repeated), with a growing pause between rounds, while a round can still start
+/// before `retry_until`. After that its outcome says it was throttled and left for the
+/// next pass: never done.
+pub async fn apply(
+    clients: &Clients,
+    changes: Vec<Change>,
+    concurrency: usize,
+    retry_until: Instant,
+) -> Vec<Outcome> {
     let mut groups: BTreeMap<String, Vec<(usize, Change)>> = BTreeMap::new();
     for (index, change) in changes.into_iter().enumerate() {
         groups
@@ -53,33 +67,122 @@ pub async fn apply(clients: &Clients, changes: Vec<Change>, concurrency: usize) 
             .or_default()
             .push((index, change));
     }
-    let mut outcomes: Vec<(usize, Outcome)> = stream::iter(groups.into_values())
-        .map(|group| apply_group(clients, group))
-        .buffer_unordered(concurrency.max(1))
-        .collect::<Vec<_>>()
-        .await
-        .into_iter()
-        .flatten()
-        .collect();
+    let mut pending: Vec<Vec<(usize, Change)>> = groups.into_values().collect();
+    let mut outcomes: Vec<(usize, Outcome)> = Vec::new();
+    let mut round: u32 = 0;
+    while !pending.is_empty() {
+        let results: Vec<GroupResult> = stream::iter(std::mem::take(&mut pending))
+            .map(|group| apply_group(clients, group))
+            .buffer_unordered(concurrency.max(1))
+            .collect()
+            .await;
+        let mut throttled = Vec::new();
+        for result in results {
+            outcomes.extend(result.done);
+            if let Some(rest) = result.throttled {
+                throttled.push(rest);
+            }
+        }
+        if throttled.is_empty() {
+            break;
+        }
+        round += 1;
+        let pause = THROTTLED_PAUSE * 2u32.pow(round.min(4) - 1);
+        if Instant::now() + pause >= retry_until {
+            outcomes.extend(throttled.into_iter().flat_map(left_for_next_pass));
+            break;
+        }
+        tracing::info!(
+            groups = throttled.len(),
+            pause_ms = pause.as_millis(),
+            "AWS throttled changes past the SDK's retries: trying them again later in the pass"
+        );
+        tokio::time::sleep(pause).await;
+        pending = throttled.into_iter().map(|rest| rest.changes).collect();
+    }
     outcomes.sort_by_key(|(index, _)| *index);
     outcomes.into_iter().map(|(_, outcome)| outcome).collect()
 }
 
-async fn apply_group(clients: &Clients, group: Vec<(usize, Change)>) -> Vec<(usize, Outcome)> {
+/// The first pause before throttled changes are tried again; it doubles with each round
+/// up to 8× (the SDK has already backed off for several seconds by then).
+const THROTTLED_PAUSE: Duration = Duration::from_secs(2);
+
+/// What one run of a group did: the outcomes of the changes that ran, and, when AWS
+/// throttled one past the SDK's retries, that change and the rest of the group.
+struct GroupResult {
+    done: Vec<(usize, Outcome)>,
+    throttled: Option<Throttled>,
+}
+
+struct Throttled {
+    /// The throttled change first, then the ones after it.
+    changes: Vec<(usize, Change)>,
+    error: String,
+}
+
+/// Outcomes for a throttled group the pass has no time left for.
+fn left_for_next_pass(rest: Throttled) -> Vec<(usize, Outcome)> {
+    let mut changes = rest.changes.into_iter();
+    let Some((index, first)) = changes.next() else {
+        return Vec::new();
+    };
+    let message = format!(
+        "throttled by AWS and left for the next pass (no time left in this one): {}",
+        rest.error
+    );
+    tracing::warn!(resource = %first.resource, error = %message, "change failed");
+    let summary = first.summary.clone();
+    let mut outcomes = vec![(
+        index,
+        Outcome {
+            change: first,
+            error: Some(message),
+        },
+    )];
+    outcomes.extend(changes.map(|(index, change)| {
+        (
+            index,
+            Outcome {
+                change,
+                error: Some(format!(
+                    "skipped: an earlier change of this resource failed ({summary})"
+                )),
+            },
+        )
+    }));
+    outcomes
+}
+
+async fn apply_group(clients: &Clients, group: Vec<(usize, Change)>) -> GroupResult {
     let mut outcomes = Vec::with_capacity(group.len());
     let mut failed: Option<String> = None;
-    for (index, change) in group {
+    let mut changes = group.into_iter();
+    while let Some((index, change)) = changes.next() {
         let error = match &failed {
             // Later changes of a group depend on the earlier ones (a tag before the
             // scale-down it protects): never run them out of order.
             Some(first) => Some(format!(
                 "skipped: an earlier change of this resource failed ({first})"
             )),
-            // An SDK error may quote what was sent (an endpoint URL): shown redacted.
-            None => execute(clients, &change)
-                .await
-                .err()
-                .map(|e| crate::redact::urls_in(&error_chain(&e)).into_owned()),
+            None => match execute(clients, &change).await {
+                Ok(()) => None,
+                Err(e) if is_throttled(&e) => {
+                    // An SDK error may quote what was sent (an endpoint URL): redacted.
+                    let error = crate::redact::urls_in(&error_chain(&e)).into_owned();
+                    tracing::debug!(resource = %change.resource, %error, "throttled past the SDK's retries");
+                    let mut rest = vec![(index, change)];
+                    rest.extend(changes);
+                    return GroupResult {
+                        done: outcomes,
+                        throttled: Some(Throttled {
+                            changes: rest,
+                            error,
+                        }),
+                    };
+                }
+                Err(e) => Some(crate::redact::urls_in(&error_chain(&e)).into_owned()),
+            },
         };
         match &error {
             Some(error) => {
@@ -92,7 +195,10 @@ async fn apply_group(clients: &Clients, group: Vec<(usize, Change)>) -> Vec<(usi
         }
         outcomes.push((index, Outcome { change, error }));
     }
-    outcomes
+    GroupResult {
+        done: outcomes,
+        throttled: None,
+    }
 }
 
 async fn execute(clients: &Clients, change: &Change) -> Result<(), ApplyError> {

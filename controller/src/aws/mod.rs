@@ -9,9 +9,11 @@ pub(crate) mod ecs;
 pub(crate) mod sns;
 pub mod stats;
 pub(crate) mod sts;
+pub(crate) mod throttling;
 pub(crate) mod topics;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use aws_config::retry::RetryConfig;
@@ -20,15 +22,20 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 use tokio::sync::Mutex;
 
 use self::stats::{CallStats, CountCalls};
+use crate::pacing::sdk::{PaceCalls, PacedHttpClient};
+use crate::pacing::Pacer;
 
 /// How patient mooring is with AWS.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct CallPolicy {
-    /// Upper bound on one API call, retries included.
+    /// Upper bound on one API call, retries included; with pacing, on each attempt's
+    /// time on the wire instead (a call may wait longer than this for its tokens).
     pub call_timeout: Duration,
     /// Attempts per call; the SDK's standard mode retries throttling and 5xx
     /// with exponential backoff and full jitter.
     pub max_attempts: u32,
+    /// The token buckets every attempt waits for (`crate::pacing`); `None`: not paced.
+    pub pacer: Option<Arc<Pacer>>,
 }
 
 impl Default for CallPolicy {
@@ -36,6 +43,7 @@ impl Default for CallPolicy {
         Self {
             call_timeout: Duration::from_secs(30),
             max_attempts: 5,
+            pacer: None,
         }
     }
 }
@@ -43,17 +51,23 @@ impl Default for CallPolicy {
 /// A cached client per region for one AWS service, counting its calls. Every SDK
 /// crate has its own config builder type and no shared trait, hence a macro.
 macro_rules! regional_client {
-    ($method:ident, $cache:ident, $sdk:ident) => {
+    ($method:ident, $cache:ident, $sdk:ident, $signing_name:literal) => {
         pub async fn $method(&self, region: &str) -> $sdk::Client {
             let mut cache = self.$cache.lock().await;
             cache
                 .entry(region.to_owned())
                 .or_insert_with(|| {
-                    let config = $sdk::config::Builder::from(&self.base)
+                    let mut config = $sdk::config::Builder::from(&self.base)
                         .region(Region::new(region.to_owned()))
-                        .interceptor(CountCalls(self.stats.clone()))
-                        .build();
-                    $sdk::Client::from_conf(config)
+                        .interceptor(CountCalls(self.stats.clone()));
+                    if let Some(pacer) = &self.pacer {
+                        config = config.interceptor(PaceCalls {
+                            pacer: pacer.clone(),
+                            region: region.to_owned(),
+                            service: $signing_name,
+                        });
+                    }
+                    $sdk::Client::from_conf(config.build())
                 })
                 .clone()
         }
@@ -66,6 +80,8 @@ macro_rules! regional_client {
 pub struct Clients {
     base: SdkConfig,
     stats: CallStats,
+    /// Present when the clients are paced (their HTTP client waits for its tokens).
+    pacer: Option<Arc<Pacer>>,
     ecs: Mutex<HashMap<String, aws_sdk_ecs::Client>>,
     autoscaling: Mutex<HashMap<String, aws_sdk_applicationautoscaling::Client>>,
     sns: Mutex<HashMap<String, aws_sdk_sns::Client>>,
@@ -78,17 +94,24 @@ pub struct Clients {
 
 impl Clients {
     pub async fn from_environment(policy: CallPolicy) -> Self {
-        let base = aws_config::defaults(BehaviorVersion::latest())
-            .retry_config(RetryConfig::standard().with_max_attempts(policy.max_attempts))
-            .timeout_config(
-                TimeoutConfig::builder()
-                    .operation_timeout(policy.call_timeout)
-                    .connect_timeout(Duration::from_secs(5))
-                    .build(),
-            )
-            .load()
-            .await;
-        Self::from_sdk_config(base)
+        let loader = aws_config::defaults(BehaviorVersion::latest())
+            .retry_config(RetryConfig::standard().with_max_attempts(policy.max_attempts));
+        let timeouts = TimeoutConfig::builder().connect_timeout(Duration::from_secs(5));
+        // Paced, the SDK's operation timeout would count the time spent waiting for
+        // tokens (a thousand UpdateService at 4/s wait minutes): the paced HTTP client
+        // bounds each attempt's time on the wire instead, after its token is taken.
+        let paced = policy
+            .pacer
+            .as_ref()
+            .and_then(|_| PacedHttpClient::new(None, policy.call_timeout));
+        let loader = match paced {
+            Some(http) => loader.timeout_config(timeouts.build()).http_client(http),
+            None => loader.timeout_config(timeouts.operation_timeout(policy.call_timeout).build()),
+        };
+        let base = loader.load().await;
+        let mut clients = Self::from_sdk_config(base);
+        clients.pacer = policy.pacer;
+        clients
     }
 
     /// Clients from a configuration built elsewhere (tests point one at the emulator).
@@ -97,6 +120,7 @@ impl Clients {
         Self {
             base,
             stats: CallStats::from_environment(),
+            pacer: None,
             ecs: Mutex::new(HashMap::new()),
             autoscaling: Mutex::new(HashMap::new()),
             sns: Mutex::new(HashMap::new()),
@@ -109,6 +133,11 @@ impl Clients {
     /// Requests made by every client so far, by operation.
     pub fn stats(&self) -> &CallStats {
         &self.stats
+    }
+
+    /// The token buckets of these clients, if they are paced.
+    pub fn pacer(&self) -> Option<&Pacer> {
+        self.pacer.as_deref()
     }
 
     /// The configuration every client is built from (clients of other services, such as
@@ -131,11 +160,17 @@ impl Clients {
             .ok_or(NoRegion)
     }
 
-    regional_client!(ecs, ecs, aws_sdk_ecs);
-    regional_client!(autoscaling, autoscaling, aws_sdk_applicationautoscaling);
-    regional_client!(sns, sns, aws_sdk_sns);
-    regional_client!(cloudwatch, cloudwatch, aws_sdk_cloudwatch);
-    regional_client!(sts, sts, aws_sdk_sts);
+    // The last argument is the SigV4 signing name, the quotas file's `service`.
+    regional_client!(ecs, ecs, aws_sdk_ecs, "ecs");
+    regional_client!(
+        autoscaling,
+        autoscaling,
+        aws_sdk_applicationautoscaling,
+        "application-autoscaling"
+    );
+    regional_client!(sns, sns, aws_sdk_sns, "sns");
+    regional_client!(cloudwatch, cloudwatch, aws_sdk_cloudwatch, "monitoring");
+    regional_client!(sts, sts, aws_sdk_sts, "sts");
 
     /// The account the credentials reach in `region` (STS GetCallerIdentity), asked at
     /// most once per process and region while it succeeds; a failure is not cached, so

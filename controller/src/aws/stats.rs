@@ -198,7 +198,7 @@ enum AttemptOutcome {
 /// The error codes the SDK's retry classifier treats as throttling (aws-runtime 1.10,
 /// `retries::classifiers::THROTTLING_ERRORS`), copied rather than depended on: mooring
 /// counts a request as throttled exactly when the SDK backs off for it as throttled.
-const THROTTLING_CODES: [&str; 14] = [
+pub(crate) const THROTTLING_CODES: [&str; 14] = [
     "Throttling",
     "ThrottlingException",
     "ThrottledException",

@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use desired_state::DesiredState;
@@ -27,10 +28,28 @@ mod summary;
 pub use self::memory::PassMemory;
 pub use self::summary::{is_change, is_warning, resource_kind, Effect, Summary};
 
+/// Apply groups (and batched reads) in flight at once unless `--concurrency` says
+/// otherwise. With pacing the token buckets set the rate; this only has to keep the
+/// binding bucket busy (its refill × the time one group takes: 4/s × well under a second
+/// for UpdateService at the default share) and drain a full tag bucket's burst (16 at the
+/// default share) at once, while bounding memory and how long a signed request may queue
+/// for its token (at most this many wait on one bucket: 32 at PutMetricAlarm's 2.4/s is
+/// about 13 s, far inside SigV4's five minutes).
+pub const DEFAULT_CONCURRENCY: u16 = 32;
+
+/// How long after a pass starts changes AWS throttled past the SDK's retries are still
+/// tried again in that pass (`--pass-deadline`); later ones are left for the next pass.
+/// Ten minutes: a paced sleep of 1,000 services takes about 4 minutes at the default
+/// share, and a one-shot `apply` in CI should end. The Lambdas use the time their
+/// invocation has left instead (15 minutes at most).
+pub const DEFAULT_PASS_DEADLINE: Duration = Duration::from_secs(600);
+
 #[derive(Debug, Clone)]
 pub struct PassOptions {
     /// Calls in flight at once, reads and writes alike.
     pub concurrency: usize,
+    /// Throttled changes are retried within the pass until this long after it started.
+    pub pass_deadline: Duration,
     /// Plan only (`mooring plan`) or plan and apply (`mooring apply`).
     pub apply: bool,
     /// The revision of the desired state, attached to every event.
@@ -259,7 +278,9 @@ pub async fn run_pass_listing(
             held.iter()
                 .map(|(change, until, failures)| context.held_back(change, *until, *failures)),
         );
-        let outcomes = apply(clients, ready, options.concurrency)
+        let retry_until = tokio::time::Instant::now()
+            + options.pass_deadline.saturating_sub(started.elapsed());
+        let outcomes = apply(clients, ready, options.concurrency, retry_until)
             .instrument(span)
             .await;
         if let Some(backoff) = backoff {

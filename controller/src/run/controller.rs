@@ -118,6 +118,7 @@ pub async fn reconcile_loop(
         if let Some(current) = current.as_ref().filter(|_| Instant::now() >= next_pass) {
             let pass_options = PassOptions {
                 concurrency: options.concurrency,
+                pass_deadline: options.pass_deadline,
                 apply: true,
                 revision: current.revision.clone(),
                 schedule_only: false,

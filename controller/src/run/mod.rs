@@ -16,7 +16,7 @@ pub use self::options::RunOptions;
 use self::source::{Location, Source};
 use self::status::Shared;
 use crate::aws::stats::CountCalls;
-use crate::aws::{CallPolicy, Clients};
+use crate::aws::Clients;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
@@ -28,13 +28,9 @@ pub enum RunError {
 
 /// Runs until SIGTERM or SIGINT; `Ok` is a clean stop (exit 0).
 pub async fn run(options: RunOptions) -> Result<(), RunError> {
-    let policy = CallPolicy {
-        call_timeout: options.call_timeout,
-        ..CallPolicy::default()
-    };
-    let clients = Clients::from_environment(policy).await;
+    let clients = Clients::from_environment(options.policy.clone()).await;
     let s3 = match &options.location {
-        Location::S3 { .. } => Some(s3_client(&clients, options.call_timeout)),
+        Location::S3 { .. } => Some(s3_client(&clients, options.policy.call_timeout)),
         Location::Files(_) => None,
     };
     let source = Source::new(options.location.clone(), s3);

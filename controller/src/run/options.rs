@@ -7,6 +7,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use super::source::Location;
+use crate::aws::CallPolicy;
 
 #[derive(Debug, Clone)]
 pub struct RunOptions {
@@ -17,7 +18,11 @@ pub struct RunOptions {
     pub poll: Duration,
     pub listen: SocketAddr,
     pub concurrency: usize,
-    pub call_timeout: Duration,
+    /// Timeouts, retries and the pacer, one for the life of the process: the token
+    /// buckets are the process's budget, kept across passes.
+    pub policy: CallPolicy,
+    /// Throttled changes are retried within a pass until this long after it started.
+    pub pass_deadline: Duration,
     /// Given revision (`--revision`, `MOORING_REVISION`); else git, or the S3 object's.
     pub revision: Option<String>,
     /// Fixed instant for schedules (`--now`): demos and tests only.

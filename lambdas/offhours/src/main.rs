@@ -9,8 +9,10 @@
 
 use chrono::{DateTime, Utc};
 use lambda_runtime::{service_fn, Error, LambdaEvent};
-use mooring::aws::{CallPolicy, Clients};
-use mooring::invocation::{run_invocation, InvocationSummary, LoadError};
+use mooring::aws::Clients;
+use mooring::invocation::{
+    clients_from_environment, pass_deadline_before, run_invocation, InvocationSummary, LoadError,
+};
 use serde_json::Value;
 
 #[derive(Debug, thiserror::Error)]
@@ -45,14 +47,15 @@ async fn handle(
     event: LambdaEvent<Value>,
     clients: &Clients,
 ) -> Result<InvocationSummary, OffhoursError> {
-    Ok(run_invocation(clients, instant_of(&event.payload), true).await?)
+    let deadline = pass_deadline_before(event.context.deadline);
+    Ok(run_invocation(clients, instant_of(&event.payload), true, deadline).await?)
 }
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     mooring::cli::init_tracing("warn");
     // SDK clients once per cold start, shared by every invocation.
-    let clients = Clients::from_environment(CallPolicy::default()).await;
+    let clients = clients_from_environment().await?;
     let clients = &clients;
     lambda_runtime::run(service_fn(move |event| async move {
         handle(event, clients).await
