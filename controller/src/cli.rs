@@ -9,7 +9,6 @@ use std::time::Duration;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::aws::{CallPolicy, Clients};
-use crate::pacing::args::PacingArgs;
 use crate::events::stdout::write_json_lines;
 use crate::events::EventSinks;
 use crate::exit_code::{
@@ -17,6 +16,7 @@ use crate::exit_code::{
     USAGE as EXIT_USAGE,
 };
 use crate::observe::ObserveScope;
+use crate::pacing::args::PacingArgs;
 use crate::pass::{calls_since, run_pass, PassOptions, PassReport, DEFAULT_CONCURRENCY};
 use crate::plan::Clock;
 use crate::render;
@@ -259,7 +259,10 @@ async fn run_controller(args: RunArgs) -> ExitCode {
 }
 
 /// The call policy of the pacing flags, or the usage error of a bad share or quotas file.
-pub(crate) fn call_policy(pacing: &PacingArgs, call_timeout: Duration) -> Result<CallPolicy, ExitCode> {
+pub(crate) fn call_policy(
+    pacing: &PacingArgs,
+    call_timeout: Duration,
+) -> Result<CallPolicy, ExitCode> {
     pacing.call_policy(call_timeout).map_err(|e| {
         eprintln!("error: {}", crate::aws::error_chain(&e));
         ExitCode::from(EXIT_USAGE)

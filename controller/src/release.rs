@@ -20,8 +20,8 @@ use clap::ValueEnum;
 use desired_state::{DesiredState, Prune, Stack};
 
 use crate::aws::Clients;
-use crate::pacing::args::PacingArgs;
 use crate::observe::ObserveScope;
+use crate::pacing::args::PacingArgs;
 use crate::pass::{run_pass_listing, PassOptions, DEFAULT_CONCURRENCY};
 use crate::render;
 

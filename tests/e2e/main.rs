@@ -13,6 +13,7 @@ mod format_hints;
 mod lambda_s3;
 mod offhours;
 mod other_stack;
+mod pacing;
 mod plan_golden;
 mod reasons;
 mod release;

@@ -17,6 +17,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use aws_config::retry::RetryConfig;
+use aws_config::stalled_stream_protection::StalledStreamProtectionConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use tokio::sync::Mutex;
@@ -105,7 +106,18 @@ impl Clients {
             .as_ref()
             .and_then(|_| PacedHttpClient::new(None, policy.call_timeout));
         let loader = match paced {
-            Some(http) => loader.timeout_config(timeouts.build()).http_client(http),
+            // The SDK's upload stall check starts its clock before the request reaches
+            // the HTTP client, so a token wait longer than its 5 s grace period would
+            // time out an attempt that was never sent (and spend another token on its
+            // retry). mooring uploads only small bodies; downloads stay protected.
+            Some(http) => loader
+                .timeout_config(timeouts.build())
+                .stalled_stream_protection(
+                    StalledStreamProtectionConfig::enabled()
+                        .upload_enabled(false)
+                        .build(),
+                )
+                .http_client(http),
             None => loader.timeout_config(timeouts.operation_timeout(policy.call_timeout).build()),
         };
         let base = loader.load().await;

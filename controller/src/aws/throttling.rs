@@ -59,6 +59,8 @@ mod tests {
     #[test]
     fn throttling_is_found_through_our_own_errors() {
         assert!(is_throttled(&Wrapped(ecs_error("ThrottlingException"))));
-        assert!(!is_throttled(&Wrapped(ecs_error("ClusterNotFoundException"))));
+        assert!(!is_throttled(&Wrapped(ecs_error(
+            "ClusterNotFoundException"
+        ))));
     }
 }

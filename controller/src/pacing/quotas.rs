@@ -116,7 +116,9 @@ fn parse(text: &str, file: &str) -> Result<Vec<Family>, QuotasError> {
         let name = format!("{}/{}", family.service, family.family);
         for (field, value) in [("burst", family.burst), ("refill", family.refill)] {
             if !(value.is_finite() && value > 0.0) {
-                problems.push(format!("{name}: {field} must be a positive number, found {value}"));
+                problems.push(format!(
+                    "{name}: {field} must be a positive number, found {value}"
+                ));
             }
         }
         if family.operations.is_empty() {

@@ -95,8 +95,9 @@ impl PacedHttpClient {
 /// The client the SDK would build itself for this behaviour version (the same plugin the
 /// generated clients use), so that pacing changes nothing about TLS, proxies or pooling.
 fn sdk_default_client() -> Option<SharedHttpClient> {
-    let plugin =
-        aws_smithy_runtime::client::defaults::default_http_client_plugin_v2(BehaviorVersion::latest())?;
+    let plugin = aws_smithy_runtime::client::defaults::default_http_client_plugin_v2(
+        BehaviorVersion::latest(),
+    )?;
     plugin
         .runtime_components(&RuntimeComponentsBuilder::new("mooring::pacing"))
         .http_client()
@@ -174,8 +175,7 @@ mod tests {
 
     impl HttpConnector for SlowEcs {
         fn call(&self, _request: HttpRequest) -> HttpConnectorFuture {
-            let (latency, arrivals, start) =
-                (self.latency, self.arrivals.clone(), self.start);
+            let (latency, arrivals, start) = (self.latency, self.arrivals.clone(), self.start);
             HttpConnectorFuture::new(async move {
                 arrivals.lock().unwrap().push(start.elapsed());
                 tokio::time::sleep(latency).await;
@@ -198,15 +198,17 @@ mod tests {
     }
 
     fn quotas_file(text: &str) -> std::path::PathBuf {
-        let path = std::env::temp_dir().join(format!(
-            "mooring-sdk-quotas-{}.json",
-            std::process::id()
-        ));
+        let path =
+            std::env::temp_dir().join(format!("mooring-sdk-quotas-{}.json", std::process::id()));
         std::fs::write(&path, text).unwrap();
         path
     }
 
-    fn ecs_client(endpoint: SlowEcs, pacer: Arc<Pacer>, attempt_timeout: Duration) -> aws_sdk_ecs::Client {
+    fn ecs_client(
+        endpoint: SlowEcs,
+        pacer: Arc<Pacer>,
+        attempt_timeout: Duration,
+    ) -> aws_sdk_ecs::Client {
         let http = PacedHttpClient::new(Some(endpoint.into_shared()), attempt_timeout).unwrap();
         let config = aws_sdk_ecs::Config::builder()
             .behavior_version(aws_config::BehaviorVersion::latest())
@@ -268,7 +270,11 @@ mod tests {
             .map(|at| at.as_secs())
             .collect();
         arrivals.sort();
-        assert_eq!(arrivals, vec![0, 1, 2, 3, 4], "one request a second, none retried");
+        assert_eq!(
+            arrivals,
+            vec![0, 1, 2, 3, 4],
+            "one request a second, none retried"
+        );
         let waited = pacer.waits()[&("ecs".to_owned(), "service-modify".to_owned())];
         assert_eq!(waited.as_secs(), 1 + 2 + 3 + 4);
     }
@@ -277,7 +283,10 @@ mod tests {
     /// its retry takes another token.
     #[tokio::test(start_paused = true)]
     async fn a_slow_answer_times_out_per_attempt() {
-        let pacer = Arc::new(Pacer::new(Quotas::load(None).unwrap(), "1".parse().unwrap()));
+        let pacer = Arc::new(Pacer::new(
+            Quotas::load(None).unwrap(),
+            "1".parse().unwrap(),
+        ));
         let endpoint = SlowEcs {
             latency: Duration::from_secs(10),
             arrivals: Arc::default(),

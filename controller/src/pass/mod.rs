@@ -81,6 +81,17 @@ pub struct OperationCount {
     pub stats: OperationStats,
 }
 
+/// Time a pass waited for AWS request tokens in one bucket family (client-side pacing).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenWait {
+    /// SigV4 service name, as in the quotas file.
+    pub service: String,
+    pub family: String,
+    /// Summed over the calls that waited (they wait side by side: not wall time).
+    pub waited_ms: u64,
+}
+
 /// What a pass saw, planned and did: rendered as text or JSON by `render`.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -96,6 +107,9 @@ pub struct PassReport {
     pub outcomes: Option<Vec<Outcome>>,
     /// AWS requests of this pass by operation.
     pub calls: Vec<OperationCount>,
+    /// Time waited for AWS request tokens by family; absent when nothing waited.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub token_waits: Vec<TokenWait>,
     pub duration_ms: u64,
     /// The events counted by resource (kept in step with `events` by `add_events`).
     pub summary: Summary,
@@ -212,6 +226,7 @@ pub async fn run_pass_listing(
     let now = clock.schedule_at;
     let started = std::time::Instant::now();
     let before = clients.stats().snapshot();
+    let waits_before = clients.pacer().map(crate::pacing::Pacer::waits);
     // Every stack the loaded files declare, selected (`--stack`) and let through by the
     // account guard or not: a service tagged by one of them is not a leftover.
     let declared: BTreeSet<&str> = desired.stacks.iter().map(|s| s.name.as_str()).collect();
@@ -278,8 +293,8 @@ pub async fn run_pass_listing(
             held.iter()
                 .map(|(change, until, failures)| context.held_back(change, *until, *failures)),
         );
-        let retry_until = tokio::time::Instant::now()
-            + options.pass_deadline.saturating_sub(started.elapsed());
+        let retry_until =
+            tokio::time::Instant::now() + options.pass_deadline.saturating_sub(started.elapsed());
         let outcomes = apply(clients, ready, options.concurrency, retry_until)
             .instrument(span)
             .await;
@@ -325,8 +340,32 @@ pub async fn run_pass_listing(
         plan,
         outcomes,
         calls,
+        token_waits: token_waits_since(waits_before.as_ref(), clients),
         duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
     }
+}
+
+/// Time waited for tokens since `before` (a `Pacer::waits`), families that waited only.
+fn token_waits_since(before: Option<&crate::pacing::Waits>, clients: &Clients) -> Vec<TokenWait> {
+    let Some(pacer) = clients.pacer() else {
+        return Vec::new();
+    };
+    pacer
+        .waits()
+        .into_iter()
+        .filter_map(|((service, family), now)| {
+            let was = before
+                .and_then(|b| b.get(&(service.clone(), family.clone())))
+                .copied()
+                .unwrap_or_default();
+            let waited_ms = u64::try_from(now.saturating_sub(was).as_millis()).unwrap_or(u64::MAX);
+            (waited_ms > 0).then_some(TokenWait {
+                service,
+                family,
+                waited_ms,
+            })
+        })
+        .collect()
 }
 
 /// A change held back: its group may be tried again after the instant, having failed

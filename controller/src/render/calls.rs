@@ -50,5 +50,24 @@ pub fn calls_text(report: &PassReport) -> String {
         report.mutating_requests(),
         report.duration_ms
     );
+    if !report.token_waits.is_empty() {
+        let waits: Vec<String> = report
+            .token_waits
+            .iter()
+            .map(|w| {
+                format!(
+                    "{}/{} {:.1} s",
+                    w.service,
+                    w.family,
+                    w.waited_ms as f64 / 1000.0
+                )
+            })
+            .collect();
+        let _ = writeln!(
+            out,
+            "  waited for AWS request tokens (summed over calls): {}",
+            waits.join(", ")
+        );
+    }
     out
 }

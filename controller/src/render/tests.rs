@@ -45,6 +45,7 @@ fn report(events: Vec<Event>) -> PassReport {
         plan: crate::plan::Plan::default(),
         outcomes: None,
         calls: Vec::new(),
+        token_waits: Vec::new(),
         duration_ms: 1,
     }
 }

@@ -258,6 +258,7 @@ mod tests {
             plan: crate::plan::Plan::default(),
             outcomes: None,
             calls: Vec::new(),
+            token_waits: Vec::new(),
             duration_ms: 5,
             summary: crate::pass::Summary::default(),
         }
