@@ -327,3 +327,6 @@ async fn execute(clients: &Clients, change: &Change) -> Result<(), ApplyError> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests;
