@@ -50,7 +50,7 @@
 //!   names, so the token. Each distinct digest becomes `<digest-N>` (numbered in order of
 //!   appearance over the example's walk, reading keys sorted), so that "the same marker"
 //!   and "another marker" are still told apart; its length is kept in the placeholder;
-//! - `calls` and `durationMs` (request counts and timing) are left out.
+//! - `calls`, `durationMs` and `tokenWaits` (request counts and timing) are left out.
 //!
 //! Topic and autoscaling digests cover no names and are kept as they are.
 

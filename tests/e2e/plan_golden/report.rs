@@ -21,6 +21,7 @@ impl Normaliser {
         if let Some(report) = recorded["report"].as_object_mut() {
             report.remove("calls");
             report.remove("durationMs");
+            report.remove("tokenWaits");
         }
         self.strings(&mut recorded);
         recorded
