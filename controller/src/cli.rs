@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::aws::{CallPolicy, Clients};
+use crate::aws::Clients;
+use crate::durations::parse_timeout;
 use crate::events::stdout::write_json_lines;
 use crate::events::EventSinks;
 use crate::exit_code::{
@@ -233,7 +234,7 @@ async fn run_controller(args: RunArgs) -> ExitCode {
         crate::run::source::Location::Files(_) => Duration::from_secs(2),
         crate::run::source::Location::S3 { .. } => Duration::from_secs(10),
     });
-    let policy = match call_policy(&args.pacing, args.call_timeout) {
+    let policy = match args.pacing.call_policy_or_usage(args.call_timeout) {
         Ok(policy) => policy,
         Err(code) => return code,
     };
@@ -256,17 +257,6 @@ async fn run_controller(args: RunArgs) -> ExitCode {
             ExitCode::from(EXIT_ERROR)
         }
     }
-}
-
-/// The call policy of the pacing flags, or the usage error of a bad share or quotas file.
-pub(crate) fn call_policy(
-    pacing: &PacingArgs,
-    call_timeout: Duration,
-) -> Result<CallPolicy, ExitCode> {
-    pacing.call_policy(call_timeout).map_err(|e| {
-        eprintln!("error: {}", crate::aws::error_chain(&e));
-        ExitCode::from(EXIT_USAGE)
-    })
 }
 
 /// Load errors quote the offending lines of the file, and a subscription endpoint there
@@ -378,7 +368,7 @@ async fn pass(args: PassArgs, apply: bool) -> ExitCode {
     if let Err(code) = crate::stack_selection::check(&desired, &args.stacks) {
         return code;
     }
-    let policy = match call_policy(&args.pacing, args.call_timeout) {
+    let policy = match args.pacing.call_policy_or_usage(args.call_timeout) {
         Ok(policy) => policy,
         Err(code) => return code,
     };
@@ -463,27 +453,6 @@ fn print_report(report: &PassReport, output: Output, text: render::TextOptions) 
     }
 }
 
-pub(crate) fn parse_timeout(text: &str) -> Result<Duration, String> {
-    let (number, unit) = text.split_at(
-        text.find(|c: char| !c.is_ascii_digit())
-            .unwrap_or(text.len()),
-    );
-    let value: u64 = number
-        .parse()
-        .map_err(|_| format!("expected a duration such as 30s or 2m, found `{text}`"))?;
-    let seconds = match unit {
-        "ms" => return Ok(Duration::from_millis(value)),
-        "s" => value,
-        "m" => value.saturating_mul(60),
-        _ => {
-            return Err(format!(
-                "expected a duration with a unit (ms, s, m), found `{text}`"
-            ))
-        }
-    };
-    Ok(Duration::from_secs(seconds))
-}
-
 /// Logs go to stderr so stdout stays the plan; JSON lines when stderr is not a terminal
 /// (CloudWatch Logs, CI), human lines otherwise. `MOORING_LOG`, else `RUST_LOG`, sets the
 /// filter; `default` when neither is set. The AWS SDK and its HTTP stack are capped at
@@ -536,15 +505,5 @@ mod tests {
             with_sdk_caps("info,aws_smithy_runtime=debug"),
             "info,aws_smithy_runtime=debug"
         );
-    }
-
-    #[test]
-    fn timeouts_need_a_unit() {
-        assert_eq!(parse_timeout("30s"), Ok(Duration::from_secs(30)));
-        assert_eq!(parse_timeout("2m"), Ok(Duration::from_secs(120)));
-        assert_eq!(parse_timeout("250ms"), Ok(Duration::from_millis(250)));
-        assert!(parse_timeout("30").is_err());
-        assert!(parse_timeout("s").is_err());
-        assert!(parse_timeout("").is_err());
     }
 }

@@ -84,7 +84,7 @@ pub async fn run(args: ReleaseArgs) -> ExitCode {
             return ExitCode::from(refused.exit_code());
         }
     };
-    let policy = match crate::cli::call_policy(&args.pacing, Duration::from_secs(30)) {
+    let policy = match args.pacing.call_policy_or_usage(Duration::from_secs(30)) {
         Ok(policy) => policy,
         Err(code) => return code,
     };

@@ -1,6 +1,7 @@
 //! The pacing's command-line flags, shared by plan, apply, run and release.
 
 use std::path::PathBuf;
+use std::process::ExitCode;
 use std::time::Duration;
 
 use super::{PacingError, PacingSettings, Share};
@@ -19,7 +20,7 @@ pub struct PacingArgs {
     pub aws_quotas: Option<PathBuf>,
     /// How long after a pass starts changes AWS throttled past the SDK's retries are
     /// tried again in it; later they are left for the next pass.
-    #[arg(long, default_value = "10m", value_parser = crate::cli::parse_timeout)]
+    #[arg(long, default_value = "10m", value_parser = crate::durations::parse_timeout)]
     pub pass_deadline: Duration,
 }
 
@@ -39,6 +40,14 @@ impl PacingArgs {
             call_timeout,
             pacer: settings.pacer()?,
             ..CallPolicy::default()
+        })
+    }
+
+    /// The same, or the usage error (exit 64) of a bad share or quotas file, printed.
+    pub fn call_policy_or_usage(&self, call_timeout: Duration) -> Result<CallPolicy, ExitCode> {
+        self.call_policy(call_timeout).map_err(|e| {
+            eprintln!("error: {}", crate::aws::error_chain(&e));
+            ExitCode::from(crate::exit_code::USAGE)
         })
     }
 }
