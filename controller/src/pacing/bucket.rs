@@ -80,6 +80,21 @@ impl TokenBucket {
         due
     }
 
+    /// AWS answered that the account's bucket is empty (another caller drained it, or
+    /// another mooring process): from now on, assume ours is too, so the next token is
+    /// one refill interval away instead of sending the rest of our burst into throttling.
+    /// Tokens already reserved are unaffected: they were further out anyway.
+    pub fn drain(&self) {
+        let now = Instant::now();
+        let mut state = match self.state.lock() {
+            Ok(state) => state,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        // Empty: the bucket would be full again `tolerance + interval` (capacity
+        // intervals) from now.
+        state.full_at = state.full_at.max(now + self.tolerance + self.interval);
+    }
+
     /// Total time waited for tokens so far.
     pub fn waited(&self) -> Duration {
         match self.state.lock() {
@@ -200,6 +215,15 @@ mod tests {
         // And the last one comes no later than that floor either: nothing idles.
         let last = times.last().unwrap().as_secs_f64();
         assert!((last - (200.0 - 5.0) / 4.0).abs() < 1e-6, "last at {last}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_drained_bucket_gives_the_next_token_after_one_interval() {
+        let bucket = Arc::new(TokenBucket::new(10.0, 2.0));
+        completion_times(bucket.clone(), 3).await;
+        bucket.drain();
+        let times = completion_times(bucket, 3).await;
+        assert_eq!(times, vec![500, 1000, 1500]);
     }
 
     /// A share small enough to leave less than one token of burst still paces.

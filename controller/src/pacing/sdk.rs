@@ -14,7 +14,9 @@ use aws_smithy_runtime_api::client::http::{
     HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpClient,
     SharedHttpConnector,
 };
-use aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextMut;
+use aws_smithy_runtime_api::client::interceptors::context::{
+    BeforeTransmitInterceptorContextMut, FinalizerInterceptorContextRef,
+};
 use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::orchestrator::{HttpRequest, Metadata};
 use aws_smithy_runtime_api::client::result::ConnectorError;
@@ -27,6 +29,7 @@ use aws_smithy_types::config_bag::ConfigBag;
 
 use super::bucket::TokenBucket;
 use super::Pacer;
+use crate::aws::stats::is_throttling;
 
 /// A wait for a token longer than this is logged (debug).
 const LONG_WAIT: Duration = Duration::from_secs(1);
@@ -68,6 +71,41 @@ impl Intercept for PaceCalls {
             context
                 .request_mut()
                 .add_extension(PaceWith { bucket, family });
+        }
+        Ok(())
+    }
+
+    /// A throttled answer means the account's bucket is empty whatever ours says (other
+    /// callers draw from it too): drain ours. After the attempt, as `CountCalls` does,
+    /// because awsQuery services name the error only in the body.
+    fn read_after_attempt(
+        &self,
+        context: &FinalizerInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        // The request itself is gone by now (the connector took it): the bucket is
+        // looked up again by operation.
+        let (Some(response), Some(metadata)) = (context.response(), cfg.load::<Metadata>()) else {
+            return Ok(());
+        };
+        let status = response.status().as_u16();
+        if status < 400 {
+            return Ok(());
+        }
+        let header = response
+            .headers()
+            .get("x-amzn-errortype")
+            .unwrap_or_default();
+        let body = response.body().bytes().unwrap_or_default();
+        if is_throttling(status, header, body) {
+            if let Some((bucket, family)) =
+                self.pacer
+                    .bucket(&self.region, self.service, metadata.name())
+            {
+                tracing::debug!(%family, "throttled by AWS: this bucket is taken as empty");
+                bucket.drain();
+            }
         }
         Ok(())
     }
@@ -277,6 +315,95 @@ mod tests {
         );
         let waited = pacer.waits()[&("ecs".to_owned(), "service-modify".to_owned())];
         assert_eq!(waited.as_secs(), 1 + 2 + 3 + 4);
+    }
+
+    /// An endpoint that answers ThrottlingException to its first request.
+    #[derive(Debug, Clone)]
+    struct ThrottlesOnce {
+        arrivals: Arc<Mutex<Vec<Duration>>>,
+        start: Instant,
+    }
+
+    impl HttpConnector for ThrottlesOnce {
+        fn call(&self, _request: HttpRequest) -> HttpConnectorFuture {
+            let mut arrivals = self.arrivals.lock().unwrap();
+            arrivals.push(self.start.elapsed());
+            let response = if arrivals.len() == 1 {
+                let mut response = HttpResponse::new(
+                    400.try_into().unwrap(),
+                    SdkBody::from(r#"{"__type":"ThrottlingException","message":"Rate exceeded"}"#),
+                );
+                response
+                    .headers_mut()
+                    .insert("x-amzn-errortype", "ThrottlingException");
+                response
+            } else {
+                HttpResponse::new(200.try_into().unwrap(), SdkBody::from("{}"))
+            };
+            HttpConnectorFuture::ready(Ok(response))
+        }
+    }
+
+    impl HttpClient for ThrottlesOnce {
+        fn http_connector(
+            &self,
+            _settings: &HttpConnectorSettings,
+            _components: &RuntimeComponents,
+        ) -> SharedHttpConnector {
+            self.clone().into_shared()
+        }
+    }
+
+    /// AWS's bucket was drained by someone else: the first call is throttled although
+    /// ours is full, and from then on ours is taken as empty, so the following calls
+    /// go out at the refill rate instead of into more throttling.
+    #[tokio::test(start_paused = true)]
+    async fn a_throttled_answer_empties_our_bucket() {
+        let pacer = Arc::new(Pacer::new(
+            Quotas::load(None).unwrap(),
+            "1".parse().unwrap(),
+        ));
+        let endpoint = ThrottlesOnce {
+            arrivals: Arc::default(),
+            start: Instant::now(),
+        };
+        let http =
+            PacedHttpClient::new(Some(endpoint.clone().into_shared()), Duration::from_secs(5))
+                .unwrap();
+        let config = aws_sdk_ecs::Config::builder()
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new("eu-west-1"))
+            .credentials_provider(aws_sdk_ecs::config::Credentials::new(
+                "AKID", "SECRET", None, None, "test",
+            ))
+            .endpoint_url("http://ecs.test")
+            .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(1))
+            .http_client(http)
+            .interceptor(PaceCalls {
+                pacer,
+                region: "eu-west-1".to_owned(),
+                service: "ecs",
+            })
+            .build();
+        let client = aws_sdk_ecs::Client::from_conf(config);
+        for i in 0..3 {
+            let _ = client
+                .update_service()
+                .cluster("c")
+                .service(format!("s{i}"))
+                .send()
+                .await;
+        }
+        // UpdateService refills 5/s: 200 ms apart after the throttled one, where a full
+        // bucket of 50 would have sent all three at once.
+        let arrivals: Vec<u128> = endpoint
+            .arrivals
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|at| at.as_millis())
+            .collect();
+        assert_eq!(arrivals, vec![0, 200, 400]);
     }
 
     /// An attempt that stays on the wire longer than the timeout fails as a timeout, and
