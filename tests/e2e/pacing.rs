@@ -35,8 +35,9 @@ async fn eight_services(prefix: &str) -> (String, DesiredFile) {
     (cluster, DesiredFile::write("stack.yaml", &yaml))
 }
 
-/// `mooring` with extra environment variables.
-async fn mooring_env(env: &[(&str, &str)], args: &[&str]) -> (Run, Duration) {
+/// `mooring` with extra environment variables (and how long it took); the pacing
+/// variables of the test's own environment are not passed on.
+pub async fn mooring_env(env: &[(&str, &str)], args: &[&str]) -> (Run, Duration) {
     let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_mooring"));
     command
         .args(args)
