@@ -105,6 +105,8 @@ impl Clients {
             .pacer
             .as_ref()
             .and_then(|_| PacedHttpClient::new(None, policy.call_timeout));
+        // Without an HTTP client to wrap (no default one compiled in) nothing could wait.
+        let pacer = policy.pacer.filter(|_| paced.is_some());
         let loader = match paced {
             // The SDK's upload stall check starts its clock before the request reaches
             // the HTTP client, so a token wait longer than its 5 s grace period would
@@ -122,7 +124,7 @@ impl Clients {
         };
         let base = loader.load().await;
         let mut clients = Self::from_sdk_config(base);
-        clients.pacer = policy.pacer;
+        clients.pacer = pacer;
         clients
     }
 
