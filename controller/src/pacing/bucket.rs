@@ -37,7 +37,10 @@ impl TokenBucket {
     /// share is in (0, 1]). A capacity under one token still lets one call through per
     /// refill interval.
     pub fn new(capacity: f64, refill: f64) -> Self {
-        let interval = Duration::from_secs_f64(1.0 / refill);
+        // quotas.rs bounds the figures; a day per token stands in for anything slower.
+        let interval = Duration::try_from_secs_f64(1.0 / refill)
+            .unwrap_or(Duration::from_secs(86_400))
+            .min(Duration::from_secs(86_400));
         let tolerance = interval.mul_f64((capacity - 1.0).max(0.0));
         Self {
             interval,

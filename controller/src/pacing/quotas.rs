@@ -98,6 +98,11 @@ impl Quotas {
     }
 }
 
+/// Bounds on burst and refill: a token a quarter-hour at the slowest (no AWS quota is
+/// slower), a million at the most (none is faster); beyond them a figure is a typo.
+const MIN_FIGURE: f64 = 0.001;
+const MAX_FIGURE: f64 = 1_000_000.0;
+
 /// One file's families, checked: positive finite figures, at least one operation, no
 /// family twice, no operation in two families of a service.
 fn parse(text: &str, file: &str) -> Result<Vec<Family>, QuotasError> {
@@ -118,6 +123,10 @@ fn parse(text: &str, file: &str) -> Result<Vec<Family>, QuotasError> {
             if !(value.is_finite() && value > 0.0) {
                 problems.push(format!(
                     "{name}: {field} must be a positive number, found {value}"
+                ));
+            } else if !(MIN_FIGURE..=MAX_FIGURE).contains(&value) {
+                problems.push(format!(
+                    "{name}: {field} must be between {MIN_FIGURE} and {MAX_FIGURE}, found {value}"
                 ));
             }
         }
@@ -224,7 +233,7 @@ mod tests {
         let file = write(
             r#"{"families": [
                 {"service": "ecs", "family": "a", "burst": 0, "refill": -1, "operations": ["X"]},
-                {"service": "ecs", "family": "b", "burst": 1, "refill": 1, "operations": ["X"]},
+                {"service": "ecs", "family": "b", "burst": 1, "refill": 1e-9, "operations": ["X"]},
                 {"service": "ecs", "family": "b", "burst": 1, "refill": 1, "operations": []}
             ]}"#,
         );
@@ -235,6 +244,7 @@ mod tests {
             format!(
                 "the AWS quotas file {name}: ecs/a: burst must be a positive number, found 0; \
                  ecs/a: refill must be a positive number, found -1; \
+                 ecs/b: refill must be between 0.001 and 1000000, found 0.000000001; \
                  ecs/b: X is already in family ecs/a; ecs/b: no operations; ecs/b is listed twice"
             )
         );
