@@ -4,7 +4,7 @@
 
 pub(crate) mod alerting;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use futures::stream::{self, StreamExt};
 use serde::Serialize;
@@ -44,39 +44,75 @@ impl Outcome {
 }
 
 /// Executes `changes`, at most `concurrency` groups in flight. Outcomes come back in
-/// the order of `changes`, whatever order the calls finished in.
+/// the order of `changes`, whatever order the calls finished in. Groups that other
+/// changes wait for (`Change::after`: a cluster's tag before its services' claims) run
+/// first, as a wave of their own.
 pub async fn apply(clients: &Clients, changes: Vec<Change>, concurrency: usize) -> Vec<Outcome> {
     let mut groups: BTreeMap<String, Vec<(usize, Change)>> = BTreeMap::new();
+    let mut awaited: BTreeSet<String> = BTreeSet::new();
     for (index, change) in changes.into_iter().enumerate() {
+        awaited.extend(change.after.clone());
         groups
             .entry(change.group.clone())
             .or_default()
             .push((index, change));
     }
-    let mut outcomes: Vec<(usize, Outcome)> = stream::iter(groups.into_values())
-        .map(|group| apply_group(clients, group))
+    let (first, rest): (Vec<_>, Vec<_>) = groups
+        .into_iter()
+        .partition(|(name, _)| awaited.contains(name));
+    let none_failed = BTreeSet::new();
+    let mut outcomes = apply_wave(clients, first, &none_failed, concurrency).await;
+    let failed: BTreeSet<String> = outcomes
+        .iter()
+        .filter(|(_, outcome)| !outcome.succeeded())
+        .map(|(_, outcome)| outcome.change.group.clone())
+        .collect();
+    outcomes.extend(apply_wave(clients, rest, &failed, concurrency).await);
+    outcomes.sort_by_key(|(index, _)| *index);
+    outcomes.into_iter().map(|(_, outcome)| outcome).collect()
+}
+
+/// Runs `groups` concurrently; `failed` names the groups of an earlier wave that did not
+/// succeed in full.
+async fn apply_wave(
+    clients: &Clients,
+    groups: Vec<(String, Vec<(usize, Change)>)>,
+    failed: &BTreeSet<String>,
+    concurrency: usize,
+) -> Vec<(usize, Outcome)> {
+    stream::iter(groups)
+        .map(|(_, group)| apply_group(clients, group, failed))
         .buffer_unordered(concurrency.max(1))
         .collect::<Vec<_>>()
         .await
         .into_iter()
         .flatten()
-        .collect();
-    outcomes.sort_by_key(|(index, _)| *index);
-    outcomes.into_iter().map(|(_, outcome)| outcome).collect()
+        .collect()
 }
 
-async fn apply_group(clients: &Clients, group: Vec<(usize, Change)>) -> Vec<(usize, Outcome)> {
+async fn apply_group(
+    clients: &Clients,
+    group: Vec<(usize, Change)>,
+    failed_groups: &BTreeSet<String>,
+) -> Vec<(usize, Outcome)> {
     let mut outcomes = Vec::with_capacity(group.len());
     let mut failed: Option<String> = None;
     for (index, change) in group {
-        let error = match &failed {
+        let waited_for = change
+            .after
+            .as_ref()
+            .filter(|after| failed_groups.contains(*after));
+        let error = match (&failed, waited_for) {
             // Later changes of a group depend on the earlier ones (a tag before the
             // scale-down it protects): never run them out of order.
-            Some(first) => Some(format!(
+            (Some(first), _) => Some(format!(
                 "skipped: an earlier change of this resource failed ({first})"
             )),
+            (None, Some(after)) => Some(format!(
+                "skipped: a change it depends on failed (group {after})"
+            )),
             // An SDK error may quote what was sent (an endpoint URL): shown redacted.
-            None => execute(clients, &change)
+            (None, None) => execute(clients, &change)
                 .await
                 .err()
                 .map(|e| crate::redact::urls_in(&error_chain(&e)).into_owned()),
