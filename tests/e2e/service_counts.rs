@@ -328,20 +328,15 @@ async fn a_second_apply_makes_no_mutating_call() {
             "TagResource",
             "TagResource",
             "TagResource",
-            "TagResource",
-            "TagResource",
-            "TagResource",
-            "TagResource",
-            "TagResource",
             "UpdateService",
             "UpdateService"
         ],
         "three services in one cluster: the account guard's question, one read of the services, one of their scalable \
          targets (a target registered outside mooring would own the count), one listing of the cluster \
-         (services that left the desired state), three claims (mooring:stack), each after the cluster's stack tag \
-         (mooring:stack:<stack>, in the claim's own apply group: groups run concurrently), two count writes \
-         (worker is already right) and three records of the count applied (mooring:count; worker's too: \
-         nothing recorded it yet)"
+         (services that left the desired state), the cluster's stack tag (mooring:stack:<stack>, once, before \
+         the claims that wait for it), two count writes (worker is already right) and one TagResource per \
+         service carrying its claim (mooring:stack) and the record of the count applied (mooring:count; \
+         worker's too: nothing recorded it yet)"
     );
     assert!(
         region_reads.0 >= 1 && region_reads.1 >= 1,

@@ -42,9 +42,11 @@ pub(super) fn plan_cluster_tags(
             .as_ref()
             .is_some_and(|tagged| tagged.contains_key(cluster))
     };
-    // Per cluster: where its first claim is, and its TagResource.
+    // Per cluster: where the group of its first claim starts (the tag is shown before
+    // it), and its TagResource.
     let mut tags: BTreeMap<String, (usize, Change)> = BTreeMap::new();
-    for (index, change) in plan.changes.iter_mut().enumerate().skip(start) {
+    for index in start..plan.changes.len() {
+        let change = &plan.changes[index];
         let (
             Resource::EcsService { cluster, .. },
             Operation::Ecs(EcsOperation::TagService { arn, tags: written }),
@@ -58,20 +60,28 @@ pub(super) fn plan_cluster_tags(
         {
             continue;
         }
+        let cluster = cluster.clone();
+        let reason = change.reason;
         let (_, tag) = tags.entry(cluster.clone()).or_insert_with(|| {
-            let arn = cluster_arn(arn, cluster);
-            (index, tag_cluster(name, &seen.region, cluster, arn, &key))
+            let group_start = (start..index)
+                .find(|&i| plan.changes[i].group == change.group)
+                .unwrap_or(index);
+            let arn = cluster_arn(arn, &cluster);
+            (
+                group_start,
+                tag_cluster(name, &seen.region, &cluster, arn, &key),
+            )
         });
         // A sleep's claim: the tag goes with it where only schedule-driven changes are
         // applied (the `offhours` Lambda).
-        if SCHEDULE_REASONS.contains(&change.reason) {
-            tag.reason = change.reason;
+        if SCHEDULE_REASONS.contains(&reason) {
+            tag.reason = reason;
         }
-        change.after = Some(tag.group.clone());
+        plan.changes[index].after = Some(tag.group.clone());
     }
     let covered: BTreeSet<String> = tags.keys().cloned().collect();
     let mut firsts: Vec<(usize, Change)> = tags.into_values().collect();
-    // From the back, so the indexes of the claims still to come stay right.
+    // From the back, so the indexes still to come stay right.
     firsts.sort_by_key(|(index, _)| std::cmp::Reverse(*index));
     for (index, change) in firsts {
         plan.changes.insert(index, change);
