@@ -160,13 +160,26 @@ async fn plan_json_lists_changes_for_machines() {
     assert_eq!(plan.code, 2, "{plan:?}");
     let report: serde_json::Value =
         serde_json::from_str(&plan.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {plan:?}"));
-    // The first change tags the cluster for the stack, the second claims the service;
-    // the third sets its count.
+    // The first change tags the cluster for the stack, the second sets the service's
+    // count, the third claims it and records the count in one TagResource, once the
+    // cluster's group has succeeded ("after").
     assert_eq!(
         report["plan"]["changes"][0]["resource"]["kind"],
         "ecs-cluster"
     );
-    let change = &report["plan"]["changes"][2];
+    let claim = &report["plan"]["changes"][2];
+    assert_eq!(claim["operation"]["op"], "tagService");
+    assert_eq!(claim["operation"]["tags"]["mooring:count"], "2");
+    assert_eq!(
+        claim["operation"]["tags"]["mooring:stack"],
+        run_scoped("json-output").as_str()
+    );
+    assert_eq!(
+        claim["after"],
+        report["plan"]["changes"][0]["group"],
+        "{claim:#}"
+    );
+    let change = &report["plan"]["changes"][1];
     assert_eq!(change["stack"], run_scoped("json-output").as_str());
     assert_eq!(change["resource"]["kind"], "ecs-service");
     assert_eq!(change["resource"]["cluster"], cluster.as_str());
