@@ -110,7 +110,10 @@ async fn a_service_woken_by_a_deploy_is_put_back_to_sleep_with_a_warning() {
     scale_behind_moorings_back(REGION, &cluster, "web", 2).await;
     let run = at("apply", &path, "2026-03-27T22:30:00Z", 0).await;
     assert!(run.stdout.contains("SleepInterrupted"), "{run:?}");
-    assert!(run.stdout.contains("stopped before scaling down"), "{run:?}");
+    assert!(
+        run.stdout.contains("stopped before scaling down"),
+        "{run:?}"
+    );
     assert_eq!(desired_count(REGION, &cluster, "web").await, 0);
     let tags = service_tags(REGION, &cluster, "web").await;
     assert_eq!(tags["mooring:wake-count"], "2");

@@ -175,8 +175,7 @@ async fn plan_json_lists_changes_for_machines() {
         run_scoped("json-output").as_str()
     );
     assert_eq!(
-        claim["after"],
-        report["plan"]["changes"][0]["group"],
+        claim["after"], report["plan"]["changes"][0]["group"],
         "{claim:#}"
     );
     let change = &report["plan"]["changes"][1];
