@@ -266,8 +266,9 @@ def minimum(n: int, scenario: str, drifted: dict[str, int] | None = None) -> dic
         m["sns CreateTopic"] = t
         m["cloudwatch PutMetricAlarm"] = 3 * n
     elif scenario in ("sleep", "sleep, schedule only"):
-        # mooring's crash-safe sleep (docs/architecture.md "Off-hours"): wake-count tag, scale, asleep-since tag
-        m["ecs TagResource"] = 2 * n
+        # mooring's crash-safe sleep (docs/architecture.md "Off-hours"): one tag (wake count and
+        # asleep-since together), then the scale-down
+        m["ecs TagResource"] = n
         m["ecs UpdateService"] = n
         if scenario == "sleep, schedule only":
             # what the offhours Lambda reads: the services and their scalable targets only

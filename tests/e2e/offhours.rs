@@ -89,8 +89,10 @@ async fn a_day_walk_sleeps_and_wakes_at_the_right_instants_across_a_dst_change()
     at("plan", &path, "2026-03-30T05:01:00Z", 0).await;
 }
 
-/// A deploy resets the count of a sleeping service: the next pass puts it back to sleep
-/// with a SleepInterrupted warning that counts how often.
+/// A deploy sets the count of a sleeping service: the next pass puts it back to sleep
+/// with a SleepInterrupted warning that counts how often. Set back to exactly its
+/// recorded wake count, it looks like a pass stopped between the sleep's tag and the
+/// scale-down: the warning names both causes and nothing is counted.
 #[tokio::test]
 async fn a_service_woken_by_a_deploy_is_put_back_to_sleep_with_a_warning() {
     let cluster = unique("churn");
@@ -99,16 +101,23 @@ async fn a_service_woken_by_a_deploy_is_put_back_to_sleep_with_a_warning() {
     let path = file.path.to_string_lossy().into_owned();
     at("apply", &path, "2026-03-27T19:30:00Z", 0).await;
     for times in 1..=2 {
-        scale_behind_moorings_back(REGION, &cluster, "web", 2).await;
+        scale_behind_moorings_back(REGION, &cluster, "web", 3).await;
         let run = at("apply", &path, "2026-03-27T22:00:00Z", 0).await;
         assert!(run.stdout.contains("SleepInterrupted"), "{run:?}");
         assert!(run.stdout.contains(&format!("{times} time(s)")), "{run:?}");
         assert_eq!(desired_count(REGION, &cluster, "web").await, 0);
     }
-    assert_eq!(
-        service_tags(REGION, &cluster, "web").await["mooring:wake-count"],
-        "2"
+    scale_behind_moorings_back(REGION, &cluster, "web", 2).await;
+    let run = at("apply", &path, "2026-03-27T22:30:00Z", 0).await;
+    assert!(run.stdout.contains("SleepInterrupted"), "{run:?}");
+    assert!(
+        run.stdout.contains("stopped before scaling down"),
+        "{run:?}"
     );
+    assert_eq!(desired_count(REGION, &cluster, "web").await, 0);
+    let tags = service_tags(REGION, &cluster, "web").await;
+    assert_eq!(tags["mooring:wake-count"], "2");
+    assert_eq!(tags["mooring:sleep-interruptions"], "2");
 }
 
 /// `apply --now <a Friday night>` evaluates the schedule at that instant (the service goes

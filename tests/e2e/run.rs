@@ -181,8 +181,9 @@ async fn run_converges_corrects_drift_survives_an_invalid_edit_and_stops_on_sigt
     assert_eq!(status["revision"], "rev-e2e", "{status:#}");
     let web = &status["resources"][format!("ecs-service {cluster}/web")];
     assert_eq!(web["state"], "Synced", "{status:#}");
-    // Nothing recorded the count before mooring's first pass: not called drift.
-    assert_eq!(web["lastEvent"]["reason"], "Updated", "{status:#}");
+    // Nothing recorded the count before mooring's first pass: not called drift. The last
+    // event is the claim that carries the count's record.
+    assert_eq!(web["lastEvent"]["reason"], "Adopted", "{status:#}");
 
     // Drift while it runs: corrected within two intervals (2 s each; the bound leaves
     // half a second for the pass itself on a busy CI machine).

@@ -160,13 +160,25 @@ async fn plan_json_lists_changes_for_machines() {
     assert_eq!(plan.code, 2, "{plan:?}");
     let report: serde_json::Value =
         serde_json::from_str(&plan.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {plan:?}"));
-    // The first change tags the cluster for the stack, the second claims the service;
-    // the third sets its count.
+    // The first change tags the cluster for the stack, the second sets the service's
+    // count, the third claims it and records the count in one TagResource, once the
+    // cluster's group has succeeded ("after").
     assert_eq!(
         report["plan"]["changes"][0]["resource"]["kind"],
         "ecs-cluster"
     );
-    let change = &report["plan"]["changes"][2];
+    let claim = &report["plan"]["changes"][2];
+    assert_eq!(claim["operation"]["op"], "tagService");
+    assert_eq!(claim["operation"]["tags"]["mooring:count"], "2");
+    assert_eq!(
+        claim["operation"]["tags"]["mooring:stack"],
+        run_scoped("json-output").as_str()
+    );
+    assert_eq!(
+        claim["after"], report["plan"]["changes"][0]["group"],
+        "{claim:#}"
+    );
+    let change = &report["plan"]["changes"][1];
     assert_eq!(change["stack"], run_scoped("json-output").as_str());
     assert_eq!(change["resource"]["kind"], "ecs-service");
     assert_eq!(change["resource"]["cluster"], cluster.as_str());
@@ -328,20 +340,15 @@ async fn a_second_apply_makes_no_mutating_call() {
             "TagResource",
             "TagResource",
             "TagResource",
-            "TagResource",
-            "TagResource",
-            "TagResource",
-            "TagResource",
-            "TagResource",
             "UpdateService",
             "UpdateService"
         ],
         "three services in one cluster: the account guard's question, one read of the services, one of their scalable \
          targets (a target registered outside mooring would own the count), one listing of the cluster \
-         (services that left the desired state), three claims (mooring:stack), each after the cluster's stack tag \
-         (mooring:stack:<stack>, in the claim's own apply group: groups run concurrently), two count writes \
-         (worker is already right) and three records of the count applied (mooring:count; worker's too: \
-         nothing recorded it yet)"
+         (services that left the desired state), the cluster's stack tag (mooring:stack:<stack>, once, before \
+         the claims that wait for it), two count writes (worker is already right) and one TagResource per \
+         service carrying its claim (mooring:stack) and the record of the count applied (mooring:count; \
+         worker's too: nothing recorded it yet)"
     );
     assert!(
         region_reads.0 >= 1 && region_reads.1 >= 1,

@@ -303,7 +303,7 @@ def differences(expected, actual, path: str = "") -> list[str]:
             elif key not in expected:
                 out.append(f"{path}/{key}: unexpected {json.dumps(actual[key], default=str)[:120]}")
             elif key in WALL_CLOCK_TAGS:
-                # When the sleep completed, by the wall clock of the run that completed it
+                # When the sleep was recorded, by the wall clock of the run that recorded it
                 # (not `--now`): present on both sides is all two runs can agree on.
                 continue
             else:

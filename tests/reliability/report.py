@@ -212,7 +212,11 @@ def crash_section(d: Data, w) -> None:
     w("`wake count written before any scale-down` is checked right after the kill, before the restart: a")
     w("service below its pre-sleep count (or saas-backend's scalable target below max 6) must already carry")
     w("`mooring:wake-count` with its pre-sleep count. `wake count kept until the count is restored`: in a wake,")
-    w("the tag may only be gone once the count is back.\n")
+    w("the tag may only be gone once the count is back. A sleep is one TagResource per service (the wake count")
+    w("and `mooring:asleep-since` together, issue 16) before anything scales down: the pass after a kill")
+    w("between that tag and the UpdateService finds a service at its recorded wake count while asleep, which")
+    w("it cannot tell from a deploy restoring that count, so it warns (SleepInterrupted, naming both causes),")
+    w("puts it to sleep and counts nothing: the final state still equals the fault-free run's.\n")
 
 
 def self_test_section(d: Data, w) -> None:

@@ -4,7 +4,7 @@
 
 pub(crate) mod alerting;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use futures::stream::{self, StreamExt};
@@ -47,10 +47,12 @@ impl Outcome {
 }
 
 /// Executes `changes`, at most `concurrency` groups in flight. Outcomes come back in
-/// the order of `changes`, whatever order the calls finished in.
+/// the order of `changes`, whatever order the calls finished in. Groups that other
+/// changes wait for (`Change::after`: a cluster's tag before its services' claims) run
+/// first, as a wave of their own.
 ///
 /// A change AWS still throttled after the SDK's retries puts the rest of its group back:
-/// it is tried again later in the pass, from that change on (the earlier ones are done
+/// it is tried again later in its wave, from that change on (the earlier ones are done
 /// and not repeated), with a growing pause between rounds, while a round can still start
 /// before `retry_until`. After that its outcome says it was throttled and left for the
 /// next pass: never done.
@@ -61,18 +63,45 @@ pub async fn apply(
     retry_until: Instant,
 ) -> Vec<Outcome> {
     let mut groups: BTreeMap<String, Vec<(usize, Change)>> = BTreeMap::new();
+    let mut awaited: BTreeSet<String> = BTreeSet::new();
     for (index, change) in changes.into_iter().enumerate() {
+        awaited.extend(change.after.clone());
         groups
             .entry(change.group.clone())
             .or_default()
             .push((index, change));
     }
-    let mut pending: Vec<Vec<(usize, Change)>> = groups.into_values().collect();
+    let (first, rest): (Vec<_>, Vec<_>) = groups
+        .into_iter()
+        .partition(|(name, _)| awaited.contains(name));
+    let none_failed = BTreeSet::new();
+    let mut outcomes = apply_wave(clients, first, &none_failed, concurrency, retry_until).await;
+    let failed: BTreeSet<String> = outcomes
+        .iter()
+        .filter(|(_, outcome)| !outcome.succeeded())
+        .map(|(_, outcome)| outcome.change.group.clone())
+        .collect();
+    outcomes.extend(apply_wave(clients, rest, &failed, concurrency, retry_until).await);
+    outcomes.sort_by_key(|(index, _)| *index);
+    outcomes.into_iter().map(|(_, outcome)| outcome).collect()
+}
+
+/// Runs `groups` concurrently, then the throttled ones again (see `apply`); `failed`
+/// names the groups of an earlier wave that did not succeed in full.
+async fn apply_wave(
+    clients: &Clients,
+    groups: Vec<(String, Vec<(usize, Change)>)>,
+    failed: &BTreeSet<String>,
+    concurrency: usize,
+    retry_until: Instant,
+) -> Vec<(usize, Outcome)> {
+    let mut pending: Vec<Vec<(usize, Change)>> =
+        groups.into_iter().map(|(_, group)| group).collect();
     let mut outcomes: Vec<(usize, Outcome)> = Vec::new();
     let mut round: u32 = 0;
     while !pending.is_empty() {
         let results: Vec<GroupResult> = stream::iter(std::mem::take(&mut pending))
-            .map(|group| apply_group(clients, group))
+            .map(|group| apply_group(clients, group, failed))
             .buffer_unordered(concurrency.max(1))
             .collect()
             .await;
@@ -100,8 +129,7 @@ pub async fn apply(
         tokio::time::sleep(pause).await;
         pending = throttled.into_iter().map(|rest| rest.changes).collect();
     }
-    outcomes.sort_by_key(|(index, _)| *index);
-    outcomes.into_iter().map(|(_, outcome)| outcome).collect()
+    outcomes
 }
 
 /// The first pause before throttled changes are tried again; it doubles with each round
@@ -154,18 +182,29 @@ fn left_for_next_pass(rest: Throttled) -> Vec<(usize, Outcome)> {
     outcomes
 }
 
-async fn apply_group(clients: &Clients, group: Vec<(usize, Change)>) -> GroupResult {
+async fn apply_group(
+    clients: &Clients,
+    group: Vec<(usize, Change)>,
+    failed_groups: &BTreeSet<String>,
+) -> GroupResult {
     let mut outcomes = Vec::with_capacity(group.len());
     let mut failed: Option<String> = None;
     let mut changes = group.into_iter();
     while let Some((index, change)) = changes.next() {
-        let error = match &failed {
+        let waited_for = change
+            .after
+            .as_ref()
+            .filter(|after| failed_groups.contains(*after));
+        let error = match (&failed, waited_for) {
             // Later changes of a group depend on the earlier ones (a tag before the
             // scale-down it protects): never run them out of order.
-            Some(first) => Some(format!(
+            (Some(first), _) => Some(format!(
                 "skipped: an earlier change of this resource failed ({first})"
             )),
-            None => match execute(clients, &change).await {
+            (None, Some(after)) => Some(format!(
+                "skipped: a change it depends on failed (group {after})"
+            )),
+            (None, None) => match execute(clients, &change).await {
                 Ok(()) => None,
                 Err(e) if is_throttled(&e) => {
                     // An SDK error may quote what was sent (an endpoint URL): redacted.
@@ -181,6 +220,7 @@ async fn apply_group(clients: &Clients, group: Vec<(usize, Change)>) -> GroupRes
                         }),
                     };
                 }
+                // An SDK error may quote what was sent (an endpoint URL): shown redacted.
                 Err(e) => Some(crate::redact::urls_in(&error_chain(&e)).into_owned()),
             },
         };

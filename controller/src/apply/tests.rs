@@ -1,4 +1,5 @@
-//! Apply against an ECS endpoint that throttles: a change AWS still throttled after the
+//! The applier's order and its throttled changes. Awaited groups (`Change::after`) run
+//! first. Against an ECS endpoint that throttles: a change AWS still throttled after the
 //! SDK's retries is tried again later in the pass, from that change on, or left for the
 //! next pass with a message that says so, never reported done.
 
@@ -98,6 +99,7 @@ fn sleep_group(service: &str) -> Vec<Change> {
         diff: Vec::new(),
         operation,
         group: format!("us-east-1/shop/{service}"),
+        after: None,
     };
     vec![
         change(
@@ -229,4 +231,89 @@ async fn a_change_that_fails_otherwise_is_not_retried() {
         .unwrap()
         .contains("ServiceNotFoundException"));
     assert_eq!(started.elapsed(), Duration::ZERO);
+}
+
+// Awaited groups first (the writes branch).
+fn change_for_tests(
+    resource: Resource,
+    operation: EcsOperation,
+    group: &str,
+    after: Option<&str>,
+) -> Change {
+    Change {
+        stack: "shop".into(),
+        resource,
+        reason: Reason::Adopted,
+        summary: "tag".into(),
+        diff: Vec::new(),
+        operation: Operation::Ecs(operation),
+        group: group.to_owned(),
+        after: after.map(str::to_owned),
+    }
+}
+
+/// Clients without credentials: every call fails before it is sent.
+fn failing_clients() -> Clients {
+    Clients::from_sdk_config(
+        aws_config::SdkConfig::builder()
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .build(),
+    )
+}
+
+#[tokio::test]
+async fn a_claim_is_skipped_when_the_cluster_tag_it_waits_for_failed() {
+    let cluster_group = "cluster:us-east-1:shop".to_owned();
+    let tag_cluster = change_for_tests(
+        Resource::EcsCluster {
+            region: "us-east-1".into(),
+            cluster: "shop".into(),
+        },
+        EcsOperation::TagCluster {
+            arn: "arn:aws:ecs:us-east-1:123456789012:cluster/shop".into(),
+            tags: BTreeMap::from([("mooring:stack:shop".into(), "managed".into())]),
+        },
+        &cluster_group,
+        None,
+    );
+    let service = |name: &str, after: Option<&str>| {
+        change_for_tests(
+            Resource::ecs_service("us-east-1", "shop", name),
+            EcsOperation::TagService {
+                arn: format!("arn:aws:ecs:us-east-1:123456789012:service/shop/{name}"),
+                tags: BTreeMap::from([("mooring:stack".into(), "shop".into())]),
+            },
+            &format!("us-east-1/shop/{name}"),
+            after,
+        )
+    };
+    // Plan order puts the claim first: the applier still runs the awaited group first.
+    let changes = vec![
+        service("web", Some(&cluster_group)),
+        tag_cluster,
+        service("api", None),
+    ];
+    let outcomes = apply(
+        &failing_clients(),
+        changes,
+        8,
+        Instant::now() + Duration::from_secs(60),
+    )
+    .await;
+    assert_eq!(outcomes.len(), 3);
+    assert_eq!(outcomes[0].change.reason, Reason::Adopted);
+    let errors: Vec<String> = outcomes
+        .iter()
+        .map(|o| o.error.clone().unwrap_or_default())
+        .collect();
+    assert!(
+        errors[0].starts_with("skipped: a change it depends on failed (group cluster:"),
+        "{errors:?}"
+    );
+    for attempted in [&errors[1], &errors[2]] {
+        assert!(
+            !attempted.is_empty() && !attempted.starts_with("skipped"),
+            "{errors:?}"
+        );
+    }
 }

@@ -96,6 +96,7 @@ mod tests {
                 diff: Vec::new(),
                 operation: Operation::Alarm(operation),
                 group: String::new(),
+                after: None,
             },
             error: error.map(str::to_owned),
         }

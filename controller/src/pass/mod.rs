@@ -489,6 +489,7 @@ mod tests {
             diff: Vec::new(),
             operation: Operation::Ecs(EcsOperation::SetDesiredCount { count: 1 }),
             group: format!("us-east-1/shop/{service}"),
+            after: None,
         }
     }
 

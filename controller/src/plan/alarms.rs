@@ -180,6 +180,7 @@ pub(super) fn plan_alarms(
             diff,
             operation: Operation::Alarm(operation),
             group: alarm_apply_group(&seen.region, name, &desired, wired),
+            after: None,
         };
         let put = AlarmOperation::PutAlarm {
             spec: Box::new(desired.clone()),
@@ -339,6 +340,7 @@ fn plan_alarm_prunes(
                         diff: field_diffs(Some(&found.spec), None::<&AlarmSpec>),
                         operation: Operation::Alarm(AlarmOperation::DeleteAlarm),
                         group: alarm_group(&seen.region, name),
+                        after: None,
                     });
                 }
             }

@@ -189,6 +189,12 @@ pub struct Change {
     /// the rest of a group is skipped when one fails (e.g. ownership tag before the
     /// scalable target it covers). Different groups run concurrently.
     pub group: String,
+    /// Another group this change waits for: the applier runs every group named here
+    /// before the groups that name it, and skips this change (and the rest of its group)
+    /// unless that group succeeded in full. A cluster's stack tag, one per cluster and
+    /// pass, before the claims it makes findable (`cluster_tags.rs`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub after: Option<String>,
 }
 
 /// Something the pass noticed and will not change.

@@ -2,13 +2,14 @@
 //! stack no longer names, because its last service there left the desired state, and
 //! releases what is left in it (`release.rs`).
 //!
-//! - Written before the claim of a service (its `mooring:stack` tag, `service.rs`'s claim
-//!   or the first sleep's TagResource in `offhours.rs`), first in that service's apply
-//!   group, whenever the cluster is not known to carry it: groups run concurrently, so
-//!   only the claim's own group orders the two, and a pass killed in between leaves a
-//!   tagged cluster with an unclaimed service (harmless), never the reverse. When the
-//!   cluster tags were not read (a schedule-only pass) it is written anyway (TagResource
-//!   is idempotent); claims are rare.
+//! - Written before the claims of services (their `mooring:stack` tag, `service.rs`'s
+//!   claim or count record, or the first sleep's TagResource in `offhours.rs`), whenever
+//!   the cluster is not known to carry it: one TagResource per cluster and pass, in the
+//!   cluster's own group, which every claim's change waits for (`Change::after`: the
+//!   applier runs it first and skips the claims if it failed). A pass killed in between
+//!   leaves a tagged cluster with unclaimed services (harmless), never the reverse. When
+//!   the cluster tags were not read (a schedule-only pass) it is written anyway
+//!   (TagResource is idempotent); claims are rare.
 //! - Services claimed before cluster tags existed: their cluster gets the tag in a group
 //!   of its own (full passes only, which read the cluster tags).
 //! - Removed, last, by the pass that finds no service tagged as the stack's left in a
@@ -25,8 +26,9 @@ use super::tags::{cluster_stack_tag, CLUSTER_STACK_TAG_VALUE, STACK_TAG};
 use crate::events::{FieldDiff, Reason};
 use crate::observed::{ObservedStack, ServiceState};
 
-/// Puts the cluster tag before each claim planned for `stack` since `start` (an index
-/// into `plan.changes`), and on the clusters of services claimed earlier that lack it.
+/// Plans the cluster tag once per cluster that a claim planned for `stack` since `start`
+/// (an index into `plan.changes`) needs, and on the clusters of services claimed earlier
+/// that lack it.
 pub(super) fn plan_cluster_tags(
     stack: &Stack,
     seen: &ObservedStack,
@@ -40,42 +42,48 @@ pub(super) fn plan_cluster_tags(
             .as_ref()
             .is_some_and(|tagged| tagged.contains_key(cluster))
     };
-    let mut claims = Vec::new();
-    for (index, change) in plan.changes.iter().enumerate().skip(start) {
+    // Per cluster: where the group of its first claim starts (the tag is shown before
+    // it), and its TagResource.
+    let mut tags: BTreeMap<String, (usize, Change)> = BTreeMap::new();
+    for index in start..plan.changes.len() {
+        let change = &plan.changes[index];
         let (
             Resource::EcsService { cluster, .. },
-            Operation::Ecs(EcsOperation::TagService { arn, tags }),
+            Operation::Ecs(EcsOperation::TagService { arn, tags: written }),
         ) = (&change.resource, &change.operation)
         else {
             continue;
         };
-        if change.stack == name
-            && tags.get(STACK_TAG).map(String::as_str) == Some(name)
-            && !known_tagged(cluster)
+        if change.stack != name
+            || written.get(STACK_TAG).map(String::as_str) != Some(name)
+            || known_tagged(cluster)
         {
-            let tag = tag_cluster(name, &seen.region, cluster, cluster_arn(arn, cluster), &key);
-            claims.push((
-                index,
-                Change {
-                    // A sleep's claim: the tag goes with it where only schedule-driven
-                    // changes are applied (the `offhours` Lambda).
-                    reason: if SCHEDULE_REASONS.contains(&change.reason) {
-                        change.reason
-                    } else {
-                        tag.reason
-                    },
-                    group: change.group.clone(),
-                    ..tag
-                },
-            ));
+            continue;
         }
+        let cluster = cluster.clone();
+        let reason = change.reason;
+        let (_, tag) = tags.entry(cluster.clone()).or_insert_with(|| {
+            let group_start = (start..index)
+                .find(|&i| plan.changes[i].group == change.group)
+                .unwrap_or(index);
+            let arn = cluster_arn(arn, &cluster);
+            (
+                group_start,
+                tag_cluster(name, &seen.region, &cluster, arn, &key),
+            )
+        });
+        // A sleep's claim: the tag goes with it where only schedule-driven changes are
+        // applied (the `offhours` Lambda).
+        if SCHEDULE_REASONS.contains(&reason) {
+            tag.reason = reason;
+        }
+        plan.changes[index].after = Some(tag.group.clone());
     }
-    let mut covered: BTreeSet<String> = BTreeSet::new();
-    // From the back, so the indexes of the claims still to come stay right.
-    for (index, change) in claims.into_iter().rev() {
-        if let Resource::EcsCluster { cluster, .. } = &change.resource {
-            covered.insert(cluster.clone());
-        }
+    let covered: BTreeSet<String> = tags.keys().cloned().collect();
+    let mut firsts: Vec<(usize, Change)> = tags.into_values().collect();
+    // From the back, so the indexes still to come stay right.
+    firsts.sort_by_key(|(index, _)| std::cmp::Reverse(*index));
+    for (index, change) in firsts {
         plan.changes.insert(index, change);
     }
     if seen.tagged_clusters.is_none() {
@@ -145,6 +153,7 @@ pub(super) fn plan_cluster_release(stack: &Stack, seen: &ObservedStack, plan: &m
                 keys: vec![key.clone()],
             }),
             group: cluster_group(&seen.region, cluster),
+            after: None,
         });
     }
 }
@@ -169,6 +178,7 @@ fn tag_cluster(stack: &str, region: &str, cluster: &str, arn: String, key: &str)
             tags: BTreeMap::from([(key.to_owned(), CLUSTER_STACK_TAG_VALUE.to_owned())]),
         }),
         group: cluster_group(region, cluster),
+        after: None,
     }
 }
 

@@ -4,24 +4,29 @@
 //! Everything a later pass needs lives in tags on the ECS service, so a pass after a crash,
 //! or from the Lambda, converges to the same state (docs/architecture.md, "Off-hours"):
 //!
-//! - sleep: `mooring:wake-count` is written first (never overwritten while it exists), then
-//!   the scalable target becomes min = max = the sleep count with scaling suspended, then
-//!   `desiredCount` = the sleep count, and last `mooring:asleep-since` marks the sleep as
-//!   complete. All of it is one apply group: nothing scales down unless the tag was written.
+//! - sleep: one TagResource first — `mooring:wake-count` (never overwritten while it
+//!   exists), `mooring:asleep-since`, and the claim, range and count record when due —
+//!   then the scalable target becomes min = max = the sleep count with scaling suspended,
+//!   then `desiredCount` = the sleep count. All of it is one apply group: nothing scales
+//!   down unless the tag was written. One tag write per sleep: AWS's ECS tag bucket
+//!   (burst 20, refill 10/s) is shared by every service of the account.
 //! - wake: the declared target comes back, `desiredCount` = the declared count, else the
 //!   recorded wake count, clamped into [min, max]; the tags are removed last, so a crash
 //!   before that only repeats the (idempotent) wake.
-//! - churn: a service found above its sleep count while `mooring:asleep-since` says the
-//!   sleep completed was woken by something else. It is put back to sleep with a
-//!   SleepInterrupted warning, and `mooring:sleep-interruptions` counts how often since it
-//!   went to sleep: a tag rather than memory, because the Lambda that runs the schedule
-//!   keeps nothing between invocations.
+//! - churn: a service found above its sleep count while its sleep is recorded is put back
+//!   to sleep with a SleepInterrupted warning. At a count other than the recorded wake
+//!   count, something else woke it for certain, and `mooring:sleep-interruptions` counts
+//!   how often since it went to sleep: a tag rather than memory, because the Lambda that
+//!   runs the schedule keeps nothing between invocations. At the recorded wake count it
+//!   may as well be a pass that stopped between the tag and the scale-down: the warning
+//!   names both causes and nothing is counted.
 //! - overrides: `mooring:awake-until=<RFC 3339>` / `mooring:asleep-until=...` on the
 //!   service force a state until they expire (awake wins when both are active).
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, SecondsFormat, Utc};
+use desired_state::Management;
 
 use super::change::Plan;
 use super::evidence::Evidence;
@@ -30,21 +35,105 @@ use super::phase::Phase;
 use super::release::format_range;
 use super::resolve::ResolvedService;
 use super::tags::{
-    ASLEEP_SINCE_TAG, AWAKE_UNTIL_TAG, SLEEP_INTERRUPTIONS_TAG, STACK_TAG, WAKE_COUNT_TAG,
-    WAKE_RANGE_TAG,
+    ASLEEP_SINCE_TAG, AWAKE_UNTIL_TAG, COUNT_TAG, SLEEP_INTERRUPTIONS_TAG, STACK_TAG,
+    WAKE_COUNT_TAG, WAKE_RANGE_TAG,
 };
 use crate::events::{EventType, FieldDiff, Reason};
 
 /// The reasons of schedule-driven changes: what the `offhours` Lambda applies.
 pub const SCHEDULE_REASONS: [Reason; 3] = [Reason::Sleep, Reason::Wake, Reason::SleepInterrupted];
 
-/// Changes that come before the scalable target in a sleeping service's group: the wake
-/// count (first sleep), or the interruption count and a warning (woken by someone else).
-pub(super) fn plan_before_scaling(service: &ResolvedService<'_>, plan: &mut Plan) {
+/// Changes that come before the scalable target in a sleeping service's group: the one
+/// TagResource that records the sleep (first pass of a sleep), or the interruption
+/// warning (woken by someone else).
+pub(super) fn plan_before_scaling(
+    service: &ResolvedService<'_>,
+    wall: DateTime<Utc>,
+    plan: &mut Plan,
+) {
     let Phase::Asleep { sleep_count } = service.phase else {
         return;
     };
     let found = service.found;
+    let recorded =
+        found.tags.contains_key(WAKE_COUNT_TAG) && found.tags.contains_key(ASLEEP_SINCE_TAG);
+    if !recorded {
+        plan_sleep_record(service, sleep_count, wall, plan);
+        // The first pass of this sleep (or one that finishes a sleep recorded by an
+        // older mooring, without `asleep-since`): nothing woke the service since.
+        return;
+    }
+    if found.desired_count <= sleep_count {
+        return;
+    }
+    let since = found.tags.get(ASLEEP_SINCE_TAG).map_or("", String::as_str);
+    let wake = found
+        .tags
+        .get(WAKE_COUNT_TAG)
+        .and_then(|v| v.parse::<u32>().ok());
+    let mut notice = if wake == Some(found.desired_count) {
+        // The sleep was recorded before the scale-down, so a pass that stopped in
+        // between (killed, timed out, throttled) leaves exactly this: the recorded wake
+        // count still in place. Something setting the count back to its awake value
+        // looks the same, and nothing DescribeServices returns tells them apart. Not
+        // counted: the count must not grow with every interrupted pass.
+        service.warning(
+            service.resource(),
+            Reason::SleepInterrupted,
+            format!(
+                "desiredCount {} is its recorded wake count while its schedule says asleep (sleep recorded at {since}): either the pass that recorded the sleep stopped before scaling down (killed, timed out or throttled), or a deploy or a person set it back to its awake count; putting it back to sleep. Not counted in {SLEEP_INTERRUPTIONS_TAG}, which counts only certain interruptions; set {AWAKE_UNTIL_TAG}=<RFC 3339> on the service to keep it awake on purpose",
+                found.desired_count
+            ),
+        )
+    } else {
+        // A count mooring never set during this sleep: something else woke it.
+        let times = found
+            .tags
+            .get(SLEEP_INTERRUPTIONS_TAG)
+            .and_then(|v| v.parse::<u32>().ok())
+            .unwrap_or(0)
+            .saturating_add(1);
+        let step = service.tag(
+            StepKind::Given(Reason::SleepInterrupted),
+            format!("count sleep interruption {times}"),
+            BTreeMap::from([(SLEEP_INTERRUPTIONS_TAG.to_owned(), times.to_string())]),
+        );
+        plan.changes.push(step.into_change(
+            service.stack,
+            &service.group,
+            Reason::SleepInterrupted,
+        ));
+        service.warning(
+            service.resource(),
+            Reason::SleepInterrupted,
+            format!(
+                "woken outside mooring (desiredCount {} while its schedule says asleep), {times} time(s) since it went to sleep at {since}; putting it back to sleep. A deploy or a person is fighting the schedule: set {AWAKE_UNTIL_TAG}=<RFC 3339> on the service to keep it awake on purpose",
+                found.desired_count
+            ),
+        )
+    };
+    notice.diff = vec![FieldDiff::new(
+        "desiredCount",
+        found.desired_count,
+        sleep_count,
+    )];
+    plan.notices.push(notice);
+}
+
+/// The one TagResource of a sleep, before anything scales down: the wake count, when the
+/// sleep started, and what else is due on the service — the claim, the range a release
+/// would unfreeze to, the count record — so that a crash after it leaves a service that is
+/// found, and a sleep costs one tag write. Only what is missing is written (never a wake
+/// count over an existing one).
+fn plan_sleep_record(
+    service: &ResolvedService<'_>,
+    sleep_count: u32,
+    wall: DateTime<Utc>,
+    plan: &mut Plan,
+) {
+    let found = service.found;
+    let mut tags = BTreeMap::new();
+    let mut what = Vec::new();
     if !found.tags.contains_key(WAKE_COUNT_TAG) {
         // Never record a count that is already a sleeping one: the declared count (or the
         // autoscaling min) says more about what waking up should restore.
@@ -58,9 +147,8 @@ pub(super) fn plan_before_scaling(service: &ResolvedService<'_>, plan: &mut Plan
                 .or(service.declared.autoscaling.as_ref().map(|s| s.min))
                 .unwrap_or(current)
         };
-        // One TagResource: the claim and the range a release would unfreeze to travel
-        // with the wake count, so a crash after it leaves a service that is found.
-        let mut tags = BTreeMap::from([(WAKE_COUNT_TAG.to_owned(), wake.to_string())]);
+        tags.insert(WAKE_COUNT_TAG.to_owned(), wake.to_string());
+        what.push(format!("wake count {wake}"));
         if service.claim {
             tags.insert(STACK_TAG.to_owned(), service.stack.to_owned());
         }
@@ -70,91 +158,57 @@ pub(super) fn plan_before_scaling(service: &ResolvedService<'_>, plan: &mut Plan
                 format_range(scaling.min, scaling.max),
             );
         }
-        let step = service.tag(
-            StepKind::Given(Reason::Sleep),
-            format!("record wake count {wake} before sleeping"),
-            tags,
-        );
-        plan.changes
-            .push(step.into_change(service.stack, &service.group, Reason::Sleep));
+        // The count a wake restores is the declared one: recording it now spares the wake
+        // a TagResource of its own (`service.rs`'s record after a wake).
+        if let Some(count) = service
+            .declared
+            .desired_count
+            .filter(|_| service.count_is_ours && service.declared.management == Management::Full)
+        {
+            if found.tags.get(COUNT_TAG) != Some(&count.to_string()) {
+                tags.insert(COUNT_TAG.to_owned(), count.to_string());
+            }
+        }
+    }
+    if !found.tags.contains_key(ASLEEP_SINCE_TAG) {
+        let since = wall.to_rfc3339_opts(SecondsFormat::Secs, true);
+        what.push(format!("{ASLEEP_SINCE_TAG}={since}"));
+        tags.insert(ASLEEP_SINCE_TAG.to_owned(), since);
+    }
+    if tags.is_empty() {
         return;
     }
-    let Some(since) = found.tags.get(ASLEEP_SINCE_TAG) else {
-        // The sleep did not complete (a crash after the wake count was written): this
-        // pass finishes it, nothing woke the service.
-        return;
-    };
-    if found.desired_count <= sleep_count {
-        return;
-    }
-    let times = found
-        .tags
-        .get(SLEEP_INTERRUPTIONS_TAG)
-        .and_then(|v| v.parse::<u32>().ok())
-        .unwrap_or(0)
-        .saturating_add(1);
-    let mut notice = service.warning(
-        service.resource(),
-        Reason::SleepInterrupted,
-        format!(
-            "woken outside mooring (desiredCount {} while its schedule says asleep), {times} time(s) since it went to sleep at {since}; putting it back to sleep. A deploy or a person is fighting the schedule: set {AWAKE_UNTIL_TAG}=<RFC 3339> on the service to keep it awake on purpose",
-            found.desired_count
-        ),
-    );
-    notice.diff = vec![FieldDiff::new(
-        "desiredCount",
-        found.desired_count,
-        sleep_count,
-    )];
-    plan.notices.push(notice);
     let step = service.tag(
-        StepKind::Given(Reason::SleepInterrupted),
-        format!("count sleep interruption {times}"),
-        BTreeMap::from([(SLEEP_INTERRUPTIONS_TAG.to_owned(), times.to_string())]),
+        StepKind::Given(Reason::Sleep),
+        format!("record the sleep before scaling down ({})", what.join(", ")),
+        tags,
     );
     plan.changes
-        .push(step.into_change(service.stack, &service.group, Reason::SleepInterrupted));
+        .push(step.into_change(service.stack, &service.group, Reason::Sleep));
 }
 
-/// Changes after the count: the completion mark of a sleep, or the tag removal of a wake.
-/// `wall` is the real time of the pass (not `--now`'s): the tag records when it happened.
-pub(super) fn plan_after_count(
-    service: &ResolvedService<'_>,
-    wall: DateTime<Utc>,
-    plan: &mut Plan,
-) {
-    let found = service.found;
-    let step = match service.phase {
-        Phase::Normal => return,
-        Phase::Asleep { .. } => {
-            if found.tags.contains_key(ASLEEP_SINCE_TAG) {
-                return;
-            }
-            let since = wall.to_rfc3339_opts(SecondsFormat::Secs, true);
-            service.tag(
-                StepKind::Given(Reason::Sleep),
-                format!("mark the sleep complete ({ASLEEP_SINCE_TAG}={since})"),
-                BTreeMap::from([(ASLEEP_SINCE_TAG.to_owned(), since)]),
-            )
-        }
-        Phase::Waking { .. } => {
-            let keys: Vec<String> = [
-                WAKE_COUNT_TAG,
-                WAKE_RANGE_TAG,
-                ASLEEP_SINCE_TAG,
-                SLEEP_INTERRUPTIONS_TAG,
-            ]
-            .iter()
-            .filter(|key| found.tags.contains_key(**key))
-            .map(|key| (*key).to_owned())
-            .collect();
-            service.untag(
-                StepKind::Given(Reason::Wake),
-                format!("remove {}", keys.join(", ")),
-                keys,
-            )
-        }
+/// The tag removal of a wake, after the count is back: everything the sleep recorded, in
+/// one UntagResource.
+pub(super) fn plan_after_count(service: &ResolvedService<'_>, plan: &mut Plan) {
+    let Phase::Waking { .. } = service.phase else {
+        return;
     };
+    let found = service.found;
+    let keys: Vec<String> = [
+        WAKE_COUNT_TAG,
+        WAKE_RANGE_TAG,
+        ASLEEP_SINCE_TAG,
+        SLEEP_INTERRUPTIONS_TAG,
+    ]
+    .iter()
+    .filter(|key| found.tags.contains_key(**key))
+    .map(|key| (*key).to_owned())
+    .collect();
+    let step = service.untag(
+        StepKind::Given(Reason::Wake),
+        format!("remove {}", keys.join(", ")),
+        keys,
+    );
     let reason = step.kind.reason(&Evidence::Unknown);
     plan.changes
         .push(step.into_change(service.stack, &service.group, reason));

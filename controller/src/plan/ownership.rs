@@ -195,6 +195,7 @@ impl Step {
             diff: self.diff,
             operation: self.operation,
             group: group.to_owned(),
+            after: None,
         }
     }
 }

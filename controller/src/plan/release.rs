@@ -202,6 +202,7 @@ impl Release<'_> {
             diff,
             operation,
             group: self.group.clone(),
+            after: None,
         });
     }
 

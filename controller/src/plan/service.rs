@@ -26,23 +26,24 @@ pub(super) fn plan_service(
     let Some(service) = resolve(stack, seen, service, now.schedule_at, plan) else {
         return;
     };
-    // One group, in this order: the wake count is recorded before anything scales down;
+    // One group, in this order: the sleep is recorded before anything scales down;
     // autoscaling (a deregistration of this stack's target) before a count correction;
     // a wake removes its tags only after the count is back.
     plan_claim(&service, plan);
-    offhours::plan_before_scaling(&service, plan);
+    offhours::plan_before_scaling(&service, now.wall, plan);
     autoscaling::plan_autoscaling(&service, plan);
     plan_desired_count(&service, plan);
-    offhours::plan_after_count(&service, now.wall, plan);
+    offhours::plan_after_count(&service, plan);
 }
 
 /// The stack tag on a managed service that lacks it, first in its group: what lets a
 /// later pass find (and release) it once it leaves the desired state. A sleep that
-/// starts in this pass carries it in its own TagResource instead (`offhours.rs`).
+/// starts in this pass carries it in its own TagResource instead (`offhours.rs`), and so
+/// does the count record of a plain service (`record_count`): one tag write either way.
 fn plan_claim(service: &ResolvedService<'_>, plan: &mut Plan) {
     let sleep_tags = matches!(service.phase, Phase::Asleep { .. })
         && !service.found.tags.contains_key(WAKE_COUNT_TAG);
-    if !service.claim || sleep_tags {
+    if !service.claim || sleep_tags || claims_with_count(service) {
         return;
     }
     // Claiming for autoscaling about to be registered is its creation; a plain service
@@ -158,19 +159,39 @@ fn plan_declared_count(service: &ResolvedService<'_>, count: u32, plan: &mut Pla
     );
 }
 
+/// A plain service (no autoscaling) whose declared count mooring records, claimed in this
+/// pass outside a sleep or wake: the claim goes in the count record's TagResource, after
+/// the count. Nothing in the group needs the claim earlier (no scalable target to own);
+/// a crash before it leaves an unclaimed service whose count is already right, which the
+/// next pass claims (and records) in one call.
+fn claims_with_count(service: &ResolvedService<'_>) -> bool {
+    service.claim
+        && service.count_is_ours
+        && service.declared.autoscaling.is_none()
+        && service.declared.desired_count.is_some()
+        && service.phase == Phase::Normal
+}
+
 /// The tag that records `count` (written after the count, in the same group), unless it
 /// already does. It is written also when the count already matches and the record does
 /// not, so that the next difference has evidence. `observe` changes nothing, so it
-/// records nothing either.
+/// records nothing either. It carries the claim when one is due (`claims_with_count`).
 fn record_count(service: &ResolvedService<'_>, count: u32, reason: Reason) -> Option<Step> {
     let declared = count.to_string();
     let recorded = service.found.tags.get(COUNT_TAG);
-    if service.declared.management != Management::Full || recorded == Some(&declared) {
+    let claim = claims_with_count(service);
+    if service.declared.management != Management::Full || (recorded == Some(&declared) && !claim) {
         return None;
     }
+    let record = format!("record the applied desiredCount ({COUNT_TAG}={count})");
+    let mut tags = BTreeMap::from([(COUNT_TAG.to_owned(), declared)]);
+    if !claim {
+        return Some(service.tag(StepKind::Record(reason), record, tags));
+    }
+    tags.insert(STACK_TAG.to_owned(), service.stack.to_owned());
     Some(service.tag(
-        StepKind::Record(reason),
-        format!("record the applied desiredCount ({COUNT_TAG}={count})"),
-        BTreeMap::from([(COUNT_TAG.to_owned(), declared)]),
+        StepKind::Adopt,
+        format!("claim the service for stack {} and {record}", service.stack),
+        tags,
     ))
 }

@@ -29,7 +29,8 @@ pub const WAKE_COUNT_TAG: &str = "mooring:wake-count";
 /// On an ECS service: the scalable target's `<min>-<max>` before sleep, written with the
 /// wake count when the service has autoscaling: what a release unfreezes it to.
 pub const WAKE_RANGE_TAG: &str = "mooring:wake-range";
-/// On an ECS service: when its sleep completed (RFC 3339); written after the scale-down.
+/// On an ECS service: when its sleep started (RFC 3339, the wall clock of the pass); written
+/// with the wake count, before the scale-down, so a sleep costs one tag write.
 pub const ASLEEP_SINCE_TAG: &str = "mooring:asleep-since";
 /// On an ECS service: how often something else woke it since it went to sleep.
 pub const SLEEP_INTERRUPTIONS_TAG: &str = "mooring:sleep-interruptions";

@@ -107,6 +107,7 @@ pub(super) fn plan_topics(
                     arn: found.arn.clone(),
                 }),
                 group: topic_group(&seen.region, name),
+                after: None,
             });
         }
     }

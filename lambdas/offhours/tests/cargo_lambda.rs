@@ -59,8 +59,9 @@ spec:
     assert_eq!(night["now"], "2026-03-27T19:00:00Z", "{night:#}");
     assert_eq!(night["failed"], 0, "{night:#}");
     // The cluster's stack tag (a schedule-only pass does not read it, so writes it before
-    // the sleep's claim), the wake count with the claim, the count, the sleep's completion.
-    assert_eq!(night["applied"], 4, "{night:#}");
+    // the sleep's claim), the sleep's one TagResource (wake count, asleep-since, claim,
+    // count record), the count.
+    assert_eq!(night["applied"], 3, "{night:#}");
     assert!(
         night["events"]
             .as_array()

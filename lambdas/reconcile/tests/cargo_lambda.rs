@@ -49,9 +49,9 @@ spec:
 
     let first = watch.invoke("reconcile", "{}");
     assert_eq!(first["failed"], 0, "{first:#}");
-    // The cluster's stack tag (mooring:stack:<stack>), the claim (mooring:stack on the
-    // service), the count and its record (mooring:count).
-    assert_eq!(first["applied"], 4, "{first:#}");
+    // The cluster's stack tag (mooring:stack:<stack>), the count, and one TagResource with
+    // the claim (mooring:stack on the service) and the count's record (mooring:count).
+    assert_eq!(first["applied"], 3, "{first:#}");
     assert_eq!(first["revision"], "rev-lambda", "{first:#}");
     assert!(
         first["events"]

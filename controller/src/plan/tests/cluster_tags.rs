@@ -1,5 +1,5 @@
-//! The stack tag on clusters (`plan/cluster_tags.rs`): written before a claim, in the
-//! claim's group; removed once a cluster the stack no longer names holds none of its
+//! The stack tag on clusters (`plan/cluster_tags.rs`): written once per cluster and pass,
+//! in the cluster's group, which the claims wait for; removed once a cluster the stack no longer names holds none of its
 //! services.
 
 use std::collections::BTreeMap;
@@ -103,17 +103,23 @@ fn summaries(plan: &Plan) -> Vec<String> {
 }
 
 #[test]
-fn a_claim_in_an_untagged_cluster_tags_the_cluster_first_in_the_claims_group() {
+fn a_claim_in_an_untagged_cluster_waits_for_the_clusters_tag() {
     // Read and not tagged, or not read at all (schedule-only): the same.
     for tagged in [Some(&[][..]), None] {
         let plan = plan_with(&[(COUNT_TAG, "1")], tagged, &["dev"], &[]);
         assert_eq!(
             summaries(&plan),
             [
-                "Adopted ecs-cluster dev [us-east-1/dev/keep]: record on the cluster that stack dev manages services in it (mooring:stack:dev)",
-                "Adopted ecs-service dev/keep [us-east-1/dev/keep]: claim the service for stack dev",
+                "Adopted ecs-cluster dev [cluster:us-east-1:dev]: record on the cluster that stack dev manages services in it (mooring:stack:dev)",
+                "Adopted ecs-service dev/keep [us-east-1/dev/keep]: claim the service for stack dev and record the applied desiredCount (mooring:count=1)",
             ],
             "{tagged:?}"
+        );
+        assert_eq!(plan.changes[0].after, None);
+        assert_eq!(
+            plan.changes[1].after.as_deref(),
+            Some("cluster:us-east-1:dev"),
+            "the claim runs only once the cluster's tag is written"
         );
         assert_eq!(
             plan.changes[0].operation,
@@ -135,8 +141,66 @@ fn a_tagged_cluster_is_not_tagged_again() {
     );
     assert_eq!(
         summaries(&plan),
-        ["Adopted ecs-service dev/keep [us-east-1/dev/keep]: claim the service for stack dev"]
+        ["Adopted ecs-service dev/keep [us-east-1/dev/keep]: claim the service for stack dev and record the applied desiredCount (mooring:count=1)"]
     );
+    assert_eq!(plan.changes[0].after, None);
+}
+
+#[test]
+fn claims_of_many_services_in_one_cluster_share_one_cluster_tag() {
+    let three = STACK.replace(
+        "      desiredCount: 1
+",
+        "      desiredCount: 1
+    - cluster: dev
+      name: web
+      desiredCount: 1
+    - cluster: dev
+      name: api
+      desiredCount: 1
+",
+    );
+    let desired = match desired_state::parse_sources(&[(PathBuf::from("dev.yaml"), three)]) {
+        Ok(desired) => desired,
+        Err(diagnostics) => panic!(
+            "fixture is invalid:
+{diagnostics}"
+        ),
+    };
+    let mut stack = ObservedStack {
+        region: "us-east-1".into(),
+        tagged_clusters: Some(BTreeMap::new()),
+        ..ObservedStack::default()
+    };
+    for name in ["keep", "web", "api"] {
+        stack.services.insert(
+            ServiceKey::new("dev", name),
+            ServiceState::Found(service("dev", name, &[])),
+        );
+    }
+    let observed = Observed {
+        stacks: BTreeMap::from([("dev".to_owned(), stack)]),
+    };
+    let plan = plan(
+        &desired,
+        &observed,
+        Utc.with_ymd_and_hms(2026, 3, 2, 12, 0, 0).unwrap(),
+    );
+    let cluster_tags = plan
+        .changes
+        .iter()
+        .filter(|c| matches!(c.operation, Operation::Ecs(EcsOperation::TagCluster { .. })))
+        .count();
+    assert_eq!(cluster_tags, 1, "{plan:#?}");
+    let claims: Vec<_> = plan
+        .changes
+        .iter()
+        .filter(|c| matches!(c.operation, Operation::Ecs(EcsOperation::TagService { .. })))
+        .collect();
+    assert_eq!(claims.len(), 3, "one TagResource per service: {plan:#?}");
+    assert!(claims
+        .iter()
+        .all(|c| c.after.as_deref() == Some("cluster:us-east-1:dev")));
 }
 
 #[test]

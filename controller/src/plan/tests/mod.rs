@@ -231,7 +231,7 @@ fn a_missing_service_is_reported_never_created() {
 }
 
 #[test]
-fn an_untagged_managed_service_is_claimed_first_and_only_once() {
+fn an_untagged_managed_service_is_claimed_with_its_count_record_and_only_once() {
     let ServiceState::Found(mut web) = found(5) else {
         unreachable!()
     };
@@ -242,19 +242,24 @@ fn an_untagged_managed_service_is_claimed_first_and_only_once() {
         now(),
     );
     let ops: Vec<_> = claimed.changes.iter().map(|c| &c.operation).collect();
-    // The claim, the count, and the record of the count applied (mooring:count).
-    assert_eq!(claimed.changes.len(), 3, "{claimed:#?}");
+    // The count, then one TagResource: the claim with the record of the count applied
+    // (mooring:count). A plain service has nothing the claim must precede.
+    assert_eq!(claimed.changes.len(), 2, "{claimed:#?}");
     assert_eq!(
         ops[0],
-        &Operation::Ecs(EcsOperation::TagService {
-            arn: "arn:aws:ecs:us-east-1:123456789012:service/shop/x".into(),
-            tags: BTreeMap::from([(STACK_TAG.to_owned(), "shop".to_owned())]),
-        })
+        &Operation::Ecs(EcsOperation::SetDesiredCount { count: 2 })
     );
     assert_eq!(
         ops[1],
-        &Operation::Ecs(EcsOperation::SetDesiredCount { count: 2 })
+        &Operation::Ecs(EcsOperation::TagService {
+            arn: "arn:aws:ecs:us-east-1:123456789012:service/shop/x".into(),
+            tags: BTreeMap::from([
+                (COUNT_TAG.to_owned(), "2".to_owned()),
+                (STACK_TAG.to_owned(), "shop".to_owned())
+            ]),
+        })
     );
+    assert_eq!(claimed.changes[1].reason, Reason::Adopted);
     // `observe` never writes, not even the claim.
     let ServiceState::Found(mut worker) = found(1) else {
         unreachable!()

@@ -193,20 +193,33 @@ fn a_day_sleeps_at_night_and_wakes_with_the_counts_it_had() {
     assert_eq!(
         summaries(&night, "web"),
         [
-            "Sleep: record wake count 2 before sleeping",
+            "Sleep: record the sleep before scaling down (wake count 2, mooring:asleep-since=2026-03-02T21:00:00Z)",
             "Sleep: set desiredCount to 0 (wake count 2)",
-            "Sleep: mark the sleep complete (mooring:asleep-since=2026-03-02T21:00:00Z)",
         ]
     );
     assert_eq!(
         summaries(&night, "api"),
         [
-            "Sleep: record wake count 3 before sleeping",
+            "Sleep: record the sleep before scaling down (wake count 3, mooring:asleep-since=2026-03-02T21:00:00Z)",
             "Sleep: update the scalable target: max 4 → 0, min 1 → 0, suspended.dynamicScalingInSuspended false → true and 2 more",
             "Sleep: set desiredCount to 0 (wake count 3)",
-            "Sleep: mark the sleep complete (mooring:asleep-since=2026-03-02T21:00:00Z)",
         ]
     );
+    // One tag write per service for the sleep, one for the wake (issue 16).
+    let tag_writes = |plan: &Plan| {
+        plan.changes
+            .iter()
+            .filter(|c| {
+                matches!(
+                    c.operation,
+                    Operation::Ecs(
+                        EcsOperation::TagService { .. } | EcsOperation::UntagService { .. }
+                    )
+                )
+            })
+            .count()
+    };
+    assert_eq!(tag_writes(&night), 2);
     assert_eq!(found(&mut account, "web").desired_count, 0);
     assert_eq!(found(&mut account, "api").desired_count, 0);
     assert_eq!(target_of(&mut account, "api"), (0, 0, true));
@@ -222,6 +235,7 @@ fn a_day_sleeps_at_night_and_wakes_with_the_counts_it_had() {
             "Wake: remove mooring:wake-count, mooring:asleep-since",
         ]
     );
+    assert_eq!(tag_writes(&morning), 2);
     assert_eq!(found(&mut account, "web").desired_count, 2);
     assert_eq!(found(&mut account, "api").desired_count, 3);
     assert_eq!(target_of(&mut account, "api"), (1, 4, false));
@@ -229,6 +243,10 @@ fn a_day_sleeps_at_night_and_wakes_with_the_counts_it_had() {
     assert!(plan(&desired(), &account, utc(MORNING)).is_empty());
 }
 
+/// The sleep is recorded (asleep-since included) before the scale-down, so the pass after
+/// a crash in between finds a service at its recorded wake count while asleep: it cannot
+/// tell that from someone setting the count back, so it warns naming both, and counts
+/// nothing.
 #[test]
 fn a_crash_between_the_tag_and_the_scale_down_loses_no_wake_count() {
     let mut account = account();
@@ -238,7 +256,7 @@ fn a_crash_between_the_tag_and_the_scale_down_loses_no_wake_count() {
     let first: Vec<Change> = night
         .changes
         .iter()
-        .filter(|c| c.summary.starts_with("record wake count"))
+        .filter(|c| c.summary.starts_with("record the sleep"))
         .cloned()
         .collect();
     assert_eq!(first.len(), 2);
@@ -253,7 +271,33 @@ fn a_crash_between_the_tag_and_the_scale_down_loses_no_wake_count() {
             .any(|c| c.summary.starts_with("record")),
         "the wake count is never rewritten: {again:#?}"
     );
-    assert!(again.notices.is_empty(), "a crash is not churn: {again:#?}");
+    let warnings: Vec<&str> = again
+        .notices
+        .iter()
+        .filter(|n| n.reason == Reason::SleepInterrupted)
+        .map(|n| n.message.as_str())
+        .collect();
+    assert_eq!(warnings.len(), 2, "web and api: {again:#?}");
+    for warning in warnings {
+        assert!(
+            warning.contains("stopped before scaling down")
+                && warning.contains("set it back to its awake count"),
+            "both causes named: {warning}"
+        );
+    }
+    assert!(
+        !again
+            .changes
+            .iter()
+            .any(|c| c.reason == Reason::SleepInterrupted),
+        "nothing counted: {again:#?}"
+    );
+    assert!(
+        !found(&mut account, "web")
+            .tags
+            .contains_key(SLEEP_INTERRUPTIONS_TAG),
+        "a crash is not counted as churn"
+    );
     assert_eq!(found(&mut account, "web").desired_count, 0);
     assert_eq!(found(&mut account, "web").tags[WAKE_COUNT_TAG], "2");
     assert_eq!(found(&mut account, "api").tags[WAKE_COUNT_TAG], "3");
@@ -296,7 +340,8 @@ fn waking_by_someone_else_is_put_back_and_counted() {
     pass(&mut account, DAY);
     pass(&mut account, NIGHT);
     for times in 1..=3 {
-        found(&mut account, "web").desired_count = 2; // a deploy resets the count
+        // A deploy sets a count mooring never recorded: certainly not mooring's doing.
+        found(&mut account, "web").desired_count = 3;
         let night = pass(&mut account, "2026-03-02T23:00:00Z");
         let warning = night
             .notices
@@ -311,6 +356,24 @@ fn waking_by_someone_else_is_put_back_and_counted() {
         assert_eq!(found(&mut account, "web").desired_count, 0);
         assert_eq!(found(&mut account, "web").tags[WAKE_COUNT_TAG], "2");
     }
+    // Back to exactly the recorded wake count: a crashed pass looks the same, so the
+    // warning names both causes and the count stays.
+    found(&mut account, "web").desired_count = 2;
+    let night = pass(&mut account, "2026-03-02T23:30:00Z");
+    assert!(
+        night
+            .notices
+            .iter()
+            .any(|n| n.reason == Reason::SleepInterrupted
+                && n.message
+                    .contains("either the pass that recorded the sleep stopped")),
+        "{night:#?}"
+    );
+    assert_eq!(found(&mut account, "web").desired_count, 0);
+    assert_eq!(
+        found(&mut account, "web").tags[SLEEP_INTERRUPTIONS_TAG],
+        "3"
+    );
     pass(&mut account, MORNING);
     assert!(!found(&mut account, "web")
         .tags
@@ -327,7 +390,7 @@ fn override_tags_keep_a_service_awake_until_they_expire() {
     let night = pass(&mut account, NIGHT);
     assert!(summaries(&night, "web").is_empty(), "{night:#?}");
     let later = pass(&mut account, "2026-03-02T22:00:00Z");
-    assert_eq!(summaries(&later, "web").len(), 3);
+    assert_eq!(summaries(&later, "web").len(), 2);
     assert_eq!(found(&mut account, "web").desired_count, 0);
 }
 
@@ -345,9 +408,8 @@ fn the_lambda_applies_only_schedule_driven_changes() {
     assert_eq!(
         summaries(&plan, "web"),
         [
-            "Sleep: record wake count 5 before sleeping",
+            "Sleep: record the sleep before scaling down (wake count 5, mooring:asleep-since=2026-03-02T21:00:00Z)",
             "Sleep: set desiredCount to 0 (wake count 5)",
-            "Sleep: mark the sleep complete (mooring:asleep-since=2026-03-02T21:00:00Z)",
         ]
     );
     assert!(!summaries(&plan, "api")
@@ -443,7 +505,7 @@ fn a_sleep_planned_at_another_instant_records_the_wall_clock_time() {
     let wall = utc("2026-07-15T09:30:00Z");
     let night = plan(&desired(), &account, Clock::new(utc(NIGHT), wall));
     assert_eq!(
-        summaries(&night, "web").last().map(String::as_str),
-        Some("Sleep: mark the sleep complete (mooring:asleep-since=2026-07-15T09:30:00Z)")
+        summaries(&night, "web").first().map(String::as_str),
+        Some("Sleep: record the sleep before scaling down (wake count 2, mooring:asleep-since=2026-07-15T09:30:00Z)")
     );
 }
