@@ -5,6 +5,7 @@
 pub(crate) mod alerting;
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures::stream::{self, StreamExt};
@@ -35,7 +36,8 @@ pub enum ApplyError {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Outcome {
-    pub change: Change,
+    /// Shared with the pass's plan.
+    pub change: Arc<Change>,
     /// `None` when the change was made; otherwise what failed, with AWS's message.
     pub error: Option<String>,
 }
@@ -58,11 +60,11 @@ impl Outcome {
 /// next pass: never done.
 pub async fn apply(
     clients: &Clients,
-    changes: Vec<Change>,
+    changes: Vec<Arc<Change>>,
     concurrency: usize,
     retry_until: Instant,
 ) -> Vec<Outcome> {
-    let mut groups: BTreeMap<String, Vec<(usize, Change)>> = BTreeMap::new();
+    let mut groups: BTreeMap<String, Vec<(usize, Arc<Change>)>> = BTreeMap::new();
     let mut awaited: BTreeSet<String> = BTreeSet::new();
     for (index, change) in changes.into_iter().enumerate() {
         awaited.extend(change.after.clone());
@@ -90,12 +92,12 @@ pub async fn apply(
 /// names the groups of an earlier wave that did not succeed in full.
 async fn apply_wave(
     clients: &Clients,
-    groups: Vec<(String, Vec<(usize, Change)>)>,
+    groups: Vec<(String, Vec<(usize, Arc<Change>)>)>,
     failed: &BTreeSet<String>,
     concurrency: usize,
     retry_until: Instant,
 ) -> Vec<(usize, Outcome)> {
-    let mut pending: Vec<Vec<(usize, Change)>> =
+    let mut pending: Vec<Vec<(usize, Arc<Change>)>> =
         groups.into_iter().map(|(_, group)| group).collect();
     let mut outcomes: Vec<(usize, Outcome)> = Vec::new();
     let mut round: u32 = 0;
@@ -145,7 +147,7 @@ struct GroupResult {
 
 struct Throttled {
     /// The throttled change first, then the ones after it.
-    changes: Vec<(usize, Change)>,
+    changes: Vec<(usize, Arc<Change>)>,
     error: String,
 }
 
@@ -184,7 +186,7 @@ fn left_for_next_pass(rest: Throttled) -> Vec<(usize, Outcome)> {
 
 async fn apply_group(
     clients: &Clients,
-    group: Vec<(usize, Change)>,
+    group: Vec<(usize, Arc<Change>)>,
     failed_groups: &BTreeSet<String>,
 ) -> GroupResult {
     let mut outcomes = Vec::with_capacity(group.len());

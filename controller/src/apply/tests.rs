@@ -85,6 +85,11 @@ fn clients(endpoint: &ThrottlingEcs) -> Clients {
 }
 
 /// A sleep's group: the bookkeeping tag, then the count it protects.
+/// Changes as the pass hands them to `apply`: shared with its plan.
+fn shared(changes: Vec<Change>) -> Vec<std::sync::Arc<Change>> {
+    changes.into_iter().map(std::sync::Arc::new).collect()
+}
+
 fn sleep_group(service: &str) -> Vec<Change> {
     let resource = Resource::EcsService {
         region: "us-east-1".into(),
@@ -126,7 +131,7 @@ async fn a_throttled_change_is_retried_later_in_the_pass_from_where_it_stopped()
     let started = Instant::now();
     let outcomes = apply(
         &clients,
-        sleep_group("web"),
+        shared(sleep_group("web")),
         4,
         started + Duration::from_secs(60),
     )
@@ -162,7 +167,13 @@ async fn past_the_pass_deadline_a_throttled_change_is_left_for_the_next_pass() {
         summary: "mark asleep".into(),
         ..changes[0].clone()
     });
-    let outcomes = apply(&clients, changes, 4, started + Duration::from_secs(5)).await;
+    let outcomes = apply(
+        &clients,
+        shared(changes),
+        4,
+        started + Duration::from_secs(5),
+    )
+    .await;
     assert!(outcomes[0].succeeded());
     let error = outcomes[1].error.as_deref().unwrap();
     assert!(
@@ -220,7 +231,7 @@ async fn a_change_that_fails_otherwise_is_not_retried() {
     let started = Instant::now();
     let outcomes = apply(
         &Clients::from_sdk_config(config),
-        sleep_group("web"),
+        shared(sleep_group("web")),
         4,
         started + Duration::from_secs(60),
     )
@@ -295,7 +306,7 @@ async fn a_claim_is_skipped_when_the_cluster_tag_it_waits_for_failed() {
     ];
     let outcomes = apply(
         &failing_clients(),
-        changes,
+        shared(changes),
         8,
         Instant::now() + Duration::from_secs(60),
     )

@@ -85,7 +85,7 @@ mod tests {
 
     fn outcome(name: &str, operation: AlarmOperation, error: Option<&str>) -> Outcome {
         Outcome {
-            change: Change {
+            change: std::sync::Arc::new(Change {
                 stack: "s".into(),
                 resource: Resource::Alarm {
                     region: "r".into(),
@@ -97,7 +97,7 @@ mod tests {
                 operation: Operation::Alarm(operation),
                 group: String::new(),
                 after: None,
-            },
+            }),
             error: error.map(str::to_owned),
         }
     }

@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -19,7 +20,7 @@ use crate::events::sinks::PassEvents;
 use crate::events::{Event, EventType, Phase, Reason};
 use crate::observe::{observe, ObserveScope};
 use crate::plan::Change;
-use crate::plan::{plan_among, Clock, Plan};
+use crate::plan::{plan_among, Clock, SharedPlan};
 
 mod events;
 mod memory;
@@ -101,7 +102,7 @@ pub struct PassReport {
     /// Every decision of the pass, in order: what was noticed, then the changes
     /// (planned for `plan`, applied or failed for `apply`).
     pub events: Vec<Event>,
-    pub plan: Plan,
+    pub plan: SharedPlan,
     /// Present when the pass applied its plan.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub outcomes: Option<Vec<Outcome>>,
@@ -271,11 +272,12 @@ pub async fn run_pass_listing(
     if let Some(memory) = memory.as_deref() {
         memory.lend(&mut observed);
     }
-    let plan = if options.schedule_only {
+    let plan: SharedPlan = if options.schedule_only {
         crate::plan::schedule_driven(plan_among(desired, &declared, &observed, clock))
     } else {
         plan_among(desired, &declared, &observed, clock)
-    };
+    }
+    .into();
     let context = EventContext {
         time: now,
         revision: options.revision.clone(),
@@ -370,14 +372,15 @@ fn token_waits_since(before: Option<&crate::pacing::Waits>, clients: &Clients) -
 
 /// A change held back: its group may be tried again after the instant, having failed
 /// that many passes in a row.
-type HeldBack = (Change, DateTime<Utc>, u32);
+type HeldBack = (Arc<Change>, DateTime<Utc>, u32);
 
-/// Splits changes into those to apply now and those of groups still backing off.
+/// Splits changes into those to apply now and those of groups still backing off (the
+/// changes are shared with the plan, not copied).
 fn hold_back(
-    changes: &[Change],
+    changes: &[Arc<Change>],
     backoff: Option<&ResourceBackoff>,
     now: DateTime<Utc>,
-) -> (Vec<Change>, Vec<HeldBack>) {
+) -> (Vec<Arc<Change>>, Vec<HeldBack>) {
     let mut ready = Vec::new();
     let mut held = Vec::new();
     for change in changes {
@@ -476,8 +479,8 @@ mod tests {
     use super::*;
     use crate::plan::{EcsOperation, Operation, Resource};
 
-    fn change(service: &str) -> Change {
-        Change {
+    fn change(service: &str) -> Arc<Change> {
+        Arc::new(Change {
             stack: "shop".into(),
             resource: Resource::EcsService {
                 region: "us-east-1".into(),
@@ -490,7 +493,7 @@ mod tests {
             operation: Operation::Ecs(EcsOperation::SetDesiredCount { count: 1 }),
             group: format!("us-east-1/shop/{service}"),
             after: None,
-        }
+        })
     }
 
     fn outcome(service: &str, error: Option<&str>) -> Outcome {

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -16,6 +17,25 @@ use crate::observed::autoscaling::{ScalingPolicy, ScheduledAction, SuspendedStat
 pub struct Plan {
     pub changes: Vec<Change>,
     pub notices: Vec<Notice>,
+}
+
+/// A plan once it leaves the planner: its changes shared with the outcomes that apply
+/// them, so a pass of 1,000 services holds each change once, not once for the report's
+/// plan and again for its outcomes (docs/benchmarks.md, "What bounds peak memory").
+/// Serialised exactly like `Plan`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct SharedPlan {
+    pub changes: Vec<Arc<Change>>,
+    pub notices: Vec<Notice>,
+}
+
+impl From<Plan> for SharedPlan {
+    fn from(plan: Plan) -> Self {
+        Self {
+            changes: plan.changes.into_iter().map(Arc::new).collect(),
+            notices: plan.notices,
+        }
+    }
 }
 
 impl Plan {

@@ -35,7 +35,7 @@ use desired_state::{DesiredState, Stack};
 pub(crate) use self::alarm_policies::parse_pending_policy;
 pub(crate) use self::change::{
     AlarmOperation, AutoscalingOperation, Change, EcsOperation, Notice, Operation, Plan, Resource,
-    TopicOperation,
+    SharedPlan, TopicOperation,
 };
 pub use self::clock::Clock;
 pub(crate) use self::offhours::schedule_driven;

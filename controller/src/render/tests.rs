@@ -42,7 +42,7 @@ fn report(events: Vec<Event>) -> PassReport {
         revision: None,
         summary: Summary::of(&events),
         events,
-        plan: crate::plan::Plan::default(),
+        plan: crate::plan::SharedPlan::default(),
         outcomes: None,
         calls: Vec::new(),
         token_waits: Vec::new(),

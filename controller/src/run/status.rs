@@ -255,7 +255,7 @@ mod tests {
             stacks: Vec::new(),
             revision: Some("abc".into()),
             events,
-            plan: crate::plan::Plan::default(),
+            plan: crate::plan::SharedPlan::default(),
             outcomes: None,
             calls: Vec::new(),
             token_waits: Vec::new(),
