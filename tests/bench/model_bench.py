@@ -15,8 +15,9 @@ model, its buckets full and its counts zeroed first.
   sleep            per N: mooring `apply` at the asleep instant, once per variant (MOORING_AWS_SHARE
                    = 1.0, the default 0.8, MOORING_AWS_PACING=off), then Cloud Custodian's policy
                    from bench.py on the same services; wall, throttled answers (the model's
-                   counts), failed calls (mooring's `--output json` `calls`; Custodian: exit
-                   code and its log), services left awake (read from moto)
+                   counts), failures (mooring: its `--output json` summary's failed reads and
+                   changes, and the error answers of its `calls`; Custodian: its ERROR log
+                   lines), exit code, services left awake (read from moto)
   background       mooring's sleep (default share) while another caller sends 1 UpdateService/s:
                    how often that caller was throttled
   cold alarms      mooring's cold apply of --cold-services services × 3 alarms behind the model
@@ -74,7 +75,9 @@ def run_mooring(binary: str, state: Path, now: str, url: str, extra: dict[str, s
     """One `mooring apply` behind the model; never raises on a failed pass (that is a figure)."""
     argv = [binary, "apply", str(state), "--output", "json", "--now", now, "--revision", "bench"]
     r = bench.run_child(argv, env_for(url, bench.KEY_MOORING, extra))
-    r["calls"], r["failed"], r["throttled_seen"], r["writes"] = {}, 0, 0, 0
+    # failed: what the pass reports as failed in the end (reads and changes, its summary);
+    # error_answers: error responses it got, retried ones included (its `calls`).
+    r["calls"], r["failed"], r["error_answers"], r["throttled_seen"], r["writes"] = {}, 0, 0, 0, 0
     try:
         report = json.loads(r["stdout"])
     except ValueError:
@@ -83,10 +86,11 @@ def run_mooring(binary: str, state: Path, now: str, url: str, extra: dict[str, s
         for c in report.get("calls") or []:
             key = f"{str(c.get('service', '')).lower()} {c.get('operation')}"
             r["calls"][key] = c.get("requests", 0)
-            r["failed"] += c.get("failed", 0)
+            r["error_answers"] += c.get("failed", 0)
             r["throttled_seen"] += c.get("throttled", 0)
             if not str(c.get("operation", "")).startswith(aws_model.READ_PREFIXES) and c.get("operation") not in ("PutMetricData", "Publish", "PublishBatch"):
                 r["writes"] += c.get("requests", 0) - c.get("failed", 0)
+        r["failed"] = (report.get("summary") or {}).get("failed", 0)
         if "pacing" in report:  # the pacing build's wait per family, when it reports one
             r["pacing"] = report["pacing"]
     r["stderr_tail"] = r["stderr"][-1500:] if r["rc"] != 0 else ""
@@ -101,6 +105,7 @@ def run_custodian(binary: str, policy: Path, outdir: Path, url: str) -> dict:
     # Cloud Custodian logs a failed action as an ERROR line (with the botocore error); its
     # exit code stays 0 for some of them, so both are reported.
     r["failed"] = sum(1 for line in log.splitlines() if " ERROR " in line or line.startswith("ERROR") or "Traceback" in line)
+    r["error_answers"] = None  # not in its log; the model's throttled count is the figure
     r["throttled_seen"] = sum(1 for line in log.splitlines() if "Throttl" in line or "Rate exceeded" in line)
     r["stderr_tail"] = log[-1500:] if r["rc"] != 0 or r["failed"] else ""
     del r["stdout"], r["stderr"]
@@ -240,13 +245,13 @@ def ratio(row: dict) -> str:
 def print_report(result: dict) -> None:
     m = result["model"]
     print(f"\nModel: controller/aws-quotas.json, scale {m['scale']:g}, latency scale {m['latency_scale']:g}, seed {m['seed']}; mooring {m['mooring']}\n")
-    print("| sleep, N | who | wall s | floor s (binding) | wall / floor | throttled answers | failed calls | exit | left awake |")
+    print("| sleep, N | who | wall s | floor s (binding) | wall / floor | throttled answers | failed (changes, reads) / error answers | exit | left awake |")
     print("|---|---|---:|---|---:|---:|---:|---:|---:|")
     for res in result["sleeps"]:
         for name, r in res["sleep"].items():
             print(
                 f"| {res['n']} | {name} | {r['wall_s']:.1f} | {r['floor']['seconds']:.1f} ({r['floor']['binding']}) | {ratio(r)} "
-                f"| {r['model']['throttled']} | {r['failed']} | {r['rc']} | {r['left_awake']} |"
+                f"| {r['model']['throttled']} | {r['failed']} / {'n/a' if r['error_answers'] is None else r['error_answers']} | {r['rc']} | {r['left_awake']} |"
             )
     print("\nThrottled answers by family (the model's counts):\n")
     for res in result["sleeps"]:
@@ -265,7 +270,7 @@ def print_report(result: dict) -> None:
         print(
             f"\nCold apply of {c['alarms']} alarms: {c['wall_s']:.1f} s, floor {c['floor']['seconds']:.1f} s ({c['floor']['binding']}), "
             f"{ratio(c)}; PutMetricAlarm floor at the default share {c['floor_ideal_s']:.1f} s; throttled answers {c['model']['throttled']}, "
-            f"failed calls {c['failed']}, exit {c['rc']}, alarms made {c['alarms_made']}/{c['alarms']}"
+            f"failed changes {c['failed']}, exit {c['rc']}, alarms made {c['alarms_made']}/{c['alarms']}"
         )
     for res in result["sleeps"]:
         if v := res.get("converged"):
