@@ -5,6 +5,7 @@ printed, never a timed test.
   model_bench.py --mooring BIN --custodian BIN [--n 100,300,1000] [--variants 1.0,0.8,off]
                  [--background-n 1000] [--cold-services 100] [--converged-n 1000]
                  [--json FILE] [--smoke]
+  model_bench.py --print FILE      the tables of an earlier --json
 
 Needs AWS_ENDPOINT_URL pointing at a moto server of its own (tests/bench/run.sh --model starts
 one). The model (tests/bench/aws_model.py, figures from controller/aws-quotas.json) runs in this
@@ -245,13 +246,13 @@ def ratio(row: dict) -> str:
 def print_report(result: dict) -> None:
     m = result["model"]
     print(f"\nModel: controller/aws-quotas.json, scale {m['scale']:g}, latency scale {m['latency_scale']:g}, seed {m['seed']}; mooring {m['mooring']}\n")
-    print("| sleep, N | who | wall s | floor s (binding) | wall / floor | throttled answers | failed (changes, reads) / error answers | exit | left awake |")
-    print("|---|---|---:|---|---:|---:|---:|---:|---:|")
+    print("| sleep, N | who | wall s | floor s (binding) | wall / floor | UpdateService floor s | throttled answers | failed (changes, reads) / error answers | exit | left awake |")
+    print("|---|---|---:|---|---:|---:|---:|---:|---:|---:|")
     for res in result["sleeps"]:
         for name, r in res["sleep"].items():
             print(
-                f"| {res['n']} | {name} | {r['wall_s']:.1f} | {r['floor']['seconds']:.1f} ({r['floor']['binding']}) | {ratio(r)} "
-                f"| {r['model']['throttled']} | {r['failed']} / {'n/a' if r['error_answers'] is None else r['error_answers']} | {r['rc']} | {r['left_awake']} |"
+                f"| {res['n']} | {name} | {r['wall_s']:.1f} | {r['floor']['seconds']:.1f} ({r['floor']['binding']}) | {ratio(r)} | {r['floor_ideal_s']:.1f} "
+                f"| {r['model']['throttled']} | {r['failed']} / {'n/a' if r.get('error_answers') is None else r['error_answers']} | {r['rc']} | {r['left_awake']} |"
             )
     print("\nThrottled answers by family (the model's counts):\n")
     for res in result["sleeps"]:
@@ -289,8 +290,8 @@ def int_list(text: str) -> list[int]:
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--mooring", required=True, help="the mooring binary")
-    p.add_argument("--custodian", required=True, help="Cloud Custodian's `custodian` command")
+    p.add_argument("--mooring", help="the mooring binary (required unless --print)")
+    p.add_argument("--custodian", help="Cloud Custodian's `custodian` command (required unless --print)")
     p.add_argument("--n", type=int_list, default=[100, 300, 1000], help="services to put to sleep (default 100,300,1000)")
     p.add_argument("--variants", default="1.0,0.8,off", help="mooring runs per N: shares, and `off` (MOORING_AWS_PACING=off)")
     p.add_argument("--background-n", type=int_list, default=[1000], help="N at which to measure background load ('' none)")
@@ -302,7 +303,13 @@ def main() -> int:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", help="also write every figure to this file")
     p.add_argument("--smoke", action="store_true", help="N = 10, every scenario, buckets ×10: keeps the script from rotting")
+    p.add_argument("--print", metavar="JSON", help="only print the tables of a --json file written before")
     args = p.parse_args()
+    if args.print:
+        print_report(json.loads(Path(args.print).read_text(encoding="utf-8")))
+        return 0
+    if not args.mooring or not args.custodian:
+        p.error("--mooring and --custodian are required")
     args.variants = [v.strip() for v in args.variants.split(",") if v.strip()]
     if args.smoke:
         args.n, args.background_n, args.converged_n, args.cold_services, args.scale = [10], [10], [10], 10, 10.0
