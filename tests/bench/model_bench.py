@@ -206,11 +206,15 @@ def bench_sleep(n: int, args, model: aws_model.AwsModel, url: str, work: Path) -
     out: dict = {"n": n, "sleep": {}}
 
     if n in args.converged_n:
+        # The same pass on moto alone first: moto's own time (3,000 alarms in one DescribeAlarms
+        # answer take it seconds) is in the model's figure too, and this says how much.
+        bare = bench.mooring(args.mooring, state, bench.AWAKE, bench.KEY_SETUP)
         model.configure({})
         say(f"N={n}: converged pass behind the model")
         row = run_mooring(args.mooring, state, bench.AWAKE, url, {})
         out["converged"] = measured(model, row, DEFAULT_SHARE)
         out["converged"]["floor_aws"] = aws_converged_floor(model, n, DEFAULT_SHARE)
+        out["converged"]["moto_alone_s"] = bare["wall_s"]
 
     runs: list[tuple[str, dict[str, str] | None]] = []
     for v in args.variants:
@@ -306,7 +310,7 @@ def print_report(result: dict) -> None:
             print(
                 f"\nConverged pass, N = {res['n']} ({3 * res['n']} alarms): {v['wall_s']:.1f} s, floor {v['floor']['seconds']:.1f} s "
                 f"({v['floor']['binding']}), {ratio(v)}; on AWS (its batched minimum, DescribeAlarms paged by 100) the floor is "
-                f"{v['floor_aws']['seconds']:.1f} s ({v['floor_aws']['binding']}); writes {v['writes']}, throttled answers {v['model']['throttled']}, exit {v['rc']}"
+                f"{v['floor_aws']['seconds']:.1f} s ({v['floor_aws']['binding']}); the same pass on moto alone {v.get('moto_alone_s', float('nan')):.1f} s; writes {v['writes']}, throttled answers {v['model']['throttled']}, exit {v['rc']}"
             )
     up = result.get("upstream")
     if up and up["calls"]:
