@@ -309,10 +309,12 @@ def print_report(result: dict) -> None:
         )
     for res in result["sleeps"]:
         if v := res.get("converged"):
+            aws = v.get("floor_aws") or {"seconds": float("nan"), "binding": "not measured"}
             print(
                 f"\nConverged pass, N = {res['n']} ({3 * res['n']} alarms): {v['wall_s']:.1f} s, floor {v['floor']['seconds']:.1f} s "
                 f"({v['floor']['binding']}), {ratio(v)}; on AWS (its batched minimum, DescribeAlarms paged by 100) the floor is "
-                f"{v['floor_aws']['seconds']:.1f} s ({v['floor_aws']['binding']}); the same pass on moto alone {v.get('moto_alone_s', float('nan')):.1f} s; writes {v['writes']}, throttled answers {v['model']['throttled']}, exit {v['rc']}"
+                f"{aws['seconds']:.1f} s ({aws['binding']}); the same pass on moto alone {v.get('moto_alone_s', float('nan')):.1f} s; "
+                f"writes {v['writes']}, throttled answers {v['model']['throttled']}, exit {v['rc']}"
             )
     up = result.get("upstream")
     if up and up["calls"]:
