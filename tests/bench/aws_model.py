@@ -200,13 +200,15 @@ class Bucket:
 
 
 class AwsModel:
-    def __init__(self, upstream: str, config: Config | None = None, quotas: Path = QUOTAS):
+    def __init__(self, upstream: str, config: Config | None = None, quotas: Path = QUOTAS, overrides: Path | None = None):
         parsed = urllib.parse.urlsplit(upstream)
         if parsed.scheme != "http" or not parsed.hostname:
             raise ModelError(f"--upstream must be http://HOST:PORT, not {upstream!r}")
         self.upstream_host = parsed.hostname
         self.upstream_port = parsed.port or 80
-        self.base = load_families(quotas)
+        # An overrides file's families replace the data file's with the same (service, family),
+        # operations included, and may add new ones (MOORING_AWS_QUOTAS's meaning).
+        self.base = load_families(quotas) | (load_families(overrides) if overrides else {})
         self.latency = load_latency(quotas)
         self.by_operation = {(f.service, op): f.key for f in self.base.values() for op in f.operations}
         self.config = config or Config()
@@ -499,14 +501,12 @@ def main() -> int:
         print("aws_model.py: error: listen on the loopback address only", file=sys.stderr)
         return 2
     try:
-        base = load_families(QUOTAS)
-        families = dict(args.family)
-        if args.quotas:
-            families = {k: {"burst": f.burst, "refill": f.refill} for k, f in load_families(Path(args.quotas)).items()} | families
+        overrides = Path(args.quotas) if args.quotas else None
+        base = load_families(QUOTAS) | (load_families(overrides) if overrides else {})
         config = Config(seed=args.seed, region=args.region)
-        config.update({"scale": args.scale, "latency_scale": args.latency_scale, "families": families,
+        config.update({"scale": args.scale, "latency_scale": args.latency_scale, "families": dict(args.family),
                        "background": dict(args.background)}, base)
-        model = AwsModel(args.upstream, config)
+        model = AwsModel(args.upstream, config, overrides=overrides)
     except (ModelError, ValueError) as exc:
         print(f"aws_model.py: error: {exc}", file=sys.stderr)
         return 2
