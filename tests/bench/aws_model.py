@@ -220,6 +220,7 @@ class AwsModel:
         self._server: asyncio.base_events.Server | None = None
         self._thread: threading.Thread | None = None
         self._background_task: asyncio.Task | None = None
+        self._writers: set[asyncio.StreamWriter] = set()
         self.reset()
 
     # -- buckets and counts -------------------------------------------------------------
@@ -325,6 +326,7 @@ class AwsModel:
 
     # -- serving --------------------------------------------------------------------------
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._writers.add(writer)
         try:
             while True:
                 request = await read_request(reader, writer)
@@ -339,6 +341,7 @@ class AwsModel:
                     self.errors.append(f"{type(exc).__name__}: {exc}")
             writer.transport.abort()
         finally:
+            self._writers.discard(writer)
             if not writer.is_closing():
                 writer.close()
 
@@ -429,6 +432,7 @@ class AwsModel:
                 return
             started.set()
             loop.run_forever()
+            loop.close()
 
         self._thread = threading.Thread(target=run, name="aws-model", daemon=True)
         self._thread.start()
@@ -440,19 +444,28 @@ class AwsModel:
         return self.port
 
     def stop(self) -> None:
-        if self._loop is None:
+        """Closes the server and every open connection, then the loop (no task left pending)."""
+        if self._loop is None or self._thread is None:
             return
         loop = self._loop
 
-        def close() -> None:
+        async def shutdown() -> None:
             if self._background_task is not None:
                 self._background_task.cancel()
             if self._server is not None:
                 self._server.close()
-            loop.stop()
+            # Closing a client's connection ends its handler as a vanished client does
+            # (cancelling the handler instead makes asyncio's stream callback log it).
+            for writer in list(self._writers):
+                writer.transport.abort()
+            tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            if tasks:
+                await asyncio.wait(tasks, timeout=2)
 
-        loop.call_soon_threadsafe(close)
-        if self._thread is not None:
+        try:
+            asyncio.run_coroutine_threadsafe(shutdown(), loop).result(5)
+        finally:
+            loop.call_soon_threadsafe(loop.stop)
             self._thread.join(5)
 
 
