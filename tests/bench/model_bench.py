@@ -220,7 +220,8 @@ def bench_sleep(n: int, args, model: aws_model.AwsModel, url: str, work: Path) -
     for v in args.variants:
         extra = {"MOORING_AWS_PACING": "off"} if v == "off" else {"MOORING_AWS_SHARE": v}
         runs.append((f"mooring, {'pacing off' if v == 'off' else f'share {v}'}", extra))
-    runs.append(("Cloud Custodian", None))
+    if not args.no_custodian:
+        runs.append(("Cloud Custodian", None))
     if args.no_sleep:
         runs = []
     for name, extra in runs:
@@ -335,6 +336,7 @@ def main() -> int:
     p.add_argument("--background-rate", type=float, default=1.0, help="the other caller's UpdateService per second")
     p.add_argument("--cold-services", type=int, default=100, help="services (× 3 alarms) for the cold apply (0: skip)")
     p.add_argument("--converged-n", type=int_list, default=[1000], help="N at which to measure a converged pass ('' none)")
+    p.add_argument("--no-custodian", action="store_true", help="skip Cloud Custodian's sleeps")
     p.add_argument("--no-sleep", action="store_true", help="skip the sleep runs (converged pass, background, cold apply only)")
     p.add_argument("--scale", type=float, default=1.0, help="the model's bucket scale (1: AWS's figures)")
     p.add_argument("--latency-scale", type=float, default=1.0)
