@@ -92,8 +92,8 @@ def run_mooring(binary: str, state: Path, now: str, url: str, extra: dict[str, s
             if not str(c.get("operation", "")).startswith(aws_model.READ_PREFIXES) and c.get("operation") not in ("PutMetricData", "Publish", "PublishBatch"):
                 r["writes"] += c.get("requests", 0) - c.get("failed", 0)
         r["failed"] = (report.get("summary") or {}).get("failed", 0)
-        if "pacing" in report:  # the pacing build's wait per family, when it reports one
-            r["pacing"] = report["pacing"]
+        if report.get("tokenWaits"):  # the pacing build's time waited for tokens, per family
+            r["token_waits"] = report["tokenWaits"]
     r["stderr_tail"] = r["stderr"][-1500:] if r["rc"] != 0 else ""
     del r["stdout"], r["stderr"]
     return r
