@@ -147,7 +147,7 @@ def sleep_behind_model(args, work: Path, extra: dict[str, str]) -> dict:
     state = work / "stack.yaml"
     state.write_text(desired_state(), encoding="utf-8")
     seed(args.moto)
-    rc, _, err, _ = mooring(args.mooring, state, AWAKE, args.moto, {})
+    rc, _, err, _ = mooring(args.mooring, state, AWAKE, args.moto, {"MOORING_AWS_PACING": "off"})
     if rc != 0:
         raise Failure(f"the awake apply straight to moto exited {rc}: {err}")
     model = aws_model.AwsModel(args.moto, aws_model.Config(seed=16, families={FAMILY: dict(TINY)}))
