@@ -94,6 +94,9 @@ step "tests/reliability/run.sh (faults and kill -9, issue 9)"
 # docs/reliability.md (a run by hand does; commit that one).
 MOORING_RELIABILITY_REPORT=${MOORING_RELIABILITY_REPORT:-$MOORING_CACHE/reliability.md} tests/reliability/run.sh
 
+step "tests/model/run.sh (mooring paces itself behind the AWS model, issue 16)"
+MOORING_BIN=$CARGO_TARGET_DIR/debug/mooring tests/model/run.sh
+
 # Last: the call log now holds the whole suite's requests, the reliability run's included.
 step "IAM policy against the calls the tests made (tests/deploy/check_iam.py)"
 python3 tests/deploy/check_iam.py --self-test

@@ -2,6 +2,7 @@
 # mooring's benchmark (issue 8): prints figures, is never part of the test suite.
 #
 #   tests/bench/run.sh [--smoke] [bench.py options: --n 100,1000 --runs 5 --json FILE]
+#   tests/bench/run.sh --model [--smoke] [model_bench.py options: --n 100,300,1000 --json FILE]
 #
 # Installs Cloud Custodian (tests/bench/requirements-c7n.txt, pinned) into its own cached venv,
 # starts an emulator of its own (state in $MOORING_CACHE/emulator-bench, so it never resets a
@@ -14,6 +15,11 @@
 # Environment: MOORING_CACHE (default ~/.cache/mooring), CARGO_TARGET_DIR (default
 # $MOORING_CACHE/target, as tests/run.sh), MOORING_BENCH_EMULATOR_STATE (default
 # $MOORING_CACHE/emulator-bench), MOORING_BENCH_KEEP_EMULATOR=1 leaves the emulator running.
+#
+# --model: instead of all that, mooring and Cloud Custodian behind a model of AWS's quotas and
+# latency (tests/bench/model_bench.py, issue 16; its options, e.g. --n 100,300 --variants off,
+# go after --model). --smoke runs the model's smoke too (N = 10, about 15 s); --model --smoke
+# only that.
 #
 # Then the reconcile Lambda's cold start from its zip under cargo-lambda (tests/bench/lambda_cold.py).
 # `mooring run`'s steady-state memory (N services, 10 passes) is tests/bench/steady.py.
@@ -59,9 +65,14 @@ main() {
         trap '"$MOTO" stop >/dev/null 2>&1 || true' EXIT
     fi
     eval "$("$MOTO" env)"
-    local profile=dist arg
+    local profile=dist arg model=0 smoke=0
+    local -a rest=()
     for arg in "$@"; do
-        [[ $arg == --smoke ]] && profile=debug
+        case $arg in
+        --smoke) profile=debug smoke=1 rest+=("$arg") ;;
+        --model) model=1 ;;
+        *) rest+=("$arg") ;;
+        esac
     done
     note "building mooring ($profile; several minutes the first time)"
     if [[ $profile == dist ]]; then
@@ -74,8 +85,17 @@ main() {
     [[ -x $binary ]] || die "no binary at $binary"
     note "machine: $(nproc) cores, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1), $(awk '/MemTotal/ {printf "%.1f GB", $2/1048576}' /proc/meminfo); load $(cut -d' ' -f1-3 /proc/loadavg)"
     # boto3 comes from the emulator's venv (tests/emulator/requirements.txt).
+    if ((model)); then
+        "$CACHE/moto-venv/bin/python" "$HERE/model_bench.py" \
+            --mooring "$binary" --custodian "$C7N_VENV/bin/custodian" ${rest[@]+"${rest[@]}"}
+        return
+    fi
     "$CACHE/moto-venv/bin/python" "$HERE/bench.py" \
         --mooring "$binary" --custodian "$C7N_VENV/bin/custodian" "$@"
+    if ((smoke)); then
+        "$CACHE/moto-venv/bin/python" "$HERE/model_bench.py" \
+            --mooring "$binary" --custodian "$C7N_VENV/bin/custodian" --smoke
+    fi
 
     # The Lambda's cold start: the reconcile zip as it ships (deploy/lambda/build.sh, release;
     # seconds when tests/run.sh's Lambda step already built it).
