@@ -48,6 +48,10 @@ impl Outcome {
     }
 }
 
+/// The changes of one apply group, each with its index in the plan (outcomes come back
+/// in plan order).
+type Group = Vec<(usize, Arc<Change>)>;
+
 /// Executes `changes`, at most `concurrency` groups in flight. Outcomes come back in
 /// the order of `changes`, whatever order the calls finished in. Groups that other
 /// changes wait for (`Change::after`: a cluster's tag before its services' claims) run
@@ -64,7 +68,7 @@ pub async fn apply(
     concurrency: usize,
     retry_until: Instant,
 ) -> Vec<Outcome> {
-    let mut groups: BTreeMap<String, Vec<(usize, Arc<Change>)>> = BTreeMap::new();
+    let mut groups: BTreeMap<String, Group> = BTreeMap::new();
     let mut awaited: BTreeSet<String> = BTreeSet::new();
     for (index, change) in changes.into_iter().enumerate() {
         awaited.extend(change.after.clone());
@@ -92,13 +96,12 @@ pub async fn apply(
 /// names the groups of an earlier wave that did not succeed in full.
 async fn apply_wave(
     clients: &Clients,
-    groups: Vec<(String, Vec<(usize, Arc<Change>)>)>,
+    groups: Vec<(String, Group)>,
     failed: &BTreeSet<String>,
     concurrency: usize,
     retry_until: Instant,
 ) -> Vec<(usize, Outcome)> {
-    let mut pending: Vec<Vec<(usize, Arc<Change>)>> =
-        groups.into_iter().map(|(_, group)| group).collect();
+    let mut pending: Vec<Group> = groups.into_iter().map(|(_, group)| group).collect();
     let mut outcomes: Vec<(usize, Outcome)> = Vec::new();
     let mut round: u32 = 0;
     while !pending.is_empty() {
@@ -147,7 +150,7 @@ struct GroupResult {
 
 struct Throttled {
     /// The throttled change first, then the ones after it.
-    changes: Vec<(usize, Arc<Change>)>,
+    changes: Group,
     error: String,
 }
 
@@ -186,7 +189,7 @@ fn left_for_next_pass(rest: Throttled) -> Vec<(usize, Outcome)> {
 
 async fn apply_group(
     clients: &Clients,
-    group: Vec<(usize, Arc<Change>)>,
+    group: Group,
     failed_groups: &BTreeSet<String>,
 ) -> GroupResult {
     let mut outcomes = Vec::with_capacity(group.len());

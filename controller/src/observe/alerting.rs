@@ -33,42 +33,86 @@ pub enum AlertingReadError {
     Topics(#[from] TopicsError),
 }
 
-/// Reads the alarms and topics of every observed stack into `observed`; a stack whose
-/// reads failed keeps `alerting: None` and gets its error back.
-pub async fn observe_alerting(
+/// What `read_alerting` needs of a stack that was observed: its name, region and the
+/// account its services' ARNs told (taken before the read, so that the alarm and topic
+/// reads can run while the clusters and listings write into `Observed`).
+pub struct AlertingTarget {
+    stack: String,
+    region: String,
+    account: Option<String>,
+}
+
+/// The stacks of `observed` whose alarms and topics are read.
+pub fn targets(desired: &DesiredState, observed: &Observed) -> Vec<AlertingTarget> {
+    desired
+        .stacks
+        .iter()
+        .filter_map(|stack| {
+            let seen = observed.stacks.get(&stack.name)?;
+            // Paused resources are skipped entirely, reads included.
+            let declares_alerting = stack
+                .all_alarms()
+                .any(|(_, alarm)| alarm.management != Management::Paused)
+                || stack
+                    .topics
+                    .values()
+                    .any(|t| t.management != Management::Paused);
+            if !declares_alerting && !stack.services.is_empty() && !stack.prune.allow_empty {
+                return None;
+            }
+            Some(AlertingTarget {
+                stack: stack.name.clone(),
+                region: seen.region.clone(),
+                account: seen.account.clone(),
+            })
+        })
+        .collect()
+}
+
+/// Reads the alarms and topics of each target, stacks concurrently; what each read gave
+/// goes into `Observed` with `record`.
+pub async fn read_alerting(
     desired: &DesiredState,
     clients: &Clients,
     concurrency: usize,
+    targets: Vec<AlertingTarget>,
+) -> Vec<(String, Result<Alerting, AlertingReadError>)> {
+    stream::iter(targets)
+        .filter_map(|target| {
+            let stack = desired.stacks.iter().find(|s| s.name == target.stack);
+            futures::future::ready(stack.map(|stack| (stack, target)))
+        })
+        .map(|(stack, target)| async move {
+            let result = read_stack(
+                stack,
+                clients,
+                &target.region,
+                target.account.as_deref(),
+                concurrency,
+            )
+            .await;
+            (target.stack, result)
+        })
+        .buffer_unordered(concurrency.max(1))
+        .collect()
+        .await
+}
+
+/// Puts what `read_alerting` read into `observed`: a stack whose reads failed keeps
+/// `alerting: None` and gets its error back.
+pub fn record(
     observed: &mut Observed,
+    reads: Vec<(String, Result<Alerting, AlertingReadError>)>,
 ) -> Vec<(String, AlertingReadError)> {
     let mut failures = Vec::new();
-    for stack in &desired.stacks {
-        let Some(seen) = observed.stacks.get_mut(&stack.name) else {
-            continue;
-        };
-        // Paused resources are skipped entirely, reads included.
-        let declares_alerting = stack
-            .all_alarms()
-            .any(|(_, alarm)| alarm.management != Management::Paused)
-            || stack
-                .topics
-                .values()
-                .any(|t| t.management != Management::Paused);
-        if !declares_alerting && !stack.services.is_empty() && !stack.prune.allow_empty {
-            continue;
-        }
-        let region = seen.region.clone();
-        match read_stack(
-            stack,
-            clients,
-            &region,
-            seen.account.as_deref(),
-            concurrency,
-        )
-        .await
-        {
-            Ok(alerting) => seen.alerting = Some(alerting),
-            Err(error) => failures.push((stack.name.clone(), error)),
+    for (stack, result) in reads {
+        match result {
+            Ok(alerting) => {
+                if let Some(seen) = observed.stacks.get_mut(&stack) {
+                    seen.alerting = Some(alerting);
+                }
+            }
+            Err(error) => failures.push((stack, error)),
         }
     }
     failures
@@ -118,11 +162,17 @@ async fn read_stack(
     let declared_alarms: BTreeSet<&str> = stack.all_alarms().map(|(name, _)| name).collect();
     let whole_region = prefixes.iter().any(String::is_empty);
 
-    let mut found = BTreeMap::new();
-    for prefix in &prefixes {
-        found.append(&mut alarms::describe_by_prefix(&cloudwatch, prefix).await?);
-    }
-    let topic_arns = topics::list_topics(&sns, region).await?;
+    // The alarms and the topic list do not depend on each other: read side by side (on
+    // AWS each is a chain of pages, at N = 1,000 the pass's longest).
+    let alarm_reads = async {
+        let mut found = BTreeMap::new();
+        for prefix in &prefixes {
+            found.append(&mut alarms::describe_by_prefix(&cloudwatch, prefix).await?);
+        }
+        Ok::<_, AlertingReadError>(found)
+    };
+    let topic_list = async { Ok::<_, AlertingReadError>(topics::list_topics(&sns, region).await?) };
+    let (mut found, topic_arns) = futures::try_join!(alarm_reads, topic_list)?;
 
     // Which alarms need their tags read.
     let empty_and_kept = declared_alarms.is_empty() && !stack.prune.allow_empty;

@@ -1,7 +1,7 @@
 //! Observe: one batched read of everything the desired state names. ECS services
 //! (DescribeServices, 10 a call, tags included) and their scalable targets (50 a call,
 //! then the region's policies and scheduled actions, see `aws::autoscaling`) are read
-//! concurrently, then the alarms and topics (`alerting`).
+//! concurrently, then the clusters and listings beside the alarms and topics (`alerting`).
 //!
 //! A schedule-only pass (`ObserveScope::ScheduleOnly`: the `offhours` Lambda,
 //! `--schedule-only`) reads the services and the targets' own settings and nothing else:
@@ -210,9 +210,28 @@ pub async fn observe(
         // topics and says nothing about them.
         return (observed, failures);
     }
-    // Before the listing: it reads the clusters found tagged for a stack too.
-    let clusters =
-        self::clusters::observe_tagged_clusters(desired, clients, concurrency, &mut observed).await;
+    // After the services: the account their ARNs told is used to resolve topic ARNs. The
+    // alarm and topic reads need nothing else of `observed`, so they run while the
+    // clusters and the listings are read (each a chain of calls of its own).
+    let alerting_targets = self::alerting::targets(desired, &observed);
+    let alerting_reads =
+        self::alerting::read_alerting(desired, clients, concurrency, alerting_targets);
+    let ecs_reads = async {
+        // Before the listing: it reads the clusters found tagged for a stack too.
+        let clusters =
+            self::clusters::observe_tagged_clusters(desired, clients, concurrency, &mut observed)
+                .await;
+        let listing = self::listing::observe_undeclared(
+            desired,
+            clients,
+            concurrency,
+            extra_clusters,
+            &mut observed,
+        )
+        .await;
+        (clusters, listing)
+    };
+    let (alerting, (clusters, listing)) = futures::join!(alerting_reads, ecs_reads);
     failures.extend(
         clusters
             .into_iter()
@@ -222,14 +241,6 @@ pub async fn observe(
                 source,
             }),
     );
-    let listing = self::listing::observe_undeclared(
-        desired,
-        clients,
-        concurrency,
-        extra_clusters,
-        &mut observed,
-    )
-    .await;
     failures.extend(listing.into_iter().map(|failure| match failure {
         ListingError::Ecs { stack, source } => ObserveError::Ecs { stack, source },
         ListingError::Autoscaling {
@@ -242,11 +253,8 @@ pub async fn observe(
             source,
         },
     }));
-    // After the services: the account their ARNs told is used to resolve topic ARNs.
-    let alerting =
-        self::alerting::observe_alerting(desired, clients, concurrency, &mut observed).await;
     failures.extend(
-        alerting
+        self::alerting::record(&mut observed, alerting)
             .into_iter()
             .map(|(stack, source)| ObserveError::Alerting { stack, source }),
     );
