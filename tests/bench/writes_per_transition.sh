@@ -2,7 +2,7 @@
 # Mutating calls per transition (issue 16): mooring apply --output json against the emulator, `calls`.
 # usage: tests/bench/writes_per_transition.sh MOORING_BIN TAG
 # Needs AWS_ENDPOINT_URL (eval "$(tests/emulator/moto.sh env)"); seeds two fresh clusters
-# named after TAG (aud-TAG, aud2-TAG). The table in docs/architecture.md ("Writes per
+# named after TAG (aud-TAG, aud2-TAG). The table in docs/aws-limits.md ("Writes per
 # transition") comes from it, run with the binaries before and after issue 16.
 set -euo pipefail
 MB=$1; TAG=$2
