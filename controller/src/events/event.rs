@@ -34,7 +34,7 @@ pub enum Reason {
     ServiceNotFound,
     /// A change failed; the message says which call and why.
     ApplyFailed,
-    /// AWS throttled mooring; the SDK backed off and retried.
+    /// AWS throttled mooring despite its pacing; the SDK backed off and retried.
     Throttled,
     /// Reading the account failed; the resources concerned were not planned.
     ObserveFailed,

@@ -424,7 +424,10 @@ fn throttled_events(
         return Vec::new();
     }
     let message = format!(
-        "AWS throttled {} during this pass; the SDK backed off and retried",
+        "AWS throttled {} during this pass (retried; a change still throttled is reported \
+         failed, never done): mooring paces itself to its share of the quotas it knows, so \
+         another caller drew on the same bucket, or the account's quota is below that figure \
+         (--aws-quotas)",
         throttled.join(", ")
     );
     stacks
