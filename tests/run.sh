@@ -95,7 +95,7 @@ step "tests/reliability/run.sh (faults and kill -9, issue 9)"
 MOORING_RELIABILITY_REPORT=${MOORING_RELIABILITY_REPORT:-$MOORING_CACHE/reliability.md} tests/reliability/run.sh
 
 step "tests/model/run.sh (mooring paces itself behind the AWS model, issue 16)"
-MOORING_BIN=$CARGO_TARGET_DIR/debug/mooring tests/model/run.sh
+MOORING_MODEL_TEST_REQUIRE_PACING=1 MOORING_BIN=$CARGO_TARGET_DIR/debug/mooring tests/model/run.sh
 
 # Last: the call log now holds the whole suite's requests, the reliability run's included.
 step "IAM policy against the calls the tests made (tests/deploy/check_iam.py)"
