@@ -42,7 +42,9 @@ Control endpoint (plain HTTP on the same port, never throttled):
   POST /__aws-model/reset    refills every bucket, zeroes the counts
 Requests without a SigV4 signature (moto's /moto-api) pass through untouched and uncounted.
 
-Importable: AwsModel(upstream, Config(...)).start_in_thread() -> port; .stop(). Standard library.
+Importable: AwsModel(upstream, Config(...)).start_in_thread() -> port; .stop(). The proxy plumbing
+(listening, forwarding, the control endpoint, the thread) is tests/reliability/proxy_base.py's,
+shared with the fault proxy. Standard library.
 """
 
 from __future__ import annotations
@@ -52,31 +54,17 @@ import asyncio
 import json
 import math
 import random
-import signal
 import sys
-import threading
 import time
-import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 sys.path.insert(0, str(ROOT / "tests" / "reliability"))
-from aws_wire import (  # noqa: E402  (the wire side is shared with the fault proxy)
-    CREDENTIAL,
-    HOP_BY_HOP,
-    MAX_HEAD,
-    Call,
-    Request,
-    WireError,
-    classify,
-    read_body,
-    read_headers,
-    read_request,
-    response_bytes,
-    throttle_response,
-)
+# The wire side and the proxy plumbing are shared with the fault proxy.
+from aws_wire import CREDENTIAL, Call, Request, classify, response_bytes, throttle_response  # noqa: E402
+from proxy_base import UpstreamProxy, listen_address, serve_until_signal  # noqa: E402
 
 QUOTAS = ROOT / "controller" / "aws-quotas.json"
 CONTROL_PREFIX = "/__aws-model/"
@@ -199,13 +187,17 @@ class Bucket:
         return False
 
 
-class AwsModel:
+class AwsModel(UpstreamProxy):
+    CONTROL_PREFIX = CONTROL_PREFIX
+    error = ModelError
+    control_errors = (ModelError, ValueError, TypeError, KeyError, AttributeError)
+    what = "the model"
+    thread_name = "aws-model"
+    backlog = 512
+    clean_stop = True
+
     def __init__(self, upstream: str, config: Config | None = None, quotas: Path = QUOTAS, overrides: Path | None = None):
-        parsed = urllib.parse.urlsplit(upstream)
-        if parsed.scheme != "http" or not parsed.hostname:
-            raise ModelError(f"--upstream must be http://HOST:PORT, not {upstream!r}")
-        self.upstream_host = parsed.hostname
-        self.upstream_port = parsed.port or 80
+        super().__init__(upstream)
         # An overrides file's families replace the data file's with the same (service, family),
         # operations included, and may add new ones (MOORING_AWS_QUOTAS's meaning).
         self.base = load_families(quotas) | (load_families(overrides) if overrides else {})
@@ -214,13 +206,7 @@ class AwsModel:
         self.config = config or Config()
         for name in list(self.config.families) + list(self.config.background):
             check_family(name, self.base)
-        self.lock = threading.Lock()
-        self.port: int | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._server: asyncio.base_events.Server | None = None
-        self._thread: threading.Thread | None = None
         self._background_task: asyncio.Task | None = None
-        self._writers: set[asyncio.StreamWriter] = set()
         self.reset()
 
     # -- buckets and counts -------------------------------------------------------------
@@ -292,7 +278,17 @@ class AwsModel:
             mu, sigma = self.latency["read" if is_read(call.operation) else "write"]
             return key, True, rng.lognormvariate(mu, sigma) * self.config.latency_scale
 
+    def reset_from_control(self) -> None:
+        self.configure({})
+
     # -- background load ----------------------------------------------------------------
+    def on_started(self) -> None:
+        self._restart_background()
+
+    def on_stopping(self) -> None:
+        if self._background_task is not None:
+            self._background_task.cancel()
+
     def _restart_background(self) -> None:
         if self._background_task is not None:
             self._background_task.cancel()
@@ -325,148 +321,35 @@ class AwsModel:
             await asyncio.sleep(max(0.0, wake - time.monotonic()))
 
     # -- serving --------------------------------------------------------------------------
-    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self._writers.add(writer)
-        try:
-            while True:
-                request = await read_request(reader, writer)
-                if request is None:
-                    return
-                await self.serve(request, writer)
-        except (ConnectionError, asyncio.IncompleteReadError, WireError):
-            return  # the client went away mid-request: nothing to answer
-        except Exception as exc:  # noqa: BLE001 - any other failure is reported, not hidden
-            with self.lock:
-                if len(self.errors) < 100:
-                    self.errors.append(f"{type(exc).__name__}: {exc}")
-            writer.transport.abort()
-        finally:
-            self._writers.discard(writer)
-            if not writer.is_closing():
-                writer.close()
-
-    async def serve(self, request: Request, writer: asyncio.StreamWriter) -> None:
-        if request.target.startswith(CONTROL_PREFIX):
-            writer.write(self.control(request))
-            await writer.drain()
-            return
+    async def serve(self, request: Request, writer: asyncio.StreamWriter) -> bool:
+        if await self.answer_control(request, writer):
+            return True
         call = classify(request)
         if call is not None:
             _, admitted, delay = self._decide(call, signing_region(request))
             if not admitted:
                 writer.write(response_bytes(*throttle_response(call)))
                 await writer.drain()
-                return
+                return True
             if delay:
                 await asyncio.sleep(delay)
         status, reason, headers, body = await self.forward(request, timed=call is not None)
         writer.write(response_bytes(status, reason, headers, body))
         await writer.drain()
+        return True
 
-    def control(self, request: Request) -> bytes:
-        path = urllib.parse.urlsplit(request.target).path[len(CONTROL_PREFIX):]
-        try:
-            if request.method == "GET" and path == "counts":
-                payload = self.counts()
-            elif request.method == "POST" and path == "reset":
-                self.configure({})
-                payload = self.counts()
-            elif request.method == "POST" and path == "config":
-                self.configure(json.loads(request.body or b"{}"))
-                payload = self.counts()
-            else:
-                return response_bytes(404, "Not Found", [("Content-Type", "text/plain")], b"unknown control path\n")
-        except (ModelError, ValueError, TypeError, KeyError, AttributeError) as exc:
-            return response_bytes(400, "Bad Request", [("Content-Type", "text/plain")], f"{exc}\n".encode())
-        return response_bytes(200, "OK", [("Content-Type", "application/json")], json.dumps(payload, indent=1).encode())
-
-    async def forward(self, request: Request, timed: bool) -> tuple[int, str, list[tuple[str, str]], bytes]:
-        """One upstream connection per request (moto's server is happiest so)."""
+    async def forward(self, request: Request, timed: bool = False) -> tuple[int, str, list[tuple[str, str]], bytes]:
+        """UpstreamProxy.forward; timed: adds the call's time to the upstream counts (moto's own time)."""
         t0 = time.monotonic()
-        reader, writer = await asyncio.open_connection(self.upstream_host, self.upstream_port)
         try:
-            head = [f"{request.method} {request.target} HTTP/1.1"]
-            head += [f"{k}: {v}" for k, v in request.headers if k.lower() not in HOP_BY_HOP and k.lower() not in ("content-length", "expect")]
-            head.append(f"Content-Length: {len(request.body)}")
-            head.append("Connection: close")
-            writer.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + request.body)
-            await writer.drain()
-            status_line = (await reader.readline()).decode("latin-1").rstrip("\r\n")
-            parts = status_line.split(" ", 2)
-            if len(parts) < 2 or not parts[1].isdigit():
-                raise ModelError(f"upstream answered {status_line!r}")
-            status, reason = int(parts[1]), parts[2] if len(parts) > 2 else ""
-            headers = await read_headers(reader)
-            body = await read_body(reader, headers, request.method == "HEAD" or status in (204, 304) or status < 200, until_eof=True)
-            return status, reason, headers, body
+            return await super().forward(request)
         finally:
-            writer.close()
             if timed:
                 spent = time.monotonic() - t0
                 with self.lock:
                     self.upstream["calls"] += 1
                     self.upstream["seconds"] += spent
                     self.upstream["max_s"] = max(self.upstream["max_s"], spent)
-
-    # -- running ----------------------------------------------------------------------------
-    async def start(self, host: str = "127.0.0.1", port: int = 0) -> int:
-        self._loop = asyncio.get_running_loop()
-        self._server = await asyncio.start_server(self.handle, host, port, limit=MAX_HEAD, backlog=512)
-        self.port = self._server.sockets[0].getsockname()[1]
-        self._restart_background()
-        return self.port
-
-    def start_in_thread(self, host: str = "127.0.0.1", port: int = 0) -> int:
-        """Runs the model on its own event loop in a daemon thread; returns the port."""
-        started = threading.Event()
-        failure: list[BaseException] = []
-
-        def run() -> None:
-            loop = asyncio.new_event_loop()
-            asyncio.set_event_loop(loop)
-            try:
-                loop.run_until_complete(self.start(host, port))
-            except BaseException as exc:  # reported to the starting thread
-                failure.append(exc)
-                started.set()
-                return
-            started.set()
-            loop.run_forever()
-            loop.close()
-
-        self._thread = threading.Thread(target=run, name="aws-model", daemon=True)
-        self._thread.start()
-        started.wait(10)
-        if failure:
-            raise ModelError(f"the model did not start: {failure[0]}")
-        if self.port is None:
-            raise ModelError("the model did not start within 10 s")
-        return self.port
-
-    def stop(self) -> None:
-        """Closes the server and every open connection, then the loop (no task left pending)."""
-        if self._loop is None or self._thread is None:
-            return
-        loop = self._loop
-
-        async def shutdown() -> None:
-            if self._background_task is not None:
-                self._background_task.cancel()
-            if self._server is not None:
-                self._server.close()
-            # Closing a client's connection ends its handler as a vanished client does
-            # (cancelling the handler instead makes asyncio's stream callback log it).
-            for writer in list(self._writers):
-                writer.transport.abort()
-            tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
-            if tasks:
-                await asyncio.wait(tasks, timeout=2)
-
-        try:
-            asyncio.run_coroutine_threadsafe(shutdown(), loop).result(5)
-        finally:
-            loop.call_soon_threadsafe(loop.stop)
-            self._thread.join(5)
 
 
 def signing_region(request: Request) -> str:
@@ -509,9 +392,8 @@ def main() -> int:
     p.add_argument("--background", type=parse_background, action="append", default=[], metavar="SVC:FAMILY=RATE")
     p.add_argument("--region", default="us-east-1", help="the background caller's region")
     args = p.parse_args()
-    host, _, port = args.listen.rpartition(":")
-    if host not in ("127.0.0.1", "localhost", "::1", "[::1]"):
-        print("aws_model.py: error: listen on the loopback address only", file=sys.stderr)
+    listen = listen_address("aws_model.py", args.listen)
+    if listen is None:
         return 2
     try:
         overrides = Path(args.quotas) if args.quotas else None
@@ -524,18 +406,7 @@ def main() -> int:
         print(f"aws_model.py: error: {exc}", file=sys.stderr)
         return 2
 
-    async def serve() -> None:
-        bound = await model.start(host.strip("[]"), int(port))
-        print(f"http://127.0.0.1:{bound}", flush=True)
-        if args.port_file:
-            Path(args.port_file).write_text(f"{bound}\n", encoding="utf-8")
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, stop.set)
-        await stop.wait()
-
-    asyncio.run(serve())
+    serve_until_signal(model, *listen, args.port_file)
     if args.counts_file:
         Path(args.counts_file).write_text(json.dumps(model.counts(), indent=1), encoding="utf-8")
     return 0

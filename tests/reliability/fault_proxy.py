@@ -42,8 +42,9 @@ Control endpoint (plain HTTP on the same port, never faulted):
                                 counts and the request numbering
   POST /__fault-proxy/reset    zeroes the counts and the request numbering
 
-The runner (reliability.py) imports FaultProxy and runs it in a thread instead.
-Standard library only.
+The runner (reliability.py) imports FaultProxy and runs it in a thread instead. Listening,
+forwarding, the control endpoint's plumbing and the thread are proxy_base.py's, shared with
+tests/bench/aws_model.py. Standard library only.
 """
 
 from __future__ import annotations
@@ -57,24 +58,10 @@ import signal
 import socket
 import struct
 import sys
-import threading
-import urllib.parse
 from dataclasses import dataclass, field
 
-from aws_wire import (
-    HOP_BY_HOP,
-    MAX_HEAD,
-    Call,
-    Request,
-    WireError,
-    classify,
-    plain_error,
-    read_body,
-    read_headers,
-    read_request,
-    response_bytes,
-    throttle_response,
-)
+from aws_wire import Call, Request, classify, plain_error, response_bytes, throttle_response
+from proxy_base import UpstreamProxy, listen_address, serve_until_signal
 
 KINDS = ("throttle", "error500", "error503", "reset_before", "reset_after", "latency")
 CONTROL_PREFIX = "/__fault-proxy/"
@@ -133,19 +120,16 @@ class Config:
         }
 
 
-class FaultProxy:
+class FaultProxy(UpstreamProxy):
+    CONTROL_PREFIX = CONTROL_PREFIX
+    error = ProxyError
+    control_errors = (ProxyError, ValueError, TypeError)
+    what = "the proxy"
+    thread_name = "fault-proxy"
+
     def __init__(self, upstream: str, config: Config | None = None):
-        parsed = urllib.parse.urlsplit(upstream)
-        if parsed.scheme != "http" or not parsed.hostname:
-            raise ProxyError(f"--upstream must be http://HOST:PORT, not {upstream!r}")
-        self.upstream_host = parsed.hostname
-        self.upstream_port = parsed.port or 80
+        super().__init__(upstream)
         self.config = config or Config()
-        self.lock = threading.Lock()
-        self.port: int | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._server: asyncio.base_events.Server | None = None
-        self._thread: threading.Thread | None = None
         self.reset_counts()
 
     # -- counts -----------------------------------------------------------------------
@@ -219,38 +203,20 @@ class FaultProxy:
                     ops[kind] = ops.get(kind, 0) + 1
             return number, kind, delay, kill
 
-    # -- serving ----------------------------------------------------------------------
-    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            while True:
-                request = await read_request(reader, writer)
-                if request is None:
-                    return
-                keep_open = await self.serve(request, writer)
-                if not keep_open:
-                    return
-        except (ConnectionError, asyncio.IncompleteReadError, WireError):
-            return  # the client went away mid-request (or was killed): nothing to answer
-        except Exception as exc:  # noqa: BLE001 - any other failure is reported, not hidden
-            with self.lock:
-                if len(self.errors) < 100:
-                    self.errors.append(f"{type(exc).__name__}: {exc}")
-            reset(writer)
-            return
-        finally:
-            if not writer.is_closing():
-                writer.close()
+    def reset_from_control(self) -> None:
+        self.reset_counts()
 
+    def abort(self, writer: asyncio.StreamWriter) -> None:
+        reset(writer)
+
+    # -- serving ----------------------------------------------------------------------
     async def serve(self, request: Request, writer: asyncio.StreamWriter) -> bool:
         """Answers one request; False when the connection must not be reused."""
-        if request.target.startswith(CONTROL_PREFIX):
-            writer.write(self.control(request))
-            await writer.drain()
+        if await self.answer_control(request, writer):
             return True
         call = classify(request)
         if call is None:
-            status, reason, headers, body = await self.forward(request)
-            writer.write(response_bytes(status, reason, headers, body))
+            await self.relay(request, writer)
             await writer.drain()
             return True
         _, kind, delay, kill = self._decide(call)
@@ -278,95 +244,9 @@ class FaultProxy:
         else:
             if delay:
                 await asyncio.sleep(delay)
-            status, reason, headers, body = await self.forward(request)
-            writer.write(response_bytes(status, reason, headers, body))
+            await self.relay(request, writer)
         await writer.drain()
         return True
-
-    def control(self, request: Request) -> bytes:
-        path = urllib.parse.urlsplit(request.target).path[len(CONTROL_PREFIX):]
-        try:
-            if request.method == "GET" and path == "counts":
-                payload = self.counts()
-            elif request.method == "POST" and path == "reset":
-                self.reset_counts()
-                payload = self.counts()
-            elif request.method == "POST" and path == "config":
-                self.configure(json.loads(request.body or b"{}"))
-                payload = self.counts()
-            else:
-                return response_bytes(404, "Not Found", [("Content-Type", "text/plain")], b"unknown control path\n")
-        except (ProxyError, ValueError, TypeError) as exc:
-            return response_bytes(400, "Bad Request", [("Content-Type", "text/plain")], f"{exc}\n".encode())
-        return response_bytes(200, "OK", [("Content-Type", "application/json")], json.dumps(payload, indent=1).encode())
-
-    async def forward(self, request: Request) -> tuple[int, str, list[tuple[str, str]], bytes]:
-        """One upstream connection per request (moto's server is happiest so)."""
-        reader, writer = await asyncio.open_connection(self.upstream_host, self.upstream_port)
-        try:
-            head = [f"{request.method} {request.target} HTTP/1.1"]
-            head += [f"{k}: {v}" for k, v in request.headers if k.lower() not in HOP_BY_HOP and k.lower() not in ("content-length", "expect")]
-            head.append(f"Content-Length: {len(request.body)}")
-            head.append("Connection: close")
-            writer.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + request.body)
-            await writer.drain()
-            status_line = (await reader.readline()).decode("latin-1").rstrip("\r\n")
-            parts = status_line.split(" ", 2)
-            if len(parts) < 2 or not parts[1].isdigit():
-                raise ProxyError(f"upstream answered {status_line!r}")
-            status, reason = int(parts[1]), parts[2] if len(parts) > 2 else ""
-            headers = await read_headers(reader)
-            body = await read_body(reader, headers, request.method == "HEAD" or status in (204, 304) or status < 200, until_eof=True)
-            return status, reason, headers, body
-        finally:
-            writer.close()
-
-    # -- running ----------------------------------------------------------------------
-    async def start(self, host: str = "127.0.0.1", port: int = 0) -> int:
-        self._server = await asyncio.start_server(self.handle, host, port, limit=MAX_HEAD)
-        self.port = self._server.sockets[0].getsockname()[1]
-        return self.port
-
-    def start_in_thread(self, host: str = "127.0.0.1", port: int = 0) -> int:
-        """Runs the proxy on its own event loop in a daemon thread; returns the port."""
-        started = threading.Event()
-        failure: list[BaseException] = []
-
-        def run() -> None:
-            loop = asyncio.new_event_loop()
-            self._loop = loop
-            asyncio.set_event_loop(loop)
-            try:
-                loop.run_until_complete(self.start(host, port))
-            except BaseException as exc:  # reported to the starting thread
-                failure.append(exc)
-                started.set()
-                return
-            started.set()
-            loop.run_forever()
-
-        self._thread = threading.Thread(target=run, name="fault-proxy", daemon=True)
-        self._thread.start()
-        started.wait(10)
-        if failure:
-            raise ProxyError(f"the proxy did not start: {failure[0]}")
-        if self.port is None:
-            raise ProxyError("the proxy did not start within 10 s")
-        return self.port
-
-    def stop(self) -> None:
-        if self._loop is None:
-            return
-        loop = self._loop
-
-        def close() -> None:
-            if self._server is not None:
-                self._server.close()
-            loop.stop()
-
-        loop.call_soon_threadsafe(close)
-        if self._thread is not None:
-            self._thread.join(5)
 
 
 def reset(writer: asyncio.StreamWriter) -> None:
@@ -400,9 +280,8 @@ def main() -> int:
     p.add_argument("--port-file", help="write the port here once listening")
     p.add_argument("--counts-file", help="write the counts (JSON) here on exit")
     args = p.parse_args()
-    host, _, port = args.listen.rpartition(":")
-    if host not in ("127.0.0.1", "localhost", "::1", "[::1]"):
-        print("fault_proxy.py: error: listen on the loopback address only", file=sys.stderr)
+    listen = listen_address("fault_proxy.py", args.listen)
+    if listen is None:
         return 2
     low, _, high = args.latency_ms.partition("-")
     config = Config(seed=args.seed)
@@ -413,19 +292,7 @@ def main() -> int:
         print(f"fault_proxy.py: error: {exc}", file=sys.stderr)
         return 2
 
-    async def serve() -> None:
-        bound = await proxy.start(host.strip("[]"), int(port))
-        print(f"http://127.0.0.1:{bound}", flush=True)
-        if args.port_file:
-            with open(args.port_file, "w", encoding="utf-8") as f:
-                f.write(f"{bound}\n")
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, stop.set)
-        await stop.wait()
-
-    asyncio.run(serve())
+    serve_until_signal(proxy, *listen, args.port_file)
     if args.counts_file:
         with open(args.counts_file, "w", encoding="utf-8") as f:
             json.dump(proxy.counts(), f, indent=1)
