@@ -11,7 +11,7 @@ use aws_smithy_runtime_api::client::interceptors::context::{
     BeforeTransmitInterceptorContextRef, FinalizerInterceptorContextRef,
 };
 use aws_smithy_runtime_api::client::interceptors::Intercept;
-use aws_smithy_runtime_api::client::orchestrator::Metadata;
+use aws_smithy_runtime_api::client::orchestrator::{HttpResponse, Metadata};
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
 use serde::Serialize;
@@ -154,22 +154,11 @@ impl Intercept for CountCalls {
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
         let outcome = match context.response() {
-            Some(response) => {
-                let status = response.status().as_u16();
-                if status < 400 {
-                    return Ok(());
-                }
-                let header = response
-                    .headers()
-                    .get("x-amzn-errortype")
-                    .unwrap_or_default();
-                let body = response.body().bytes().unwrap_or_default();
-                if is_throttling(status, header, body) {
-                    AttemptOutcome::Throttled
-                } else {
-                    AttemptOutcome::Failed
-                }
-            }
+            Some(response) => match answer_of(response) {
+                Answer::Success => return Ok(()),
+                Answer::Throttled => AttemptOutcome::Throttled,
+                Answer::OtherError => AttemptOutcome::Failed,
+            },
             // No answer: the connection failed or was reset, or the attempt timed out. A
             // failure before anything was sent (signing, say) is not a request.
             None => match context.output_or_error() {
@@ -214,6 +203,33 @@ pub(crate) const THROTTLING_CODES: [&str; 14] = [
     "PriorRequestNotComplete",
     "EC2ThrottledException",
 ];
+
+/// What an HTTP answer from AWS says about the attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Answer {
+    Success,
+    Throttled,
+    OtherError,
+}
+
+/// Reads an attempt's answer: call after the attempt (`read_after_attempt`), when an
+/// error's body is in memory.
+pub(crate) fn answer_of(response: &HttpResponse) -> Answer {
+    let status = response.status().as_u16();
+    if status < 400 {
+        return Answer::Success;
+    }
+    let header = response
+        .headers()
+        .get("x-amzn-errortype")
+        .unwrap_or_default();
+    let body = response.body().bytes().unwrap_or_default();
+    if is_throttling(status, header, body) {
+        Answer::Throttled
+    } else {
+        Answer::OtherError
+    }
+}
 
 /// Whether an error response is throttling, in any of the protocols mooring meets: the
 /// `x-amzn-errortype` header (awsJson, restJson), `__type` in a JSON body (awsJson),

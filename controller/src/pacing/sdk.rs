@@ -29,7 +29,7 @@ use aws_smithy_types::config_bag::ConfigBag;
 
 use super::bucket::TokenBucket;
 use super::Pacer;
-use crate::aws::stats::is_throttling;
+use crate::aws::stats::{answer_of, Answer};
 
 /// A wait for a token longer than this is logged (debug).
 const LONG_WAIT: Duration = Duration::from_secs(1);
@@ -89,16 +89,7 @@ impl Intercept for PaceCalls {
         let (Some(response), Some(metadata)) = (context.response(), cfg.load::<Metadata>()) else {
             return Ok(());
         };
-        let status = response.status().as_u16();
-        if status < 400 {
-            return Ok(());
-        }
-        let header = response
-            .headers()
-            .get("x-amzn-errortype")
-            .unwrap_or_default();
-        let body = response.body().bytes().unwrap_or_default();
-        if is_throttling(status, header, body) {
+        if answer_of(response) == Answer::Throttled {
             if let Some((bucket, family)) =
                 self.pacer
                     .bucket(&self.region, self.service, metadata.name())
