@@ -29,6 +29,7 @@ mod schedule;
 mod schedule_state;
 mod schema;
 mod span;
+pub mod spelling;
 mod subscriptions;
 mod validate;
 
