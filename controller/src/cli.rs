@@ -74,6 +74,9 @@ pub enum Command {
     /// untagged, its alarms and topics pruned). Plans only without --confirm (exit 2 when
     /// something would change).
     Release(crate::release::ReleaseArgs),
+    /// Write a desired-state file from a live account: its clusters' services, their
+    /// autoscaling, the alarms that watch them and the topics those notify.
+    Init(crate::init::InitArgs),
     /// Exit 0 when the controller's endpoint answers 2xx, else 1: the ECS container health
     /// check (minimal images have no curl).
     Healthcheck {
@@ -206,6 +209,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         } => schedule(&paths, from, days, &stacks),
         Command::Run(args) => run_controller(args).await,
         Command::Release(args) => crate::release::run(args).await,
+        Command::Init(args) => crate::init::run(args).await,
         Command::Healthcheck { url, timeout } => {
             match crate::run::http::healthcheck(&url, timeout).await {
                 Ok(true) => ExitCode::from(EXIT_OK),

@@ -11,6 +11,7 @@ pub mod cli;
 pub(crate) mod durations;
 pub mod events;
 pub mod exit_code;
+pub mod init;
 pub mod invocation;
 pub(crate) mod observe;
 pub(crate) mod observed;

@@ -7,6 +7,8 @@ use std::path::PathBuf;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
+/// The alarms a composite rule names (`mooring init` selects them with the rule).
+pub use crate::alarm::rule_alarms;
 pub use crate::alarm::STANDARD_UNITS;
 pub use crate::alarm::{
     Alarm, AlarmCondition, Comparison, MetricQuery, Statistic, Threshold, TreatMissingData,

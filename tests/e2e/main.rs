@@ -10,6 +10,7 @@ mod examples;
 mod exit_codes;
 mod fixtures;
 mod format_hints;
+mod init;
 mod lambda_s3;
 mod offhours;
 mod other_stack;

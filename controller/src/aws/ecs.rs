@@ -392,3 +392,33 @@ async fn untag_arn(
 fn non_negative(count: i32) -> u32 {
     u32::try_from(count).unwrap_or(0)
 }
+
+/// Of the clusters named, those that do not exist (DescribeClusters reports them as
+/// failures, or as INACTIVE: deleted). `mooring init` refuses to read a cluster that is
+/// not there rather than writing a file without its services.
+pub async fn missing_clusters(
+    client: &aws_sdk_ecs::Client,
+    names: &[String],
+) -> Result<Vec<String>, EcsError> {
+    let mut missing = Vec::new();
+    for batch in names.chunks(DESCRIBE_CLUSTERS_BATCH) {
+        let output = client
+            .describe_clusters()
+            .set_clusters(Some(batch.to_vec()))
+            .send()
+            .await
+            .map_err(|e| EcsError::DescribeClusters { source: e.into() })?;
+        for name in batch {
+            let active = output.clusters().iter().any(|c| {
+                (c.cluster_name() == Some(name.as_str())
+                    || c.cluster_arn()
+                        .is_some_and(|a| a.ends_with(&format!("/{name}"))))
+                    && c.status() != Some("INACTIVE")
+            });
+            if !active {
+                missing.push(name.clone());
+            }
+        }
+    }
+    Ok(missing)
+}

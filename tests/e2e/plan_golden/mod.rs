@@ -64,7 +64,7 @@ use self::names::{stem, token, with_token};
 use self::report::{brief, counts, first_difference, write_json, Normaliser};
 use crate::fixtures::*;
 
-mod names;
+pub(crate) mod names;
 mod report;
 mod text;
 

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::fixtures::unique;
 
-pub(super) fn stem(example: &Path) -> String {
+pub(crate) fn stem(example: &Path) -> String {
     example
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
@@ -17,14 +17,14 @@ pub(super) fn stem(example: &Path) -> String {
 
 /// Lowercase letters and digits only: a valid start of every name kind (a stack name is a
 /// DNS label), and no separator, so the alarm read prefix is `<token>-`.
-pub(super) fn token() -> String {
+pub(crate) fn token() -> String {
     unique("gold").replace('-', "")
 }
 
 /// The example with `<token>-` in front of its stack, cluster, topic and alarm names and
 /// of every reference to them (notify lists, the events topic, step-scaling alarms,
 /// composite rules). Written back as JSON, which is YAML.
-pub(super) fn with_token(yaml: &str, token: &str) -> String {
+pub(crate) fn with_token(yaml: &str, token: &str) -> String {
     let mut doc: Value =
         serde_saphyr::from_str(yaml).unwrap_or_else(|e| panic!("example is not YAML: {e}"));
     let prefixed = |name: &str| format!("{token}-{name}");
