@@ -296,3 +296,261 @@ async fn init_of_an_account_nobody_manages_adopts_it_and_converges() {
         "{subscriptions:?}"
     );
 }
+
+/// Bad input gets a clear error and the exit code of its kind, and nothing is written:
+/// a cluster that does not exist (64), a region that cannot be one (64), an output file
+/// that exists without --force (64, the file untouched), credentials without permission
+/// (AccessDenied from the fault proxy: 1).
+#[tokio::test(flavor = "multi_thread")]
+async fn init_refuses_bad_input_and_writes_nothing() {
+    let cluster = unique("initbad");
+    seed_services("us-east-1", &cluster, &[("api", 1)]).await;
+    let file = DesiredFile::write("unused.yaml", "");
+    let out = file.dir.join("stack.yaml");
+    let out_arg = out.to_string_lossy().into_owned();
+
+    let missing = format!("{cluster}-nope");
+    let run = mooring(&[
+        "init",
+        "--region",
+        "us-east-1",
+        "--cluster",
+        &cluster,
+        "--cluster",
+        &missing,
+        "-o",
+        &out_arg,
+    ])
+    .await;
+    assert_eq!(run.code, 64, "{run:?}");
+    assert!(
+        run.stderr.contains(&missing) && run.stderr.contains("not found"),
+        "{run:?}"
+    );
+    assert!(run.stderr.contains("nothing was written"), "{run:?}");
+    assert!(!out.exists(), "{run:?}");
+
+    let run = mooring(&[
+        "init",
+        "--region",
+        "mars",
+        "--cluster",
+        &cluster,
+        "-o",
+        &out_arg,
+    ])
+    .await;
+    assert_eq!(run.code, 64, "{run:?}");
+    assert!(run.stderr.contains("invalid region `mars`"), "{run:?}");
+    assert!(!out.exists(), "{run:?}");
+
+    let proxy = fault_proxy_answering("access_denied").await;
+    let run = mooring_via(
+        &proxy.url,
+        &[
+            "init",
+            "--region",
+            "us-east-1",
+            "--cluster",
+            &cluster,
+            "-o",
+            &out_arg,
+        ],
+    )
+    .await;
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stderr.contains("AccessDenied"), "{run:?}");
+    assert!(run.stderr.contains("nothing was written"), "{run:?}");
+    assert!(!out.exists(), "{run:?}");
+
+    std::fs::write(&out, "# mine\n").unwrap_or_else(|e| panic!("{e}"));
+    let run = mooring(&[
+        "init",
+        "--region",
+        "us-east-1",
+        "--cluster",
+        &cluster,
+        "-o",
+        &out_arg,
+    ])
+    .await;
+    assert_eq!(run.code, 64, "{run:?}");
+    assert!(run.stderr.contains("--force"), "{run:?}");
+    assert_eq!(
+        std::fs::read_to_string(&out).unwrap_or_default(),
+        "# mine\n"
+    );
+    // The same through a folder: <stack>.yaml in it.
+    let dir_arg = file.dir.to_string_lossy().into_owned();
+    let run = mooring(&[
+        "init",
+        "--region",
+        "us-east-1",
+        "--cluster",
+        &cluster,
+        "--stack",
+        "stack",
+        "-o",
+        &dir_arg,
+    ])
+    .await;
+    assert_eq!(run.code, 64, "{run:?}");
+    let run = mooring(&[
+        "init",
+        "--region",
+        "us-east-1",
+        "--cluster",
+        &cluster,
+        "--stack",
+        "stack",
+        "-o",
+        &dir_arg,
+        "--force",
+    ])
+    .await;
+    assert_eq!(run.code, 0, "{run:?}");
+    let written = std::fs::read_to_string(&out).unwrap_or_default();
+    assert!(written.contains("desiredCount: 1"), "{written}");
+    let leftovers: Vec<_> = std::fs::read_dir(&file.dir)
+        .map(|d| d.filter_map(|e| e.ok().map(|e| e.file_name())).collect())
+        .unwrap_or_default();
+    assert_eq!(
+        leftovers.len(),
+        2,
+        "no temporary file is left: {leftovers:?}"
+    );
+}
+
+/// Two clusters in one file; `--alarm-prefix` adds alarms that watch no service;
+/// `--topic` adds a topic no alarm notifies. The plan only adopts; after the apply,
+/// nothing is left to do.
+#[tokio::test(flavor = "multi_thread")]
+async fn init_of_two_clusters_with_a_prefix_and_a_topic_converges() {
+    let first = unique("initone");
+    let second = unique("inittwo");
+    seed_services("us-east-1", &first, &[("web", 1)]).await;
+    seed_services("us-east-1", &second, &[("jobs", 3)]).await;
+    let prefix = format!("{first}-rds-");
+    put_alarm_by_hand(
+        "us-east-1",
+        &format!("{prefix}cpu"),
+        "AWS/RDS",
+        "CPUUtilization",
+        2,
+        80.0,
+    )
+    .await;
+    let extra = format!("{first}-extra");
+    topic_by_hand(&extra, &[("email", "team@example.com")]).await;
+
+    let file = DesiredFile::write("unused.yaml", "");
+    let out = file.dir.join("two.yaml");
+    let without = mooring(&[
+        "init",
+        "--region",
+        "us-east-1",
+        "--cluster",
+        &first,
+        "--cluster",
+        &second,
+    ])
+    .await;
+    assert_eq!(without.code, 0, "{without:?}");
+    assert!(
+        !without.stdout.contains(&prefix),
+        "no prefix, no RDS alarm: {without:?}"
+    );
+    assert!(
+        without.stdout.contains(&format!("name: {first}")),
+        "stack from the first cluster: {without:?}"
+    );
+
+    let run = init_to(
+        &out,
+        &[
+            "--region",
+            "us-east-1",
+            "--cluster",
+            &first,
+            "--cluster",
+            &second,
+            "--alarm-prefix",
+            &prefix,
+            "--topic",
+            &extra,
+            "--stack",
+            &first,
+        ],
+    )
+    .await;
+    let written = std::fs::read_to_string(&out).unwrap_or_default();
+    let context = format!("{run:?}\n{written}");
+    for expected in [
+        format!("cluster: {first}"),
+        format!("cluster: {second}"),
+        format!("{prefix}cpu:"),
+        format!("{extra}:"),
+        "namespace: AWS/RDS".to_owned(),
+    ] {
+        assert!(written.contains(&expected), "{expected}: {context}");
+    }
+    assert!(
+        run.stderr
+            .contains("2 services, 1 alarm, 1 topic (1 subscription)"),
+        "{context}"
+    );
+    let (_, changes, _) = planned(&out).await;
+    assert!(
+        changes.iter().all(|(reason, _)| reason == "Adopted"),
+        "{changes:#?}\n{context}"
+    );
+    let applied = mooring(&["apply", &out.to_string_lossy()]).await;
+    assert_eq!(applied.code, 0, "{applied:?}");
+    let (code, changes, _) = planned(&out).await;
+    assert!(changes.is_empty() && code == 0, "{changes:#?}\n{context}");
+}
+
+/// The file init writes for the saas example's account, for reviewers: the idiomatic
+/// form (defaults dropped, `5m`, `>`, alarms under their service, topic names).
+#[tokio::test(flavor = "multi_thread")]
+async fn init_writes_the_idiomatic_form_snapshot() {
+    let token = token();
+    let example = repo_root().join("desired-state/examples/saas.yaml");
+    let yaml = std::fs::read_to_string(&example).unwrap_or_else(|e| panic!("{e}"));
+    let file = DesiredFile::write("saas.yaml", &with_token(&yaml, &token));
+    let desired = desired_state::load(&[&file.path]).unwrap_or_else(|e| panic!("{e}"));
+    let stack = &desired.stacks[0];
+    let region = stack.region.clone().unwrap_or_else(|| "us-east-1".into());
+    for service in &stack.services {
+        seed_services(&region, &service.cluster, &[(service.name.as_str(), 0)]).await;
+    }
+    let built = mooring(&["apply", &file.path.to_string_lossy()]).await;
+    assert_eq!(built.code, 0, "{built:?}");
+    let mut args = vec![
+        "init",
+        "--region",
+        region.as_str(),
+        "--stack",
+        stack.name.as_str(),
+    ];
+    let clusters = clusters_of(stack);
+    for cluster in &clusters {
+        args.extend(["--cluster", cluster.as_str()]);
+    }
+    let run = mooring(&args).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    let text: String = run
+        .stdout
+        .replace(&format!("{token}-"), "")
+        .lines()
+        .map(|line| {
+            if line.starts_with("# Generated by `mooring init` at ") {
+                "# Generated by `mooring init` at <time> from account 123456789012, region me-south-1."
+            } else {
+                line
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    insta::assert_snapshot!("init_saas", text);
+}

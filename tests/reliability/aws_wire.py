@@ -136,6 +136,34 @@ def throttle_response(call: Call) -> tuple[int, str, list[tuple[str, str]], byte
     ], body
 
 
+def access_denied_response(call: Call) -> tuple[int, str, list[tuple[str, str]], bytes]:
+    """AWS's answer to a call the credentials are not allowed to make, in the call's own
+    protocol (awsJson: AccessDeniedException; awsQuery: AccessDenied, 403)."""
+    request_id = str(uuid.uuid4())
+    message = f"User is not authorized to perform: {call.service}:{call.operation}"
+    if call.protocol.startswith("awsJson"):
+        version = "1.0" if call.protocol == "awsJson1_0" else "1.1"
+        body = json.dumps({"__type": "AccessDeniedException", "message": message}).encode()
+        return 400, "Bad Request", [
+            ("Content-Type", f"application/x-amz-json-{version}"),
+            ("x-amzn-errortype", "AccessDeniedException"),
+            ("x-amzn-RequestId", request_id),
+        ], body
+    if call.protocol == "awsQuery":
+        namespace = QUERY_NAMESPACES.get(call.service, f"http://{call.service}.amazonaws.com/doc/")
+        body = (
+            f'<ErrorResponse xmlns="{namespace}"><Error><Type>Sender</Type><Code>AccessDenied</Code>'
+            f"<Message>{message}</Message></Error><RequestId>{request_id}</RequestId></ErrorResponse>"
+        ).encode()
+        return 403, "Forbidden", [("Content-Type", "text/xml"), ("x-amzn-RequestId", request_id)], body
+    body = json.dumps({"message": message}).encode()
+    return 403, "Forbidden", [
+        ("Content-Type", "application/json"),
+        ("x-amzn-errortype", "AccessDeniedException"),
+        ("x-amzn-RequestId", request_id),
+    ], body
+
+
 def plain_error(status: int) -> tuple[int, str, list[tuple[str, str]], bytes]:
     reason = {500: "Internal Server Error", 503: "Service Unavailable"}[status]
     body = f"<html><body><h1>{status} {reason}</h1></body></html>\n".encode()

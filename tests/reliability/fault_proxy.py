@@ -26,6 +26,8 @@ share of requests faulted):
   reset_after   the request IS forwarded and moto acts on it, then the connection is reset:
                 the change happened but the answer is lost (the retry must not duplicate)
   latency       forwarded after a delay drawn from [latency_min_ms, latency_max_ms]
+  access_denied the AccessDenied error of the request's own protocol (credentials without
+                the permission), not forwarded
 
 Crash points: with kill_at = k and kill_pid = P (control endpoint), request k is forwarded
 (kill_mode "after", the default) or not (kill_mode "before"), then process P gets SIGKILL
@@ -60,10 +62,10 @@ import struct
 import sys
 from dataclasses import dataclass, field
 
-from aws_wire import Call, Request, classify, plain_error, response_bytes, throttle_response
+from aws_wire import Call, Request, access_denied_response, classify, plain_error, response_bytes, throttle_response
 from proxy_base import UpstreamProxy, listen_address, serve_until_signal
 
-KINDS = ("throttle", "error500", "error503", "reset_before", "reset_after", "latency")
+KINDS = ("throttle", "error500", "error503", "reset_before", "reset_after", "latency", "access_denied")
 CONTROL_PREFIX = "/__fault-proxy/"
 
 
@@ -232,6 +234,8 @@ class FaultProxy(UpstreamProxy):
             return False
         if kind == "throttle":
             writer.write(response_bytes(*throttle_response(call)))
+        elif kind == "access_denied":
+            writer.write(response_bytes(*access_denied_response(call)))
         elif kind in ("error500", "error503"):
             writer.write(response_bytes(*plain_error(500 if kind == "error500" else 503)))
         elif kind == "reset_before":
