@@ -126,6 +126,18 @@ fn flow_list(items: &[String]) -> String {
 }
 
 fn emit_topic(w: &mut Writer, name: &str, topic: &TopicDoc) {
+    let settings = &topic.settings;
+    let nothing = settings.display_name.is_none()
+        && settings.kms_master_key_id.is_none()
+        && settings.delivery_policy.is_none()
+        && topic.tags.is_empty()
+        && topic.subscriptions.is_empty()
+        && topic.management == Management::Owned;
+    if nothing {
+        // A key without a value would read as null, which is not a topic.
+        w.line(4, &format!("{}: {{}}", string(name)));
+        return;
+    }
     w.line(4, &format!("{}:", string(name)));
     if let Some(display) = &topic.settings.display_name {
         w.line(6, &format!("displayName: {}", string(display)));

@@ -8,6 +8,7 @@ mod autoscaling;
 mod aws_model;
 mod cluster_tags;
 mod idempotence;
+mod init_round_trip;
 mod offhours;
 mod reasons;
 mod release;
