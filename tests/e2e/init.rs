@@ -202,7 +202,13 @@ async fn init_of_an_account_nobody_manages_adopts_it_and_converges() {
     let secret_url = "https://hooks.example.com/services/T000/B000/s3cr3tT0ken";
     let hooks = topic_by_hand(&format!("{p}-hooks"), &[("https", secret_url)]).await;
     let elsewhere = format!("arn:aws:sns:eu-west-1:123456789012:{p}-elsewhere");
-    service_alarm_by_hand(&format!("{p}-api-cpu"), &cluster, "api", &[alerts.clone()]).await;
+    service_alarm_by_hand(
+        &format!("{p}-api-cpu"),
+        &cluster,
+        "api",
+        std::slice::from_ref(&alerts),
+    )
+    .await;
     service_alarm_by_hand(
         &format!("{p}-worker-cpu"),
         &cluster,

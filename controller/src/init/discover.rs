@@ -1,14 +1,15 @@
 //! The reads of `mooring init`, through the adapters in `aws/` (SDK types stay there):
 //! the clusters named (they must exist), their services with tags, the services'
 //! scalable targets with policies and scheduled actions, every alarm of the region
-//! (one paged DescribeAlarms), the tags of the alarms `document::selected_alarms`
-//! picks, the topic list with every topic's tags, and the topics `document::wanted_topics` names in full.
+//! (one paged DescribeAlarms), the tags of the alarms `select::selected_alarms`
+//! picks, the topic list with every topic's tags, and the topics `select::wanted_topics` names in full.
 
 use std::collections::BTreeMap;
 
 use futures::stream::{self, StreamExt, TryStreamExt};
 
-use super::document::{selected_alarms, wanted_topics, Account, Options};
+use super::account::{Account, Options};
+use super::select::{selected_alarms, wanted_topics};
 use crate::aws::alarms::{self, AlarmsError};
 use crate::aws::autoscaling::{observe_targets, AutoscalingError};
 use crate::aws::ecs::{self, EcsError};

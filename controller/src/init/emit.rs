@@ -1,7 +1,7 @@
 //! PURE: the document init built → YAML text in the format's idiomatic form, every
 //! value spelled by `desired_state::spelling` (durations `5m`, numbers `70`,
 //! comparisons `>`, strings quoted only where YAML needs it). What to write was decided
-//! in `document.rs`; this only lays it out, with the comments it carries.
+//! in `build.rs`; this only lays it out, with the comments it carries.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -9,9 +9,10 @@ use std::fmt::Write as _;
 use desired_state::spelling::{comparison, duration, number, quoted, string};
 use serde_json::Value;
 
+use super::alarm_doc::comparison as parse_comparison;
 use super::document::{
-    comparison as parse_comparison, ActionDoc, AlarmDoc, AutoscalingDoc, Document, Management,
-    ServiceDoc, StepDoc, SubscriptionDoc, TopicDoc,
+    ActionDoc, AlarmDoc, AutoscalingDoc, Document, Management, ServiceDoc, StepDoc,
+    SubscriptionDoc, TopicDoc,
 };
 use crate::observed::autoscaling::{StepAdjustment, TargetTrackingPolicy, TrackedMetric};
 

@@ -1,13 +1,18 @@
 //! `mooring init`: write a desired-state file from a live account. Read
-//! (`discover.rs`, through `aws/`) → build the document (`document.rs`, pure: every
-//! decision) → spell it (`emit.rs`, pure) → check that it loads → write it atomically
+//! (`discover.rs`, through `aws/`, what `select.rs` picks) → build the document
+//! (`build.rs` with `alarm_doc.rs`, pure: every decision, into `document.rs`'s types)
+//! → spell it (`emit.rs`, pure) → check that it loads → write it atomically
 //! (`output.rs`). Nothing is written on any error. docs/desired-state.md, "Starting from
 //! an existing account: `mooring init`".
 
+pub(crate) mod account;
+mod alarm_doc;
+pub(crate) mod build;
 mod discover;
 pub(crate) mod document;
 pub(crate) mod emit;
 mod output;
+mod select;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -17,7 +22,8 @@ use crate::aws::{CallPolicy, Clients};
 use crate::exit_code::{ERROR, OK, USAGE};
 use crate::pass::DEFAULT_CONCURRENCY;
 
-use self::document::{Document, Options};
+use self::account::Options;
+use self::document::Document;
 use self::output::Destination;
 
 #[derive(Debug, clap::Args)]
@@ -107,7 +113,7 @@ pub async fn run(args: InitArgs) -> ExitCode {
             });
         }
     };
-    let document = document::build(&account, &options);
+    let document = build::build(&account, &options);
     let generated_at = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
     let emitted = emit::emit(&document, &generated_at);
     // A file init writes must load: anything else is a bug here, never the user's.

@@ -1,7 +1,7 @@
 //! Property: `mooring init` round-trips. An account built by mooring from a generated
 //! stack (the model of `aws_model`), optionally with mooring's tags and markers taken
 //! off so that it looks like an account nobody manages, is written by init's pure half
-//! (`init::document` + `init::emit`); the text loads with `desired_state` (it must
+//! (`init::build` + `init::emit`); the text loads with `desired_state` (it must
 //! validate), and its plan against the same account changes nothing but ownership:
 //! adoption (reason Adopted) and mooring's bookkeeping tags. After applying that plan,
 //! the next plan is empty.
@@ -18,7 +18,8 @@ use super::aws_model::generate::{desired_yaml, instant, Choices, STACK, TOPICS};
 use super::aws_model::{alarm_arn, drift::initial_account, service_arn, topic_arn, Account};
 use super::idempotence::{cases, parse};
 use super::*;
-use crate::init::document::{self, Options};
+use crate::init::account::{self as document, Options};
+use crate::init::build::build;
 use crate::init::emit::emit;
 use crate::observed::alerting::{Marker, ObservedAlarm, ObservedTopic};
 use crate::observed::{ObservedService, TargetObservation};
@@ -150,7 +151,7 @@ fn check_round_trip(numbers: Vec<u32>) -> Result<(), TestCaseError> {
         topics: TOPICS.iter().map(|t| (*t).to_owned()).collect(),
     };
     let written = emit(
-        &document::build(&discovered(&account), &options),
+        &build(&discovered(&account), &options),
         "2026-01-01T00:00:00Z",
     )
     .text;

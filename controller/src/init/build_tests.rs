@@ -5,8 +5,10 @@ use std::path::PathBuf;
 
 use super::*;
 use crate::init::emit::emit;
-use crate::observed::alerting::{Marker, SubscriptionSettings};
-use crate::observed::autoscaling::{ScalableTarget, StepScalingPolicy};
+use crate::observed::alerting::{
+    AlarmSpec, Marker, ObservedSubscription, SubscriptionSettings, TopicSettings,
+};
+use crate::observed::autoscaling::{ScalableTarget, StepAdjustment, StepScalingPolicy};
 
 const ACCOUNT: &str = "123456789012";
 
