@@ -505,6 +505,33 @@ async fn init_of_two_clusters_with_a_prefix_and_a_topic_converges() {
             .contains("2 services, 1 alarm, 1 topic (1 subscription)"),
         "{context}"
     );
+    // `--observe`: the same resources, watched only.
+    let observed = mooring(&[
+        "init",
+        "--region",
+        "us-east-1",
+        "--cluster",
+        &first,
+        "--cluster",
+        &second,
+        "--alarm-prefix",
+        &prefix,
+        "--topic",
+        &extra,
+        "--stack",
+        &first,
+        "--observe",
+    ])
+    .await;
+    assert_eq!(observed.code, 0, "{observed:?}");
+    assert!(
+        observed.stdout.contains("management: observe"),
+        "{observed:?}"
+    );
+    assert!(
+        !observed.stdout.lines().any(|l| l.trim() == "adopt: true"),
+        "{observed:?}"
+    );
     let (_, changes, _) = planned(&out).await;
     assert!(
         changes.iter().all(|(reason, _)| reason == "Adopted"),

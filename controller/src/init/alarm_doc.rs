@@ -122,7 +122,7 @@ pub(super) fn alarm_doc(
         // The format names only SNS topics and step policies it declares; a full apply
         // would drop any other action, so the alarm is only watched.
         Management::Observe(Some(format!(
-            "observe: its actions include {} (not an SNS topic or a step-scaling policy of this file), which an apply would remove; switch to full once you no longer need them",
+            "observe: its actions include {}\n(not an SNS topic or a step-scaling policy of this file), which an apply in full\nwould remove; remove this line once you no longer need them",
             unwritable.join(", ")
         )))
     };

@@ -345,7 +345,7 @@ fn topic_doc(topic: &ObservedTopic, management: Management) -> TopicDoc {
         // A full apply unsubscribes what the file does not list: only watch the topic
         // until the withheld endpoints are filled in.
         Management::Observe(Some(
-            "observe: a subscription below is withheld; an apply in full would unsubscribe it. Fill in its endpoint, then remove this line (and set `adopt: true` if the topic is not yet this stack's)".into(),
+            "observe: a subscription below is withheld, and an apply in full would unsubscribe it.\nFill in its endpoint, then remove this line (and add `adopt: true` if the topic\nis not yet this stack's).".into(),
         ))
     } else {
         management
