@@ -14,7 +14,7 @@ use super::select::{
     is_target_tracking_alarm, selected_alarms, stack_of, step_policy_arns, watched_service,
 };
 use crate::observed::alerting::{ObservedAlarm, ObservedTopic};
-use crate::observed::autoscaling::ScalingPolicy;
+use crate::observed::autoscaling::{ScalingPolicy, TrackedMetric};
 use crate::observed::{ObservedService, ServiceKey, TargetObservation};
 use crate::plan::STACK_TAG;
 
@@ -202,6 +202,27 @@ pub fn build(account: &Account, options: &Options) -> Document {
     }
 }
 
+/// A tracked metric the format can write: predefined, or one customized metric (metric
+/// math reads as a customized metric without a name).
+fn trackable(metric: &TrackedMetric) -> bool {
+    match metric {
+        TrackedMetric::Predefined {
+            predefined_metric_type,
+            ..
+        } => !predefined_metric_type.is_empty(),
+        TrackedMetric::Customized {
+            namespace,
+            metric_name,
+            statistic,
+            ..
+        } => {
+            !namespace.is_empty()
+                && !metric_name.is_empty()
+                && desired_state::Statistic::parse(statistic).is_ok()
+        }
+    }
+}
+
 fn service_doc(
     key: &ServiceKey,
     service: &ObservedService,
@@ -238,9 +259,12 @@ fn service_doc(
             };
             for (name, policy) in &target.policies {
                 match policy {
-                    ScalingPolicy::TargetTracking(policy) => {
+                    ScalingPolicy::TargetTracking(policy) if trackable(&policy.metric) => {
                         doc.target_tracking.insert(name.clone(), policy.clone());
                     }
+                    ScalingPolicy::TargetTracking(_) => doc.comments.push(format!(
+                        "left out: target-tracking policy `{name}` tracks metric math, which the format cannot write"
+                    )),
                     ScalingPolicy::StepScaling(policy) => {
                         let alarm = step_alarms.get(&(key.clone(), name.clone())).cloned();
                         doc.step_scaling.insert(
@@ -260,7 +284,7 @@ fn service_doc(
                         );
                     }
                     ScalingPolicy::Other { policy_type } => doc.comments.push(format!(
-                        "left out: {policy_type} policy `{name}` (mooring does not manage this type; an apply deletes it)"
+                        "left out: {policy_type} policy `{name}`, a type the format cannot write"
                     )),
                 }
             }
@@ -292,8 +316,12 @@ fn service_doc(
         }
         _ => None,
     };
-    // A service needs adopting only for what hangs off it: its scalable target.
+    // A service needs adopting only for what hangs off it: its scalable target. A
+    // policy the file cannot hold would be deleted by a full apply: only watch it.
     let management = match (&autoscaling, ours) {
+        (Some(doc), _) if !doc.comments.is_empty() => Management::Observe(Some(
+            "observe: a full apply deletes the scaling policies the file does not declare\n(see above); remove this line once they may go".into(),
+        )),
         (Some(_), false) => management(options, false),
         _ => Management::Owned,
     };

@@ -350,3 +350,35 @@ fn a_composite_over_an_alarm_left_out_is_left_out_too() {
         vec!["both".to_owned()]
     );
 }
+
+#[test]
+fn a_policy_the_format_cannot_hold_makes_its_service_observed() {
+    let mut account = account();
+    let target = ScalableTarget {
+        min: 1,
+        max: 4,
+        policies: BTreeMap::from([(
+            "forecast".into(),
+            ScalingPolicy::Other {
+                policy_type: "PredictiveScaling".into(),
+            },
+        )]),
+        ..ScalableTarget::default()
+    };
+    account.services.insert(
+        ServiceKey::new("shop", "api"),
+        service(&[], TargetObservation::Registered(Box::new(target))),
+    );
+    let (document, text) = built(&account, &options());
+    assert!(
+        matches!(
+            document.services[0].management,
+            Management::Observe(Some(_))
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("PredictiveScaling policy `forecast`"),
+        "{text}"
+    );
+}
