@@ -532,6 +532,11 @@ async fn init_of_two_clusters_with_a_prefix_and_a_topic_converges() {
         !observed.stdout.lines().any(|l| l.trim() == "adopt: true"),
         "{observed:?}"
     );
+    // Watched only: nothing to change, the first apply included.
+    let watched = file.dir.join("watched.yaml");
+    std::fs::write(&watched, &observed.stdout).unwrap_or_else(|e| panic!("{e}"));
+    let (code, changes, report) = planned(&watched).await;
+    assert!(changes.is_empty() && code == 0, "{changes:#?}\n{report:#}");
     let (_, changes, _) = planned(&out).await;
     assert!(
         changes.iter().all(|(reason, _)| reason == "Adopted"),

@@ -323,6 +323,8 @@ fn service_doc(
             "observe: a full apply deletes the scaling policies the file does not declare\n(see above); remove this line once they may go".into(),
         )),
         (Some(_), false) => management(options, false),
+        // `--observe` watches every service not yet the stack's, its count included.
+        (None, false) if options.observe => Management::Observe(None),
         _ => Management::Owned,
     };
     ServiceDoc {

@@ -300,6 +300,11 @@ fn what_is_already_this_stacks_needs_no_adoption_and_observe_replaces_adopt() {
         Management::Observe(None)
     );
     assert!(text.contains("management: observe"), "{text}");
+    assert_eq!(
+        document.services[0].management,
+        Management::Observe(None),
+        "its count is only watched too"
+    );
     assert!(!text.lines().any(|l| l.trim() == "adopt: true"), "{text}");
 }
 
