@@ -13,7 +13,7 @@ use super::document::*;
 use super::select::{
     is_target_tracking_alarm, selected_alarms, stack_of, step_policy_arns, watched_service,
 };
-use crate::observed::alerting::{ObservedAlarm, ObservedTopic};
+use crate::observed::alerting::{ObservedAlarm, ObservedSubscription, ObservedTopic};
 use crate::observed::autoscaling::{ScalingPolicy, TrackedMetric};
 use crate::observed::{ObservedService, ServiceKey, TargetObservation};
 use crate::plan::STACK_TAG;
@@ -339,10 +339,12 @@ fn service_doc(
 
 fn topic_doc(topic: &ObservedTopic, management: Management) -> TopicDoc {
     let mut withheld = false;
-    let subscriptions = topic
-        .subscriptions
-        .iter()
-        .flatten()
+    // Sorted, as SNS promises no order: a second init of the same topic writes the same
+    // lines.
+    let mut found: Vec<&ObservedSubscription> = topic.subscriptions.iter().flatten().collect();
+    found.sort_by(|a, b| (&a.protocol, &a.endpoint).cmp(&(&b.protocol, &b.endpoint)));
+    let subscriptions = found
+        .into_iter()
         .map(|s| {
             let shown = crate::redact::endpoint(&s.endpoint);
             const MANAGED: [&str; 7] = [
