@@ -17,8 +17,8 @@ const SERVICE_NAMESPACES: [&str; 2] = ["AWS/ECS", "ECS/ContainerInsights"];
 /// The namespace a service alarm has when it writes none.
 const SERVICE_DEFAULT_NAMESPACE: &str = "AWS/ECS";
 
-/// Whether the format can say what the alarm does: a statistic and comparison it knows
-/// (not anomaly detection's band comparisons), a standard unit.
+/// Whether the format can say what the alarm does: a statistic, period and comparison it
+/// knows (not anomaly detection's band comparisons), a standard unit.
 pub(super) fn expressible(spec: &AlarmSpec) -> bool {
     if spec.is_composite() {
         return desired_state::model::rule_alarms(spec.rule.as_deref().unwrap_or("")).is_ok();
@@ -32,7 +32,10 @@ pub(super) fn expressible(spec: &AlarmSpec) -> bool {
         spec.expression.is_some() && spec.metrics.values().all(|m| statistic_ok(&m.statistic))
     };
     metric_ok
-        && spec.period.is_some()
+        // The format's periods: 10 s, 30 s or whole minutes (not high resolution's 1 s, 5 s).
+        && spec
+            .period
+            .is_some_and(|p| p == 10 || p == 30 || (p > 0 && p % 60 == 0))
         && spec.evaluation_periods.is_some()
         && spec.threshold.is_some()
         && spec.comparison.as_deref().and_then(comparison).is_some()
