@@ -116,11 +116,12 @@ pub async fn run(args: InitArgs) -> ExitCode {
     let document = build::build(&account, &options);
     let generated_at = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
     let emitted = emit::emit(&document, &generated_at);
-    // A file init writes must load: anything else is a bug here, never the user's.
+    // A file init writes must load. Where it does not, a value AWS accepts is one the
+    // format refuses (or init has a bug): say which, write nothing.
     let source = PathBuf::from(format!("{}.yaml", document.stack));
     if let Err(diagnostics) = desired_state::parse_sources(&[(source, emitted.text.clone())]) {
         eprintln!(
-            "error: the file init built does not validate (a bug in mooring init); nothing was written\n{}",
+            "error: the file init built does not validate (a value AWS accepts that the format refuses, or a bug in mooring init); nothing was written\n{}",
             crate::redact::urls_in(&diagnostics.to_string())
         );
         return ExitCode::from(ERROR);
