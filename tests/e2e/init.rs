@@ -304,9 +304,9 @@ async fn init_of_an_account_nobody_manages_adopts_it_and_converges() {
 }
 
 /// Bad input gets a clear error and the exit code of its kind, and nothing is written:
-/// a cluster that does not exist (64), a region that cannot be one (64), an output file
-/// that exists without --force (64, the file untouched), credentials without permission
-/// (AccessDenied from the fault proxy: 1).
+/// a cluster that does not exist (64), a region that cannot be one (64), a region whose
+/// endpoint does not answer (1), an output file that exists without --force (64, the
+/// file untouched), credentials without permission (AccessDenied from the fault proxy: 1).
 #[tokio::test(flavor = "multi_thread")]
 async fn init_refuses_bad_input_and_writes_nothing() {
     let cluster = unique("initbad");
@@ -348,6 +348,27 @@ async fn init_refuses_bad_input_and_writes_nothing() {
     .await;
     assert_eq!(run.code, 64, "{run:?}");
     assert!(run.stderr.contains("invalid region `mars`"), "{run:?}");
+    assert!(!out.exists(), "{run:?}");
+
+    // A region without an endpoint (nothing listens where its calls go).
+    let run = mooring_via(
+        "http://127.0.0.1:9",
+        &[
+            "init",
+            "--region",
+            "eu-south-9",
+            "--cluster",
+            &cluster,
+            "-o",
+            &out_arg,
+        ],
+    )
+    .await;
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stderr.contains("eu-south-9") && run.stderr.contains("nothing was written"),
+        "{run:?}"
+    );
     assert!(!out.exists(), "{run:?}");
 
     let proxy = fault_proxy_answering("access_denied").await;
