@@ -95,6 +95,17 @@ pub fn build(account: &Account, options: &Options) -> Document {
         },
         options,
     );
+    // Alarms of a written service that are left out, said under that service.
+    let mut left_here: BTreeMap<ServiceKey, Vec<String>> = BTreeMap::new();
+    for (name, alarm) in &account.alarms {
+        if is_target_tracking_alarm(name, &alarm.spec) {
+            if let Some(key) = watched_service(&alarm.spec, &kept_services) {
+                left_here.entry(key.clone()).or_default().push(format!(
+                    "left out: alarm {name}, made by Application Auto Scaling for a target-tracking policy"
+                ));
+            }
+        }
+    }
     let mut written: BTreeMap<String, &ObservedAlarm> = BTreeMap::new();
     for name in &selected {
         let Some(alarm) = account.alarms.get(name) else {
@@ -106,6 +117,12 @@ pub fn build(account: &Account, options: &Options) -> Document {
         );
         match owner {
             Some(other) if other != options.stack => {
+                if let Some(key) = watched_service(&alarm.spec, &kept_services) {
+                    left_here
+                        .entry(key.clone())
+                        .or_default()
+                        .push(format!("left out: alarm {name} of stack `{other}`"));
+                }
                 left_out.other_stacks.entry(other).or_default().alarms += 1;
             }
             _ if !expressible(&alarm.spec) => left_out.unsupported_alarms.push(name.clone()),
@@ -152,7 +169,11 @@ pub fn build(account: &Account, options: &Options) -> Document {
 
     let mut service_docs: Vec<ServiceDoc> = services
         .iter()
-        .map(|(key, service)| service_doc(key, service, &step_alarms, options))
+        .map(|(key, service)| {
+            let mut doc = service_doc(key, service, &step_alarms, options);
+            doc.left_out = left_here.remove(key).unwrap_or_default();
+            doc
+        })
         .collect();
     let mut stack_alarms = BTreeMap::new();
     for (name, alarm) in &written {
@@ -334,6 +355,7 @@ fn service_doc(
         autoscaling,
         alarms: BTreeMap::new(),
         management,
+        left_out: Vec::new(),
     }
 }
 

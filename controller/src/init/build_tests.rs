@@ -165,6 +165,11 @@ fn application_auto_scalings_alarms_and_another_stacks_are_left_out_and_counted(
     assert_eq!(document.left_out.target_tracking_alarms, 1);
     assert_eq!(document.left_out.other_stacks["billing"].alarms, 2);
     assert!(document.services[0].alarms.is_empty(), "{text}");
+    assert!(
+        text.contains("# left out: alarm billing-cpu of stack `billing`")
+            && text.contains("# left out: alarm TargetTracking-service/shop/api-AlarmHigh-1, made by Application Auto Scaling"),
+        "said where they would be: {text}"
+    );
 }
 
 #[test]

@@ -40,6 +40,9 @@ pub struct ServiceDoc {
     pub autoscaling: Option<AutoscalingDoc>,
     pub alarms: BTreeMap<String, AlarmDoc>,
     pub management: Management,
+    /// Comments on the alarms of this service left out, so a reviewer sees them where
+    /// they would be.
+    pub left_out: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

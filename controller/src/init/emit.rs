@@ -205,6 +205,9 @@ fn emit_topic(w: &mut Writer, name: &str, topic: &TopicDoc) {
 fn emit_service(w: &mut Writer, service: &ServiceDoc) {
     w.line(4, &format!("- cluster: {}", string(&service.cluster)));
     w.line(6, &format!("name: {}", string(&service.name)));
+    for comment in &service.left_out {
+        w.comment(6, comment);
+    }
     if let Some(count) = service.desired_count {
         w.line(6, &format!("desiredCount: {count}"));
     }
