@@ -9,7 +9,7 @@ use std::time::Duration;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::aws::Clients;
-use crate::durations::parse_timeout;
+use crate::durations::{parse_instant, parse_timeout};
 use crate::events::stdout::write_json_lines;
 use crate::events::EventSinks;
 use crate::exit_code::{
@@ -331,14 +331,6 @@ fn schedule(
             ExitCode::from(EXIT_PENDING_OR_INVALID)
         }
     }
-}
-
-pub(crate) fn parse_instant(text: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
-    chrono::DateTime::parse_from_rfc3339(text)
-        .map(|at| at.with_timezone(&chrono::Utc))
-        .map_err(|_| {
-            format!("expected an RFC 3339 instant such as 2026-03-02T21:00:00Z, found `{text}`")
-        })
 }
 
 fn schema() -> ExitCode {

@@ -25,7 +25,7 @@ use desired_state::edit::Document;
 use desired_state::DesiredState;
 
 use crate::aws::Clients;
-use crate::durations::parse_timeout;
+use crate::durations::{parse_instant, parse_timeout};
 use crate::exit_code::{ERROR, OK, PENDING_OR_INVALID, USAGE};
 use crate::pacing::args::PacingArgs;
 use crate::pass::{run_pass, PassOptions, PassReport, DEFAULT_CONCURRENCY};
@@ -57,7 +57,7 @@ pub struct AcceptArgs {
     #[command(flatten)]
     pub pacing: PacingArgs,
     /// Evaluate off-hours schedules at this instant (RFC 3339), as `plan --now` does.
-    #[arg(long, env = "MOORING_NOW", value_parser = crate::cli::parse_instant)]
+    #[arg(long, env = "MOORING_NOW", value_parser = parse_instant)]
     pub now: Option<chrono::DateTime<chrono::Utc>>,
 }
 

@@ -2,8 +2,8 @@
 //! intended edits made to its values, and nothing else changed. This catches any splice
 //! that lands in the wrong place, changes a type, or breaks the syntax.
 
+use super::path::{Edit, EditError, Step, Value, YamlPath};
 use super::tree::{self, Kind, Node, Tree};
-use super::{Edit, EditError, Step, Value, YamlPath};
 use crate::spelling::reads_as_non_string;
 
 /// A node as the data it stands for: positions and styles dropped, a scalar's text with

@@ -6,8 +6,8 @@ use std::ops::Range;
 
 use granit_parser::ScalarStyle;
 
+use super::path::{Edit, EditError, Step, Value, YamlPath};
 use super::tree::{Kind, Node, Tree};
-use super::{Edit, EditError, Step, Value, YamlPath};
 use crate::spelling;
 
 /// Replace `range` of the old text with `text` (an empty range inserts).

@@ -8,7 +8,7 @@ use std::ops::Range;
 
 use granit_parser::{Event, Parser, ScalarStyle, Span, StructureStyle};
 
-use super::EditError;
+use super::path::EditError;
 
 /// One YAML node and where it is in the text.
 #[derive(Debug, Clone)]
