@@ -363,3 +363,46 @@ async fn a_resource_that_matches_no_drift_is_a_usage_error_listing_the_candidate
         .unwrap_or_default()
         .contains("desiredCount: 3 }"));
 }
+
+/// A folder of two stacks, one with CRLF line endings: each accepted value goes to the
+/// file that declares it, and the CRLF file stays CRLF.
+#[tokio::test]
+async fn a_folder_gets_each_value_in_the_file_that_declares_it() {
+    let names = Names::new("folder");
+    let other = unique("acc-folder-b");
+    seed_services(REGION, &names.cluster, &[("a", 1)]).await;
+    let a = format!(
+        "apiVersion: mooring/v1\nkind: Stack\nmetadata: {{ name: {stack} }}\nspec:\n  services:\n    - cluster: {cluster}\n      name: a\n      desiredCount: 1 # one\n",
+        stack = names.stack,
+        cluster = names.cluster
+    );
+    let b = format!(
+        "apiVersion: mooring/v1\r\nkind: Stack\r\nmetadata:\r\n  name: {other}\r\nspec:\r\n  alarms:\r\n    {alarm}:\r\n      namespace: AWS/ECS\r\n      metric: CPUUtilization\r\n      dimensions: {{ ClusterName: {cluster} }}\r\n      statistic: Average\r\n      period: 60s\r\n      evaluationPeriods: 1\r\n      threshold: 50\r\n      comparison: \">\"\r\n",
+        alarm = names.alarm,
+        cluster = names.cluster
+    );
+    let file = DesiredFile::write("a.yaml", &a);
+    let b_path = file.dir.join("b.yaml");
+    std::fs::write(&b_path, &b).unwrap_or_else(|e| panic!("{e}"));
+    let dir = file.dir.to_string_lossy().into_owned();
+    let applied = mooring(&["apply", &dir]).await;
+    assert_eq!(applied.code, 0, "{applied:?}");
+    scale_behind_moorings_back(REGION, &names.cluster, "a", 2).await;
+    set_threshold_by_hand(&names.alarm, 65.0).await;
+    let accepted = mooring(&["accept", &dir]).await;
+    assert_eq!(accepted.code, 0, "{accepted:?}");
+    assert!(
+        accepted.stderr.contains("accepted 2 change(s) into"),
+        "{accepted:?}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&file.path).unwrap_or_default(),
+        a.replace("desiredCount: 1 # one", "desiredCount: 2 # one")
+    );
+    assert_eq!(
+        std::fs::read_to_string(&b_path).unwrap_or_default(),
+        b.replace("threshold: 50\r\n", "threshold: 65\r\n")
+    );
+    let plan = mooring(&["plan", &dir]).await;
+    assert_eq!(plan.code, 0, "{plan:?}");
+}
