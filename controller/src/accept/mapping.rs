@@ -191,17 +191,28 @@ fn locate(stack: &Stack, document: &Document, change: &Change, found: &mut Found
                 return found.refuse("the scalable target is missing in the account");
             }
             let at = service_path(cluster, service).key("autoscaling");
+            let suspended = at.clone().key("suspended");
+            // Flags turned on by hand where the file writes no `suspended`: one new key.
+            let mut new_flags = Vec::new();
             for diff in &change.diff {
                 match diff.field.as_str() {
                     "min" | "max" => put_integer(found, &at, &diff.field, diff),
                     field => match field.strip_prefix("suspended.") {
-                        Some(flag) => {
+                        Some(flag) if document.has(&suspended) => {
                             let key = flag.trim_end_matches("Suspended");
-                            put_flag(document, found, &at.clone().key("suspended"), key, diff);
+                            put_flag(document, found, &suspended, key, diff);
                         }
+                        Some(flag) if diff.before == Json::Bool(true) => new_flags.push((
+                            flag.trim_end_matches("Suspended").to_owned(),
+                            Value::Plain("true".into()),
+                        )),
+                        Some(_) => {}
                         None => found.refuse(format!("{field}: not a field accept writes")),
                     },
                 }
+            }
+            if !new_flags.is_empty() {
+                put(found, &at, "suspended", Value::Mapping(new_flags));
             }
         }
         (

@@ -227,3 +227,40 @@ fn missing_resources_observe_mode_and_records_are_not_accepted() {
     assert!(whys[0].starts_with("declared but missing in the account"));
     assert!(whys[1].starts_with("in `observe` mode"));
 }
+
+#[test]
+fn scaling_suspended_by_hand_adds_the_suspended_key_with_the_flags_turned_on() {
+    let file = FILE.replace(
+        "desiredCount: 2   # by day",
+        "desiredCount: 2   # by day\n      autoscaling: { min: 1, max: 4 }",
+    );
+    let path = PathBuf::from("shop.yaml");
+    let desired = desired_state::parse_sources(&[(path.clone(), file.clone())])
+        .unwrap_or_else(|e| panic!("{e}"));
+    let documents = BTreeMap::from([(path.clone(), Document::parse(&file).unwrap())]);
+    let target = change(
+        Resource::ScalableTarget {
+            region: "us-east-1".into(),
+            cluster: "c".into(),
+            service: "api".into(),
+        },
+        Reason::DriftCorrected,
+        vec![
+            FieldDiff::new("suspended.dynamicScalingInSuspended", true, false),
+            FieldDiff::new("suspended.scheduledScalingSuspended", true, false),
+        ],
+        Operation::Autoscaling(crate::plan::AutoscalingOperation::RegisterScalableTarget {
+            min: 1,
+            max: 4,
+            suspended: Default::default(),
+        }),
+    );
+    let out = accepting(&desired, &documents, &[&target], &[], &[]);
+    let text = documents[&path]
+        .apply(&out.edits[&path])
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        text.contains("autoscaling: { min: 1, max: 4, suspended: { dynamicScalingIn: true, scheduledScaling: true } }"),
+        "{text}"
+    );
+}

@@ -30,10 +30,13 @@ fn plain(node: &Node) -> Plain {
     }
 }
 
-fn value(value: &Value) -> Plain {
-    match value {
+fn value(new: &Value) -> Plain {
+    match new {
         Value::Plain(text) => Plain::Scalar(text.clone(), !reads_as_non_string(text)),
         Value::Text(text) => Plain::Scalar(text.clone(), true),
+        Value::Mapping(entries) => {
+            Plain::Map(entries.iter().map(|(k, v)| (key(k), value(v))).collect())
+        }
     }
 }
 

@@ -65,6 +65,9 @@ pub enum Value {
     /// A string: written in the replaced scalar's quoting where that can hold it, else
     /// plain where YAML reads it back as the same string, else double-quoted.
     Text(String),
+    /// A new mapping of these entries, written in flow style (`{ a: 1 }`): only as the
+    /// value of a key that is added, never in place of a scalar.
+    Mapping(Vec<(String, Value)>),
 }
 
 /// One change to a document.

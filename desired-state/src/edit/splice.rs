@@ -105,6 +105,7 @@ fn written(value: &Value) -> String {
     match value {
         Value::Plain(text) => text.clone(),
         Value::Text(text) => spelling::string(text),
+        Value::Mapping(entries) => flow_item(entries, true),
     }
 }
 
@@ -147,6 +148,13 @@ fn replace_scalar(
         return Err(refused(node, path, "the value carries an anchor or a tag"));
     }
     let new = match (value, style) {
+        (Value::Mapping(_), _) => {
+            return Err(refused(
+                node,
+                path,
+                "a single value cannot become a mapping",
+            ))
+        }
         (Value::Plain(text), _) => text.clone(),
         (Value::Text(text), ScalarStyle::SingleQuoted) if !text.chars().any(char::is_control) => {
             format!("'{}'", text.replace('\'', "''"))

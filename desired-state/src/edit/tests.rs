@@ -94,6 +94,17 @@ fn a_key_is_inserted_into_a_flow_mapping() {
 }
 
 #[test]
+fn a_new_key_may_hold_a_flow_mapping() {
+    let doc = "auto:\n  min: 1\n  max: 2\n";
+    let value = Value::Mapping(vec![("dynamicScalingIn".into(), num("true"))]);
+    assert_eq!(
+        edited(doc, &[put(&["auto"], "suspended", value.clone())]),
+        "auto:\n  min: 1\n  max: 2\n  suspended: { dynamicScalingIn: true }\n"
+    );
+    assert!(refusal(doc, &[put(&["auto"], "min", value)]).contains("cannot become a mapping"));
+}
+
+#[test]
 fn crlf_files_stay_crlf() {
     let doc = "a:\r\n  x: 1\r\n  y: 2\r\nb: 3\r\n";
     assert_eq!(
