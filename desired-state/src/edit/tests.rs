@@ -266,3 +266,94 @@ proptest! {
         prop_assert_eq!(out.matches('#').count(), 1 + values.iter().filter(|v| v.2).count());
     }
 }
+
+/// A section of a generated document: (its text, the edits that fit it).
+fn section(i: usize, shape: u8, n: u32, word: &str, eol: &str) -> (String, Vec<Edit>) {
+    let key = format!("s{i}");
+    let item = || {
+        vec![vec![
+            ("p".to_owned(), text("email")),
+            ("e".to_owned(), text(&format!("{word}@example.com"))),
+        ]]
+    };
+    let append = |at: Vec<&str>| Edit::Append {
+        at: path(&at),
+        key: "items".into(),
+        items: item(),
+    };
+    match shape % 5 {
+        0 => (
+            format!("{key}:{eol}  a: {n}   # c{i}{eol}  b: '{word}'{eol}"),
+            vec![
+                put(&[&key], "a", num(&(n + 1).to_string())),
+                put(&[&key], "z", text(word)),
+                put(&[&key], "b", text("it's")),
+            ],
+        ),
+        1 => (
+            format!("{key}: {{ a: {n}, b: \"{word}\" }}  # c{i}{eol}"),
+            vec![
+                put(&[&key], "a", num("7")),
+                put(&[&key], "z", num("1.5")),
+                put(&[&key], "b", text("q\"x")),
+            ],
+        ),
+        2 => (
+            format!("{key}:{eol}  items:{eol}    - {{ p: sms, e: \"+1555{n}\" }}  # c{i}{eol}"),
+            vec![append(vec![&key])],
+        ),
+        3 => (
+            format!("{key}:{eol}  items:{eol}  - p: sms{eol}    e: x{n}{eol}{eol}  # trailing c{i}{eol}"),
+            vec![append(vec![&key]), put(&[&key], "z", num("2"))],
+        ),
+        _ => (
+            format!("{key}: {{ items: [{{p: sms}}], a: {n} }}{eol}"),
+            vec![append(vec![&key]), put(&[&key], "a", num("3"))],
+        ),
+    }
+}
+
+proptest! {
+    /// Generated documents (block and flow mappings, lists of both styles, comments,
+    /// blank lines, CRLF) and random edits of every kind: the result reads back as
+    /// intended (checked inside `apply`), every line no edit touched is still there in
+    /// order, and the line endings stay the file's.
+    #[test]
+    fn edits_of_every_kind_leave_the_other_lines_alone(
+        sections in proptest::collection::vec((0u8..5, 0u32..1000, "[a-z]{1,6}", 0usize..3, prop::bool::ANY), 1..7),
+        crlf in prop::bool::ANY,
+    ) {
+        let eol = if crlf { "\r\n" } else { "\n" };
+        let mut doc = format!("# generated{eol}");
+        let mut edits = Vec::new();
+        for (i, (shape, n, word, pick, blank)) in sections.iter().enumerate() {
+            let (text, fitting) = section(i, *shape, *n, word, eol);
+            doc.push_str(&text);
+            if *blank {
+                doc.push_str(eol);
+            }
+            if let Some(edit) = fitting.get(*pick % (fitting.len() + 1)) {
+                edits.push(edit.clone());
+            }
+        }
+        let document = Document::parse(&doc).unwrap_or_else(|e| panic!("{e}\n{doc}"));
+        let out = document.apply(&edits).unwrap_or_else(|e| panic!("{e}\n{doc}"));
+        let mut touched = std::collections::BTreeSet::new();
+        for edit in &edits {
+            for s in splice::splices(&doc, &document.tree, edit).unwrap_or_default() {
+                touched.insert(doc[..s.range.start].matches('\n').count());
+            }
+        }
+        let mut rest = out.split_inclusive('\n');
+        for (number, line) in doc.split_inclusive('\n').enumerate() {
+            if !touched.contains(&number) {
+                prop_assert!(rest.any(|l| l == line), "line {} {:?} lost:\n{}", number + 1, line, out);
+            }
+        }
+        if crlf {
+            prop_assert_eq!(out.matches('\n').count(), out.matches("\r\n").count());
+        } else {
+            prop_assert!(!out.contains('\r'));
+        }
+    }
+}
