@@ -73,7 +73,8 @@ enum Refused {
     Unreadable { path: String, why: String },
     #[error("the desired-state files changed while they were read: run accept again")]
     ChangedWhileRead,
-    #[error("{path}:{edit}")]
+    /// `FILE:LINE:COL: why` where the edit layer knows the position, else `FILE: why`.
+    #[error("{path}{}{edit}", if edit.has_position() { ":" } else { ": " })]
     Edit {
         path: String,
         edit: desired_state::edit::EditError,

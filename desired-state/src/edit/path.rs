@@ -114,3 +114,13 @@ pub enum EditError {
     #[error("the edited text does not read back as intended ({why}); nothing was written")]
     ReadBack { why: String },
 }
+
+impl EditError {
+    /// Whether the message starts with `LINE:COL:` (to be put after a file name).
+    pub fn has_position(&self) -> bool {
+        matches!(
+            self,
+            EditError::Unparsable { .. } | EditError::Refused { .. }
+        )
+    }
+}

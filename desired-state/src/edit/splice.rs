@@ -231,7 +231,7 @@ fn insert_entry(
                 text: format!(", {key}:{}", value("")),
             },
             None => {
-                let open = mapping.span.start + 1;
+                let open = after_opening(text, mapping, '{', path)?;
                 Splice {
                     range: open..open,
                     text: format!("{key}:{}", value("")),
@@ -287,6 +287,19 @@ fn insert_list(
     })
 }
 
+/// Just after the `{` or `[` that opens an empty flow collection.
+fn after_opening(text: &str, node: &Node, open: char, path: &YamlPath) -> Result<usize, EditError> {
+    if text[node.span.clone()].starts_with(open) {
+        Ok(node.span.start + 1)
+    } else {
+        Err(refused(
+            node,
+            path,
+            "cannot find where the collection opens",
+        ))
+    }
+}
+
 /// `{ a: 1, b: x }` (`spaced`) or `{a: 1, b: x}`.
 fn flow_item(entries: &[(String, Value)], spaced: bool) -> String {
     let inner: Vec<String> = entries
@@ -328,7 +341,7 @@ fn append_items(
                 text: format!(", {}", rendered.join(", ")),
             },
             None => {
-                let open = list.span.start + 1;
+                let open = after_opening(text, list, '[', path)?;
                 Splice {
                     range: open..open,
                     text: rendered.join(", "),

@@ -105,6 +105,20 @@ fn a_new_key_may_hold_a_flow_mapping() {
 }
 
 #[test]
+fn a_key_goes_after_a_block_scalar_on_its_own_line() {
+    let doc = "spec:\n  x:\n    desc: |\n      text\n\n  y: 1\n";
+    assert_eq!(
+        edited(doc, &[put(&["spec", "x"], "z", num("2"))]),
+        "spec:\n  x:\n    desc: |\n      text\n    z: 2\n\n  y: 1\n"
+    );
+    let doc = "a: &m {}\nb: [ ]\n";
+    assert_eq!(
+        edited(doc, &[put(&["a"], "k", num("1"))]),
+        "a: &m {k: 1}\nb: [ ]\n"
+    );
+}
+
+#[test]
 fn crlf_files_stay_crlf() {
     let doc = "a:\r\n  x: 1\r\n  y: 2\r\nb: 3\r\n";
     assert_eq!(

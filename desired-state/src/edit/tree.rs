@@ -162,13 +162,23 @@ impl Builder<'_> {
                     });
                 }
             }
-            Event::Scalar(value, style, anchor, _) => self.add(node(
-                Kind::Scalar {
-                    value: value.into_owned(),
-                    style,
-                },
-                anchor,
-            )),
+            Event::Scalar(value, style, anchor, _) => {
+                let mut scalar = node(
+                    Kind::Scalar {
+                        value: value.into_owned(),
+                        style,
+                    },
+                    anchor,
+                );
+                // A block scalar's span runs over its trailing line breaks, onto the
+                // next line: end it at its last character, so that text added after it
+                // lands on its own line.
+                if matches!(style, ScalarStyle::Literal | ScalarStyle::Folded) {
+                    let source = &self.text[scalar.span.clone()];
+                    scalar.span.end = scalar.span.start + source.trim_end().len();
+                }
+                self.add(scalar);
+            }
             Event::Alias(anchor) => {
                 self.aliased.insert(anchor);
                 self.add(node(Kind::Alias { anchor }, 0));
@@ -224,7 +234,12 @@ fn byte_range(span: &Span, text: &str) -> Result<Range<usize>, EditError> {
     // A parser over a `str` always reports byte offsets; anything else is a bug we
     // refuse to edit around rather than guess.
     span.byte_range()
-        .filter(|r| r.start <= r.end && r.end <= text.len())
+        .filter(|r| {
+            r.start <= r.end
+                && r.end <= text.len()
+                && text.is_char_boundary(r.start)
+                && text.is_char_boundary(r.end)
+        })
         .ok_or(EditError::Unparsable {
             line: span.start.line(),
             column: span.start.col() + 1,
