@@ -406,3 +406,22 @@ async fn a_folder_gets_each_value_in_the_file_that_declares_it() {
     let plan = mooring(&["plan", &dir]).await;
     assert_eq!(plan.code, 0, "{plan:?}");
 }
+
+#[tokio::test]
+async fn usage_errors_exit_64() {
+    let file = DesiredFile::write(
+        "stack.yaml",
+        "apiVersion: mooring/v1\nkind: Stack\nmetadata: { name: usage }\nspec: {}\n",
+    );
+    let path = file.path.to_string_lossy().into_owned();
+    for args in [
+        vec!["accept", &path, "--bogus"],
+        vec!["accept", &path, "--stack", "nope"],
+        vec!["accept", &path, "--now", "yesterday"],
+        vec!["accept"],
+    ] {
+        let run = mooring(&args).await;
+        assert_eq!(run.code, 64, "mooring {args:?}: {run:?}");
+        assert!(run.stderr.contains("error"), "mooring {args:?}: {run:?}");
+    }
+}
