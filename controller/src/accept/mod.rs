@@ -149,7 +149,9 @@ async fn accept(args: &AcceptArgs) -> Result<u8, Refused> {
     );
     let edits = edited_files(&sources, &accepting)?;
     for edit in &edits {
-        print!("{}", files::unified_diff(edit));
+        // CI posts this in pull requests: URLs (subscription endpoints in the context
+        // lines) are shown redacted, as everywhere mooring prints them.
+        print!("{}", crate::redact::urls_in(&files::unified_diff(edit)));
     }
     for (resource, why) in &accepting.not_accepted {
         eprintln!("not accepted: {resource}: {why}");

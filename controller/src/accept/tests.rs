@@ -264,3 +264,74 @@ fn scaling_suspended_by_hand_adds_the_suspended_key_with_the_flags_turned_on() {
         "{text}"
     );
 }
+
+#[test]
+fn a_target_tracking_policy_takes_its_target_and_cooldowns_and_a_step_policy_is_left_alone() {
+    use crate::observed::autoscaling::{
+        ScalingPolicy, StepScalingPolicy, TargetTrackingPolicy, TrackedMetric,
+    };
+    let file = FILE.replace(
+        "desiredCount: 2   # by day",
+        "desiredCount: 2   # by day\n      autoscaling:\n        min: 1\n        max: 4\n        targetTracking:\n          cpu:\n            metric: ECSServiceAverageCPUUtilization\n            target: 60   # percent\n            scaleInCooldown: \"5m\"\n        stepScaling:\n          burst: { alarm: db-cpu, steps: [{ lower: 0, adjustment: 1 }] }",
+    );
+    let path = PathBuf::from("shop.yaml");
+    let desired = desired_state::parse_sources(&[(path.clone(), file.clone())])
+        .unwrap_or_else(|e| panic!("{e}"));
+    let documents = BTreeMap::from([(path.clone(), Document::parse(&file).unwrap())]);
+    let policy = |name: &str, policy: ScalingPolicy, diff: Vec<FieldDiff>| {
+        change(
+            Resource::ScalingPolicy {
+                region: "us-east-1".into(),
+                cluster: "c".into(),
+                service: "api".into(),
+                policy: name.into(),
+            },
+            Reason::DriftCorrected,
+            diff,
+            Operation::Autoscaling(crate::plan::AutoscalingOperation::PutScalingPolicy { policy }),
+        )
+    };
+    let tracking = policy(
+        "cpu",
+        ScalingPolicy::TargetTracking(TargetTrackingPolicy {
+            metric: TrackedMetric::Predefined {
+                predefined_metric_type: "ECSServiceAverageCPUUtilization".into(),
+                resource_label: None,
+            },
+            target_value: 60.0,
+            scale_in_cooldown: Some(300),
+            scale_out_cooldown: None,
+            disable_scale_in: false,
+        }),
+        vec![
+            FieldDiff::new("disableScaleIn", false, false),
+            FieldDiff::new("scaleInCooldown", 600, 300),
+            FieldDiff::new("scaleOutCooldown", 60, serde_json::Value::Null),
+            FieldDiff::new("targetValue", 75.5, 60.0),
+        ],
+    );
+    let step = policy(
+        "burst",
+        ScalingPolicy::StepScaling(StepScalingPolicy {
+            adjustment_type: "ChangeInCapacity".into(),
+            cooldown: None,
+            metric_aggregation_type: "Average".into(),
+            min_adjustment_magnitude: None,
+            steps: Vec::new(),
+        }),
+        vec![FieldDiff::new("cooldown", 30, serde_json::Value::Null)],
+    );
+    let out = accepting(&desired, &documents, &[&tracking, &step], &[], &[]);
+    let text = documents[&path]
+        .apply(&out.edits[&path])
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        text.contains("            target: 75.5   # percent\n            scaleInCooldown: \"10m\"\n            scaleOutCooldown: 1m\n        stepScaling:"),
+        "{text}"
+    );
+    assert_eq!(out.not_accepted.len(), 1);
+    assert!(out.not_accepted[0].0.ends_with("/burst"));
+    assert!(out.not_accepted[0]
+        .1
+        .starts_with("only a target-tracking policy's"));
+}
