@@ -36,6 +36,8 @@ pub(crate) enum WriteError {
 /// `git diff`'s form: `a/PATH` and `b/PATH` headers, three lines of context.
 pub(crate) fn unified_diff(edit: &FileEdit) -> String {
     let shown = edit.path.display().to_string();
+    // `git diff` never doubles the slash: an absolute path reads `a/tmp/x.yaml`.
+    let shown = shown.strip_prefix('/').unwrap_or(&shown);
     similar::TextDiff::from_lines(&edit.read, &edit.new)
         .unified_diff()
         .context_radius(3)
@@ -159,7 +161,7 @@ mod tests {
             unified_diff(&edit),
             format!(
                 "--- a/{0}\n+++ b/{0}\n@@ -1 +1 @@\n-a: 1\n+a: 2\n",
-                a.display()
+                a.display().to_string().trim_start_matches('/')
             )
         );
         let _ = fs::remove_dir_all(&dir);
