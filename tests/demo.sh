@@ -7,7 +7,8 @@
 # It starts the emulator (or reuses a running one), builds mooring, creates the service the
 # way a deploy pipeline would (desiredCount 0), then: validate, plan, apply, plan again
 # (nothing to do), apply again (moto's request recording shows it made no mutating call),
-# a change made by hand behind mooring's back, plan showing the drift, apply correcting it. Exits non-zero if anything does not go as shown.
+# a change made by hand behind mooring's back, plan showing the drift, apply correcting it,
+# accept keeping such a change in the file instead, off-hours, release and init. Exits non-zero if anything does not go as shown.
 #
 # MOORING_BIN runs that binary instead of building one (a release build, say).
 # DEMO_REGION / DEMO_CLUSTER / DEMO_SERVICE / DEMO_COUNT name the service the drift step
@@ -96,6 +97,8 @@ explain() {
         plan:2) meaning="changes pending: apply would make them" ;;
         release:2) meaning="changes pending: --confirm would make them" ;;
         release:0) meaning="released" ;;
+        accept:2) meaning="drift to accept: without --dry-run it is written into the file" ;;
+        accept:0) meaning="accepted: the file holds the account's values" ;;
         apply:0) meaning="converged" ;;
         apply:1) meaning="some changes failed" ;;
         *:1) meaning="error" ;;
@@ -183,6 +186,24 @@ count=$(desired_count)
 [[ $count == "$DECLARED" ]] || fail "desiredCount is $count after apply, expected $DECLARED"
 printf '%s✓ %s is back at the declared desiredCount %s%s\n' "$GREEN" "$SERVICE" "$DECLARED" "$RESET"
 
+heading "9. Or keep a console change on purpose: accept writes it into the file"
+say "A copy of the file stands in for your git checkout; accept edits it in place."
+ACCEPT_DIR=$(mktemp -d)
+ACCEPT_FILE=$ACCEPT_DIR/$(basename "$FILE")
+cp "$FILE" "$ACCEPT_FILE"
+"$MOTO" scale --region "$REGION" --cluster "$CLUSTER" --service "$SERVICE" --count "$DRIFTED"
+mooring accept "$ACCEPT_FILE" --dry-run
+explain accept 2
+mooring accept "$ACCEPT_FILE"
+explain accept 0
+changed=$(diff "$FILE" "$ACCEPT_FILE" | grep -c '^[<>]' || true)
+[[ $changed == 2 ]] || fail "accept changed $changed lines of the file, expected one line replaced"
+mooring plan "$ACCEPT_FILE"
+explain plan 0
+printf '%s✓ the file now says %s; the next plan has nothing to revert%s\n' "$GREEN" "$DRIFTED" "$RESET"
+"$MOTO" scale --region "$REGION" --cluster "$CLUSTER" --service "$SERVICE" --count "$DECLARED" >/dev/null
+rm -rf "$ACCEPT_DIR"
+
 # ---------------------------------------------------------------------------------------
 # Off-hours: the same stack, its service now on an office-hours schedule (Europe/Berlin);
 # the same stack name, since the service carries stack tap's tag (mooring:stack). An injected
@@ -213,11 +234,11 @@ wake_count_tag() {
         python3 -c 'import json, sys; print({t["key"]: t["value"] for t in json.load(sys.stdin).get("tags", [])}.get("mooring:wake-count", ""))'
 }
 
-heading "9. Off-hours: $SERVICE sleeps outside Mon-Fri 07:00-20:00 Berlin time"
+heading "10. Off-hours: $SERVICE sleeps outside Mon-Fri 07:00-20:00 Berlin time"
 mooring schedule "$OFFHOURS_FILE" --from 2026-03-27T12:00:00Z --days 4
 ((rc == 0)) || fail "mooring schedule exited $rc"
 
-heading "10. Friday 20:00 CET (19:00 UTC): apply puts it to sleep"
+heading "11. Friday 20:00 CET (19:00 UTC): apply puts it to sleep"
 mooring apply "$OFFHOURS_FILE" --now 2026-03-27T19:00:00Z
 explain apply 0
 count=$(desired_count)
@@ -226,11 +247,11 @@ tag=$(wake_count_tag)
 [[ $tag == "$DECLARED" ]] || fail "mooring:wake-count is '$tag', expected $DECLARED"
 printf '%s✓ asleep at 0 tasks; mooring:wake-count=%s recorded before scaling down%s\n' "$GREEN" "$tag" "$RESET"
 
-heading "11. Sunday noon, after the clocks went forward: still asleep, nothing to do"
+heading "12. Sunday noon, after the clocks went forward: still asleep, nothing to do"
 mooring plan "$OFFHOURS_FILE" --now 2026-03-29T12:00:00Z
 explain plan 0
 
-heading "12. Monday 07:00 CEST (05:00 UTC): apply wakes it"
+heading "13. Monday 07:00 CEST (05:00 UTC): apply wakes it"
 mooring apply "$OFFHOURS_FILE" --now 2026-03-30T05:00:00Z
 explain apply 0
 count=$(desired_count)
@@ -245,7 +266,7 @@ mooring_tags() {
         python3 -c 'import json, sys; print(" ".join(sorted(t["key"] for t in json.load(sys.stdin).get("tags", []) if t["key"].startswith("mooring:"))))'
 }
 
-heading "13. The stack's file is deleted: mooring release hands the service back"
+heading "14. The stack's file is deleted: mooring release hands the service back"
 say "A deleted file is never a release by itself; the stack is released on purpose:"
 mooring release tap --region "$REGION" --cluster "$CLUSTER"
 explain release 2

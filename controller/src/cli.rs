@@ -9,7 +9,7 @@ use std::time::Duration;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::aws::Clients;
-use crate::durations::parse_timeout;
+use crate::durations::{parse_instant, parse_timeout};
 use crate::events::stdout::write_json_lines;
 use crate::events::EventSinks;
 use crate::exit_code::{
@@ -77,6 +77,9 @@ pub enum Command {
     /// Write a desired-state file from a live account: its clusters' services, their
     /// autoscaling, the alarms that watch them and the topics those notify.
     Init(crate::init::InitArgs),
+    /// Write the drift `plan` shows into the desired-state files instead of reverting it.
+    /// Exit 0 done or nothing to accept, 2 something to accept under --dry-run, 1 error.
+    Accept(crate::accept::AcceptArgs),
     /// Exit 0 when the controller's endpoint answers 2xx, else 1: the ECS container health
     /// check (minimal images have no curl).
     Healthcheck {
@@ -210,6 +213,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::Run(args) => run_controller(args).await,
         Command::Release(args) => crate::release::run(args).await,
         Command::Init(args) => crate::init::run(args).await,
+        Command::Accept(args) => crate::accept::run(args).await,
         Command::Healthcheck { url, timeout } => {
             match crate::run::http::healthcheck(&url, timeout).await {
                 Ok(true) => ExitCode::from(EXIT_OK),
@@ -331,14 +335,6 @@ fn schedule(
             ExitCode::from(EXIT_PENDING_OR_INVALID)
         }
     }
-}
-
-fn parse_instant(text: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
-    chrono::DateTime::parse_from_rfc3339(text)
-        .map(|at| at.with_timezone(&chrono::Utc))
-        .map_err(|_| {
-            format!("expected an RFC 3339 instant such as 2026-03-02T21:00:00Z, found `{text}`")
-        })
 }
 
 fn schema() -> ExitCode {

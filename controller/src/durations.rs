@@ -1,5 +1,5 @@
 //! Durations on the command line: `30s`, `2m`, `250ms` (a unit is required: `30` could be
-//! either).
+//! either); and instants (`--now`, `--from`), RFC 3339.
 
 use std::time::Duration;
 
@@ -22,6 +22,15 @@ pub fn parse_timeout(text: &str) -> Result<Duration, String> {
         }
     };
     Ok(Duration::from_secs(seconds))
+}
+
+/// An RFC 3339 instant, e.g. `--now 2026-03-02T21:00:00Z`.
+pub fn parse_instant(text: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    chrono::DateTime::parse_from_rfc3339(text)
+        .map(|at| at.with_timezone(&chrono::Utc))
+        .map_err(|_| {
+            format!("expected an RFC 3339 instant such as 2026-03-02T21:00:00Z, found `{text}`")
+        })
 }
 
 #[cfg(test)]

@@ -3,13 +3,14 @@
 
 use crate::pass::Summary;
 
-/// Success: nothing to do (`plan`), converged (`apply`), valid (`validate`).
+/// Success: nothing to do (`plan`), converged (`apply`), valid (`validate`), accepted or
+/// nothing to accept (`accept`).
 pub const OK: u8 = 0;
 /// Something failed: a read, a change, the account guard, loading the desired state
 /// for `plan`/`apply`.
 pub const ERROR: u8 = 1;
-/// `plan`: changes pending (Terraform's `-detailed-exitcode`); `validate` and
-/// `schedule`: the desired state is invalid.
+/// `plan`: changes pending (Terraform's `-detailed-exitcode`); `accept --dry-run`:
+/// something to accept; `validate` and `schedule`: the desired state is invalid.
 pub const PENDING_OR_INVALID: u8 = 2;
 /// `plan` or `apply` with `--fail-on-warnings`: at least one warning (a service that
 /// does not exist, a resource another stack owns, drift in `observe` mode).

@@ -2,6 +2,7 @@
 //! apply the difference, report every decision as an event. The `mooring` binary is a
 //! thin shell over `cli`.
 
+pub mod accept;
 pub(crate) mod account_guard;
 pub mod allocator;
 pub(crate) mod apply;

@@ -15,6 +15,7 @@ mod autoscaling_checks;
 mod cron_pair;
 mod diagnostics;
 mod duration;
+pub mod edit;
 mod events;
 mod load;
 mod management;

@@ -92,7 +92,7 @@ fn is_plain_safe(text: &str) -> bool {
 
 /// YAML 1.2 core schema (and the 1.1 words people still meet): text that a parser would
 /// read as a null, a boolean or a number.
-fn reads_as_non_string(text: &str) -> bool {
+pub(crate) fn reads_as_non_string(text: &str) -> bool {
     let lower = text.to_ascii_lowercase();
     if matches!(
         lower.as_str(),

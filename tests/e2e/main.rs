@@ -1,6 +1,7 @@
 //! End-to-end tests: the real `mooring` binary, the real AWS SDK, the real local
 //! emulator (moto's server). See fixtures.rs for how the emulator is reached.
 
+mod accept;
 mod alarms;
 mod alerting_changes;
 mod autoscaling;
