@@ -26,7 +26,9 @@ impl Names {
 
     /// The diff with this test's names and temporary path replaced, for the snapshot.
     fn normalize(&self, text: &str, file: &DesiredFile) -> String {
-        text.replace(&file.path.display().to_string(), "stack.yaml")
+        // The headers show the path as git does, without its leading slash.
+        let path = file.path.display().to_string();
+        text.replace(path.trim_start_matches('/'), "stack.yaml")
             .replace(&self.stack, "STACK")
             .replace(&self.cluster, "CLUSTER")
             .replace(&self.topic, "TOPIC")
