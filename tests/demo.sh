@@ -98,6 +98,7 @@ explain() {
         release:2) meaning="changes pending: --confirm would make them" ;;
         release:0) meaning="released" ;;
         accept:2) meaning="drift to accept: without --dry-run it is written into the file" ;;
+        init:0) meaning="written" ;;
         accept:0) meaning="accepted: the file holds the account's values" ;;
         apply:0) meaning="converged" ;;
         apply:1) meaning="some changes failed" ;;
@@ -277,6 +278,24 @@ count=$(desired_count)
 tags=$(mooring_tags)
 [[ -z $tags ]] || fail "mooring's tags are still on the service after the release: $tags"
 printf '%s✓ released: still at %s task(s), no mooring: tag left on it%s\n' "$GREEN" "$count" "$RESET"
+
+heading "15. Start from an account nobody manages yet: mooring init writes the file"
+say "The service is back in nobody's hands. init reads the cluster and writes the stack"
+say "in the format's own words (defaults left out), ready for review and a pull request:"
+INIT_DIR=$(mktemp -d)
+mooring init --region "$REGION" --cluster "$CLUSTER" --stack tap -o "$INIT_DIR"
+explain init 0
+cat "$INIT_DIR/tap.yaml"
+mooring plan "$INIT_DIR/tap.yaml"
+explain plan 2
+mooring apply "$INIT_DIR/tap.yaml"
+explain apply 0
+mooring plan "$INIT_DIR/tap.yaml"
+explain plan 0
+count=$(desired_count)
+[[ $count == "$DECLARED" ]] || fail "desiredCount is $count after adopting, expected $DECLARED"
+printf '%s✓ adopted as it was: %s task(s), and mooring keeps it there from now on%s\n' "$GREEN" "$count" "$RESET"
+rm -rf "$INIT_DIR"
 # ---------------------------------------------------------------------------------------
 
 heading "Done"
