@@ -403,10 +403,20 @@ pub async fn mooring(args: &[&str]) -> Run {
 /// Runs `mooring` with its own access key id, so that its requests can be picked out
 /// of moto's recording (`operations_by`).
 pub async fn mooring_as(access_key_id: &str, args: &[&str]) -> Run {
+    mooring_at(endpoint(), access_key_id, args).await
+}
+
+/// `mooring` against another endpoint than the emulator's (a fault proxy in front of it,
+/// a port nothing answers on).
+pub async fn mooring_via(endpoint_url: &str, args: &[&str]) -> Run {
+    mooring_at(endpoint_url, "testing", args).await
+}
+
+async fn mooring_at(endpoint_url: &str, access_key_id: &str, args: &[&str]) -> Run {
     let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_mooring"));
     command
         .args(args)
-        .env("AWS_ENDPOINT_URL", endpoint())
+        .env("AWS_ENDPOINT_URL", endpoint_url)
         .env("AWS_ACCESS_KEY_ID", access_key_id)
         .env("AWS_SECRET_ACCESS_KEY", "testing")
         .env("AWS_REGION", "us-east-1")
@@ -574,68 +584,4 @@ pub async fn service_tags(
                 .collect()
         })
         .unwrap_or_default()
-}
-
-/// `mooring` against another endpoint than the emulator's (a fault proxy in front of it).
-pub async fn mooring_via(endpoint_url: &str, args: &[&str]) -> Run {
-    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_mooring"));
-    command
-        .args(args)
-        .env("AWS_ENDPOINT_URL", endpoint_url)
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("MOORING_NOW", AWAKE_INSTANT)
-        .env_remove("AWS_PROFILE")
-        .kill_on_drop(true);
-    let output: Output = tokio::time::timeout(WAIT, command.output())
-        .await
-        .unwrap_or_else(|_| panic!("mooring {args:?} did not finish within {WAIT:?}"))
-        .unwrap_or_else(|e| panic!("running mooring {args:?} failed: {e}"));
-    Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
-}
-
-/// `tests/reliability/fault_proxy.py` in front of the emulator, answering every AWS call
-/// with `kind` (e.g. `access_denied`); the process ends with the value. Returns its URL.
-pub struct FaultProxyProcess {
-    pub url: String,
-    _child: tokio::process::Child,
-    _dir: DesiredFile,
-}
-
-pub async fn fault_proxy_answering(kind: &str) -> FaultProxyProcess {
-    let dir = DesiredFile::write("port", "");
-    let port_file = dir.dir.join("proxy.port");
-    let script = repo_root().join("tests/reliability/fault_proxy.py");
-    let child = tokio::process::Command::new("python3")
-        .arg(&script)
-        .args(["--upstream", endpoint(), "--rate", &format!("{kind}=1")])
-        .arg("--port-file")
-        .arg(&port_file)
-        .stdout(std::process::Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap_or_else(|e| panic!("starting {}: {e}", script.display()));
-    let started = tokio::time::timeout(Duration::from_secs(20), async {
-        loop {
-            if let Ok(port) = std::fs::read_to_string(&port_file) {
-                if !port.trim().is_empty() {
-                    return port.trim().to_owned();
-                }
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    })
-    .await
-    .unwrap_or_else(|_| panic!("the fault proxy wrote no port within 20s"));
-    FaultProxyProcess {
-        url: format!("http://127.0.0.1:{started}"),
-        _child: child,
-        _dir: dir,
-    }
 }

@@ -9,6 +9,7 @@ mod bad_input;
 mod event_sinks;
 mod examples;
 mod exit_codes;
+mod fault_proxy;
 mod fixtures;
 mod format_hints;
 mod init;

@@ -239,18 +239,7 @@ fn edited_files(
             });
         }
     }
-    let all: Vec<(PathBuf, String)> = sources
-        .texts
-        .iter()
-        .map(|(path, text)| {
-            let new = edits
-                .iter()
-                .find(|e| &e.path == path)
-                .map_or(text, |e| &e.new);
-            (path.clone(), new.clone())
-        })
-        .collect();
-    desired_state::parse_sources(&all)
+    desired_state::parse_sources(&edited_sources(sources, &edits))
         .map_err(|d| Refused::WouldNotLoad(crate::redact::urls_in(&d.to_string()).into_owned()))?;
     Ok(edits)
 }
@@ -328,6 +317,21 @@ fn not_accepted_count(accepting: &mapping::Accepting) -> String {
     }
 }
 
+/// Every file of the desired state as it reads once `edits` are made.
+fn edited_sources(sources: &Sources, edits: &[FileEdit]) -> Vec<(PathBuf, String)> {
+    sources
+        .texts
+        .iter()
+        .map(|(path, text)| {
+            let new = edits
+                .iter()
+                .find(|e| &e.path == path)
+                .map_or(text, |e| &e.new);
+            (path.clone(), new.clone())
+        })
+        .collect()
+}
+
 /// Rewrites mooring's records of the accepted resources (module comment): a plan of the
 /// new files, and of it only the record changes of the accepted apply groups that hold
 /// nothing else.
@@ -339,19 +343,8 @@ async fn record(
     clock: Clock,
     groups: &[String],
 ) -> Result<u8, Refused> {
-    let all: Vec<(PathBuf, String)> = sources
-        .texts
-        .iter()
-        .map(|(path, text)| {
-            let new = edits
-                .iter()
-                .find(|e| &e.path == path)
-                .map_or(text, |e| &e.new);
-            (path.clone(), new.clone())
-        })
-        .collect();
-    let desired =
-        desired_state::parse_sources(&all).map_err(|d| Refused::WouldNotLoad(d.to_string()))?;
+    let desired = desired_state::parse_sources(&edited_sources(sources, edits))
+        .map_err(|d| Refused::WouldNotLoad(d.to_string()))?;
     let report = run_pass(&desired, clients, options, clock).await;
     let groups: BTreeSet<&str> = groups.iter().map(String::as_str).collect();
     let mut by_group: BTreeMap<&str, Vec<&Arc<Change>>> = BTreeMap::new();

@@ -1,5 +1,6 @@
 //! Bad input: clear errors, the exit code of their kind, nothing written.
 
+use crate::fault_proxy::fault_proxy_answering;
 use crate::fixtures::*;
 
 /// Bad input gets a clear error and the exit code of its kind, and nothing is written:
