@@ -77,6 +77,9 @@ pub enum Command {
     /// Write a desired-state file from a live account: its clusters' services, their
     /// autoscaling, the alarms that watch them and the topics those notify.
     Init(crate::init::InitArgs),
+    /// Every declared resource with its sync state (InSync, Drifted, Pending, …), read
+    /// from the account in one read-only pass. Exit 0, or 1 when a read failed.
+    Status(crate::status_command::StatusArgs),
     /// Write the drift `plan` shows into the desired-state files instead of reverting it.
     /// Exit 0 done or nothing to accept, 2 something to accept under --dry-run, 1 error.
     Accept(crate::accept::AcceptArgs),
@@ -214,6 +217,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::Release(args) => crate::release::run(args).await,
         Command::Init(args) => crate::init::run(args).await,
         Command::Accept(args) => crate::accept::run(args).await,
+        Command::Status(args) => crate::status_command::run(args).await,
         Command::Healthcheck { url, timeout } => {
             match crate::run::http::healthcheck(&url, timeout).await {
                 Ok(true) => ExitCode::from(EXIT_OK),
@@ -271,13 +275,13 @@ async fn run_controller(args: RunArgs) -> ExitCode {
 /// may carry a secret (a token in its path or query, a password): CI posts this output
 /// in pull-request comments (deploy/github-actions/mooring-plan.yml), so URLs are shown
 /// redacted, as everywhere else mooring prints them.
-fn print_diagnostics(diagnostics: &desired_state::Diagnostics) {
+pub(crate) fn print_diagnostics(diagnostics: &desired_state::Diagnostics) {
     eprintln!("{}", crate::redact::urls_in(&diagnostics.to_string()));
 }
 
 /// Validation warnings (the state is still used) go to stderr, like the diagnostics, and
 /// never change the exit code.
-fn print_warnings(desired: &desired_state::DesiredState) {
+pub(crate) fn print_warnings(desired: &desired_state::DesiredState) {
     if !desired.warnings.is_empty() {
         print_diagnostics(&desired.warnings);
     }
@@ -380,6 +384,7 @@ async fn pass(args: PassArgs, apply: bool) -> ExitCode {
         revision: revision(args.revision.as_deref(), &args.paths),
         schedule_only: args.schedule_only,
         only_stacks: args.stacks.clone(),
+        status: false,
     };
     // `--now T` evaluates schedules at T; tags record the real time (plan/clock.rs).
     let wall = chrono::Utc::now();

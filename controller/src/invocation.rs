@@ -183,6 +183,7 @@ async fn invoke(
         revision,
         schedule_only,
         only_stacks: Vec::new(),
+        status: false,
     };
     // Schedules at the invocation's instant; tags record the real time (plan/clock.rs).
     let clock = crate::plan::Clock::new(now, chrono::Utc::now());

@@ -26,3 +26,5 @@ pub(crate) mod revision;
 pub mod run;
 pub(crate) mod schedule_preview;
 pub(crate) mod stack_selection;
+pub mod status;
+pub mod status_command;

@@ -96,6 +96,7 @@ pub async fn run(args: ReleaseArgs) -> ExitCode {
         revision: None,
         schedule_only: false,
         only_stacks: Vec::new(),
+        status: false,
     };
     let extra = BTreeMap::from([(args.stack.clone(), clusters)]);
     let report = run_pass_listing(

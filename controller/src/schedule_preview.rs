@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use chrono::{DateTime, Duration, NaiveTime, Utc};
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 use chrono_tz::Tz;
 use desired_state::{DesiredState, Schedule, WakeState};
 
@@ -126,38 +126,75 @@ fn both_times(tz: Tz, at: DateTime<Utc>) -> String {
 /// transition inside the half hour. Days with a clock change still get 48 characters of
 /// local time; a skipped half hour shows the state after the gap.
 fn timeline(schedule: &Schedule, from: DateTime<Utc>, days: u32) -> String {
-    let tz = schedule.timezone;
     let mut out = format!("  {:<10}", "local");
     for hour in (0..24).step_by(3) {
         let _ = write!(out, "{hour:<7}");
     }
     out = out.trim_end().to_owned() + "\n";
-    let first_day = from.with_timezone(&tz).date_naive();
-    for day in first_day.iter_days().take(days.max(1) as usize) {
+    for (day, slots) in day_slots(schedule, from, days) {
         let _ = write!(out, "  {} ", day.format("%a %m-%d"));
-        let midnight = day.and_time(NaiveTime::MIN);
-        for slot in 0..SLOTS_PER_DAY {
-            let start = desired_state::first_instant(tz, midnight + Duration::minutes(slot * 30));
-            let end =
-                desired_state::first_instant(tz, midnight + Duration::minutes((slot + 1) * 30));
-            let mark = if !desired_state::transitions(schedule, start, end - Duration::seconds(1))
-                .is_empty()
-            {
-                '▒'
-            } else if desired_state::state_at(schedule, start) == WakeState::Awake {
-                '█'
-            } else {
-                '·'
-            };
-            out.push(mark);
+        for (index, slot) in slots.iter().enumerate() {
+            out.push(match slot {
+                Slot::Changes => '▒',
+                Slot::Awake => '█',
+                Slot::Asleep => '·',
+            });
             // A space every three hours keeps the columns readable against the header.
-            if slot % 6 == 5 && slot + 1 < SLOTS_PER_DAY {
+            if index % 6 == 5 && index + 1 < slots.len() {
                 out.push(' ');
             }
         }
         out.push('\n');
     }
     out
+}
+
+/// A half hour of a schedule's local day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Slot {
+    Awake,
+    Asleep,
+    /// The state changes within the half hour.
+    Changes,
+}
+
+/// `days` local days of the schedule from the day of `from`, each in half hours
+/// (`SLOTS_PER_DAY`): what `mooring schedule` prints as its timeline and the status page
+/// draws.
+pub fn day_slots(
+    schedule: &Schedule,
+    from: DateTime<Utc>,
+    days: u32,
+) -> Vec<(NaiveDate, Vec<Slot>)> {
+    let tz = schedule.timezone;
+    let first_day = from.with_timezone(&tz).date_naive();
+    first_day
+        .iter_days()
+        .take(days.max(1) as usize)
+        .map(|day| {
+            let midnight = day.and_time(NaiveTime::MIN);
+            let slots = (0..SLOTS_PER_DAY)
+                .map(|slot| {
+                    let start =
+                        desired_state::first_instant(tz, midnight + Duration::minutes(slot * 30));
+                    let end = desired_state::first_instant(
+                        tz,
+                        midnight + Duration::minutes((slot + 1) * 30),
+                    );
+                    if !desired_state::transitions(schedule, start, end - Duration::seconds(1))
+                        .is_empty()
+                    {
+                        Slot::Changes
+                    } else if desired_state::state_at(schedule, start) == WakeState::Awake {
+                        Slot::Awake
+                    } else {
+                        Slot::Asleep
+                    }
+                })
+                .collect();
+            (day, slots)
+        })
+        .collect()
 }
 
 #[cfg(test)]

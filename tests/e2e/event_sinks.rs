@@ -169,6 +169,7 @@ async fn a_missing_service_is_one_warning_on_the_topic_across_passes_then_one_su
         revision: Some("fold-test".into()),
         schedule_only: false,
         only_stacks: Vec::new(),
+        status: false,
     };
     let mut sinks = EventSinks::new(&desired, &clients);
     for pass in 1..=3 {

@@ -127,6 +127,7 @@ async fn accept(args: &AcceptArgs) -> Result<u8, Refused> {
         revision: None,
         schedule_only: false,
         only_stacks: args.stacks.clone(),
+        status: false,
     };
     let wall = chrono::Utc::now();
     let clock = Clock::new(args.now.unwrap_or(wall), wall);

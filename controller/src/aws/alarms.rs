@@ -6,11 +6,11 @@ use std::collections::BTreeMap;
 
 use aws_sdk_cloudwatch::types::{
     AlarmType, ComparisonOperator, CompositeAlarm, Dimension, Metric, MetricAlarm, MetricDataQuery,
-    MetricStat, StandardUnit, Statistic, Tag,
+    MetricStat, StandardUnit, StateValue, Statistic, Tag,
 };
 use aws_sdk_cloudwatch::Client;
 
-use crate::observed::alerting::{AlarmSpec, Marker, MathMetric, ObservedAlarm};
+use crate::observed::alerting::{AlarmSpec, AlarmState, Marker, MathMetric, ObservedAlarm};
 
 /// DescribeAlarms returns at most 100 alarms a page.
 const PAGE: i32 = 100;
@@ -171,8 +171,26 @@ fn metric_alarm(alarm: &MetricAlarm) -> Option<(String, ObservedAlarm)> {
             spec,
             marker,
             tags: None,
+            state: alarm_state(
+                alarm.state_value().map(StateValue::as_str),
+                alarm.state_reason(),
+                alarm.state_updated_timestamp(),
+            ),
         },
     ))
+}
+
+/// The state fields metric and composite alarms share.
+fn alarm_state(
+    value: Option<&str>,
+    reason: Option<&str>,
+    since: Option<&aws_smithy_types::DateTime>,
+) -> Option<AlarmState> {
+    Some(AlarmState {
+        value: value?.to_owned(),
+        reason: reason.map(str::to_owned),
+        since: since.and_then(|t| chrono::DateTime::from_timestamp(t.secs(), t.subsec_nanos())),
+    })
 }
 
 fn composite_alarm(alarm: &CompositeAlarm) -> Option<(String, ObservedAlarm)> {
@@ -194,6 +212,11 @@ fn composite_alarm(alarm: &CompositeAlarm) -> Option<(String, ObservedAlarm)> {
             spec,
             marker,
             tags: None,
+            state: alarm_state(
+                alarm.state_value().map(StateValue::as_str),
+                alarm.state_reason(),
+                alarm.state_updated_timestamp(),
+            ),
         },
     ))
 }

@@ -54,6 +54,7 @@ fn cpu_alarm(actions: &[String]) -> ObservedAlarm {
         },
         marker: None,
         tags: Some(BTreeMap::new()),
+        state: None,
     }
 }
 
@@ -344,6 +345,7 @@ fn a_composite_over_an_alarm_left_out_is_left_out_too() {
         },
         marker: None,
         tags: Some(BTreeMap::new()),
+        state: None,
     };
     account.alarms.insert(
         "both".into(),

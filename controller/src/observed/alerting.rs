@@ -32,6 +32,22 @@ pub struct ObservedAlarm {
     pub marker: Option<Marker>,
     /// Read only where an ownership decision needs them; `None`: not read.
     pub tags: Option<BTreeMap<String, String>>,
+    /// CloudWatch's verdict (OK, ALARM, INSUFFICIENT_DATA), from the same DescribeAlarms
+    /// answer. Shown by the status page and `mooring status`; the planner never reads it
+    /// (an alarm's state is CloudWatch's to keep, not a setting).
+    pub state: Option<AlarmState>,
+}
+
+/// An alarm's state as DescribeAlarms reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AlarmState {
+    /// `OK`, `ALARM` or `INSUFFICIENT_DATA`.
+    pub value: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub since: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -80,6 +80,7 @@ mod tests {
                 digest: "d".into(),
             }),
             tags: None,
+            state: None,
         }
     }
 

@@ -62,6 +62,9 @@ pub struct PassOptions {
     /// every stack. The others are still part of the desired state the pass is given
     /// (which stacks are declared at all is decided on the whole of it).
     pub only_stacks: Vec<String>,
+    /// Build each stack's status (`crate::status`) from the observation before it is
+    /// dropped: `mooring run` (its `/status` and page) and `mooring status`.
+    pub status: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -114,9 +117,26 @@ pub struct PassReport {
     pub duration_ms: u64,
     /// The events counted by resource (kept in step with `events` by `add_events`).
     pub summary: Summary,
+    /// Each stack's resources with their sync state, when `PassOptions::status` asked.
+    /// Not part of the JSON report: `/status` and `mooring status --output json` are its
+    /// documented form.
+    #[serde(skip)]
+    pub status: Option<Vec<crate::status::StackStatus>>,
 }
 
 impl PassReport {
+    /// The pass as the status document reports it, ended at `at`.
+    pub fn last_pass(&self, at: DateTime<Utc>) -> crate::status::LastPass {
+        crate::status::LastPass {
+            at,
+            duration_ms: self.duration_ms,
+            applied: self.outcomes.is_some(),
+            aws_calls: self.calls.iter().map(|c| c.stats.requests).sum(),
+            mutating_calls: self.mutating_requests(),
+            failed: self.failed(),
+        }
+    }
+
     /// Reads that failed plus changes that failed.
     pub fn failed(&self) -> usize {
         self.events
@@ -334,9 +354,18 @@ pub async fn run_pass_listing(
             event.message = redacted;
         }
     }
+    let status = options.status.then(|| {
+        crate::status::stack_statuses(&crate::status::StatusInput {
+            desired: desired_in,
+            observed: &observed,
+            events: &events,
+            now,
+        })
+    });
     PassReport {
         stacks,
         revision: options.revision.clone(),
+        status,
         summary: Summary::of(&events),
         events,
         plan,

@@ -39,8 +39,12 @@ pub(crate) use self::change::{
 };
 pub use self::clock::Clock;
 pub(crate) use self::offhours::schedule_driven;
+pub(crate) use self::phase::override_tags;
 use self::prune::PruneBudget;
-pub(crate) use self::tags::{cluster_stack_tag, STACK_TAG};
+pub(crate) use self::tags::{
+    cluster_stack_tag, ASLEEP_SINCE_TAG, ASLEEP_UNTIL_TAG, AWAKE_UNTIL_TAG, STACK_TAG,
+    WAKE_COUNT_TAG,
+};
 pub(crate) use crate::events::Reason;
 use crate::observed::{Observed, ObservedStack};
 

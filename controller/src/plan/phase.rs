@@ -7,6 +7,8 @@
 //! `mooring:asleep-until=…`) force a state until they expire (awake wins when both are
 //! active). A recorded wake count on an awake service means a sleep to undo.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 use desired_state::{Management, Override, Service, Stack, WakeState};
 
@@ -176,12 +178,34 @@ fn tag_override(
     now: DateTime<Utc>,
     plan: &mut Plan,
 ) -> Option<Override> {
+    let (active, unreadable) = override_tags(&found.tags, now);
+    for (tag, value) in unreadable {
+        plan.notices.push(Notice::warning(
+            stack,
+            Some(resource.clone()),
+            Reason::DesiredStateInvalid,
+            format!(
+                "tag {tag}={value} is not an RFC 3339 instant (e.g. 2026-03-02T22:00:00+01:00); it is ignored"
+            ),
+        ));
+    }
+    active
+}
+
+/// The override a service's tags set at `now` (awake first: of two contradicting
+/// overrides, the one that keeps things running), and the override tags that are not an
+/// RFC 3339 instant. The status page shows the same override the planner obeys.
+pub(crate) fn override_tags(
+    tags: &BTreeMap<String, String>,
+    now: DateTime<Utc>,
+) -> (Option<Override>, Vec<(&'static str, &str)>) {
     let mut active = Vec::new();
+    let mut unreadable = Vec::new();
     for (tag, state) in [
         (AWAKE_UNTIL_TAG, WakeState::Awake),
         (ASLEEP_UNTIL_TAG, WakeState::Asleep),
     ] {
-        let Some(value) = found.tags.get(tag) else {
+        let Some(value) = tags.get(tag) else {
             continue;
         };
         match DateTime::parse_from_rfc3339(value) {
@@ -190,16 +214,8 @@ fn tag_override(
                 until: until.with_timezone(&Utc),
             }),
             Ok(_) => {}
-            Err(_) => plan.notices.push(Notice::warning(
-                stack,
-                Some(resource.clone()),
-                Reason::DesiredStateInvalid,
-                format!(
-                    "tag {tag}={value} is not an RFC 3339 instant (e.g. 2026-03-02T22:00:00+01:00); it is ignored"
-                ),
-            )),
+            Err(_) => unreadable.push((tag, value.as_str())),
         }
     }
-    // Awake first: of two contradicting overrides, the one that keeps things running.
-    active.into_iter().next()
+    (active.into_iter().next(), unreadable)
 }

@@ -47,6 +47,7 @@ fn report(events: Vec<Event>) -> PassReport {
         calls: Vec::new(),
         token_waits: Vec::new(),
         duration_ms: 1,
+        status: None,
     }
 }
 

@@ -123,6 +123,7 @@ pub async fn reconcile_loop(
                 revision: current.revision.clone(),
                 schedule_only: false,
                 only_stacks: Vec::new(),
+                status: true,
             };
             // `--now T` evaluates schedules at T; tags and backoff run on the wall clock.
             let wall = Utc::now();
@@ -155,8 +156,8 @@ pub async fn reconcile_loop(
                     report.events.extend(problems);
                     report.add_calls(calls_since(&before, clients));
                 }
+                shared.record_pass(&report, &pending);
                 pending.clear();
-                shared.record_pass(&current.desired, &report);
                 tracing::info!(
                     revision = report.revision.as_deref().unwrap_or(UNKNOWN_REVISION),
                     changes = report.outcomes.as_ref().map_or(0, Vec::len),

@@ -1,6 +1,7 @@
 //! The controller's HTTP endpoints: `/healthz` (the process answers), `/readyz` (a
 //! desired state is loaded and a pass finished within three intervals), `/metrics`
-//! (Prometheus text) and `/status` (JSON, per resource). And the client side of
+//! (Prometheus text), `/status` (JSON: every resource of every stack, docs/status.md) and
+//! `/` (the same as an HTML page). And the client side of
 //! `mooring healthcheck`, for images without curl.
 
 use std::net::SocketAddr;
@@ -8,7 +9,7 @@ use std::time::Duration;
 
 use axum::extract::State;
 use axum::http::{header, StatusCode};
-use axum::response::IntoResponse;
+use axum::response::{Html, IntoResponse};
 use axum::routing::get;
 use axum::{Json, Router};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -33,6 +34,7 @@ pub fn router(shared: Shared) -> Router {
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .route("/status", get(status))
+        .route("/", get(page))
         .with_state(shared)
 }
 
@@ -56,6 +58,12 @@ async fn metrics(State(shared): State<Shared>) -> impl IntoResponse {
 
 async fn status(State(shared): State<Shared>) -> impl IntoResponse {
     Json(shared.status())
+}
+
+/// The status page: the same document as `/status`, as HTML.
+async fn page(State(shared): State<Shared>) -> impl IntoResponse {
+    let document = shared.status();
+    Html(crate::status::html::page(&document, chrono::Utc::now()).into_string())
 }
 
 /// Binds first (so that a taken port fails the start), then serves until `shutdown`.

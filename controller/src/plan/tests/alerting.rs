@@ -66,6 +66,7 @@ fn as_put(
                 }),
                 spec,
                 tags: tags.then(|| BTreeMap::from([(STACK_TAG.to_owned(), "shop".to_owned())])),
+                state: None,
             };
             (name.to_owned(), observed)
         })

@@ -57,6 +57,7 @@ fn discovered(account: &Account) -> document::Account {
                 spec: alarm.spec.clone(),
                 marker,
                 tags: Some(alarm.tags.clone()),
+                state: None,
             };
             (name.clone(), observed)
         })

@@ -163,6 +163,7 @@ impl Account {
                     spec: alarm.spec.clone(),
                     marker,
                     tags: read_tags.then(|| alarm.tags.clone()),
+                    state: None,
                 },
             );
         }
