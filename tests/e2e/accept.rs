@@ -201,7 +201,7 @@ async fn an_alarm_threshold_changed_by_hand_is_written_into_the_file() {
         "threshold",
         |n| {
             let alarm = n.alarm.clone();
-            async move { set_threshold_by_hand(&alarm, 92.5).await }
+            async move { set_threshold_by_hand(REGION, &alarm, 92.5).await }
         },
         &[(
             "threshold: 80        # percent",
@@ -239,11 +239,11 @@ async fn a_subscription_added_by_hand_is_written_into_the_file() {
 
 /// Someone raises an alarm's threshold in the console: every other setting, the
 /// description with mooring's marker included, stays as it was.
-async fn set_threshold_by_hand(name: &str, threshold: f64) {
-    let alarm = metric_alarm(REGION, name)
+pub async fn set_threshold_by_hand(region: &str, name: &str, threshold: f64) {
+    let alarm = metric_alarm(region, name)
         .await
         .unwrap_or_else(|| panic!("alarm {name} is missing"));
-    cloudwatch(REGION)
+    cloudwatch(region)
         .await
         .put_metric_alarm()
         .alarm_name(name)
@@ -390,7 +390,7 @@ async fn a_folder_gets_each_value_in_the_file_that_declares_it() {
     let applied = mooring(&["apply", &dir]).await;
     assert_eq!(applied.code, 0, "{applied:?}");
     scale_behind_moorings_back(REGION, &names.cluster, "a", 2).await;
-    set_threshold_by_hand(&names.alarm, 65.0).await;
+    set_threshold_by_hand(REGION, &names.alarm, 65.0).await;
     let accepted = mooring(&["accept", &dir]).await;
     assert_eq!(accepted.code, 0, "{accepted:?}");
     assert!(

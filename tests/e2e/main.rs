@@ -27,4 +27,6 @@ mod scaling_by_hand;
 mod schedule_only;
 mod security;
 mod service_counts;
+mod status;
+mod status_page;
 mod step_alarms;

@@ -87,6 +87,10 @@ impl Controller {
         get(self.port, path)
     }
 
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
     /// SIGTERM, then the exit code and how long it took.
     pub fn terminate(&mut self) -> (Option<i32>, Duration) {
         let started = Instant::now();
@@ -179,8 +183,8 @@ async fn run_converges_corrects_drift_survives_an_invalid_edit_and_stops_on_sigt
     assert_eq!(code, 200, "{status}");
     let status: serde_json::Value = serde_json::from_str(&status).unwrap();
     assert_eq!(status["revision"], "rev-e2e", "{status:#}");
-    let web = &status["resources"][format!("ecs-service {cluster}/web")];
-    assert_eq!(web["state"], "Synced", "{status:#}");
+    let web = crate::status::row(&status, &format!("ecs-service {cluster}/web"));
+    assert_eq!(web["state"], "InSync", "{status:#}");
     // Nothing recorded the count before mooring's first pass: not called drift. The last
     // event is the claim that carries the count's record.
     assert_eq!(web["lastEvent"]["reason"], "Adopted", "{status:#}");
