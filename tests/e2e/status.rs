@@ -71,8 +71,8 @@ spec:
 /// `mooring status --output json` at `now`: the document and the exit code.
 pub async fn status_json(path: &str, now: &str) -> (Value, i32) {
     let run = mooring(&["status", path, "--output", "json", "--now", now]).await;
-    let document = serde_json::from_str(&run.stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {run:?}"));
+    let document =
+        serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {run:?}"));
     (document, run.code)
 }
 
@@ -146,8 +146,7 @@ async fn status_lists_every_kind_with_its_sync_state_after_drift_a_sleep_and_an_
     let web = row(&document, &format!("ecs-service {cluster}/web"));
     assert_eq!(web["service"]["offHours"]["phase"], "awake", "{web:#}");
     assert_eq!(
-        web["service"]["offHours"]["nextTransition"]["at"],
-        "2026-12-03T19:00:00Z",
+        web["service"]["offHours"]["nextTransition"]["at"], "2026-12-03T19:00:00Z",
         "{web:#}"
     );
     let db_alarm = format!("alarm {stack}-db-connections");
@@ -169,7 +168,10 @@ async fn status_lists_every_kind_with_its_sync_state_after_drift_a_sleep_and_an_
     assert_eq!(api["state"], "Drifted", "{api:#}");
     assert_eq!(api["service"]["desiredCount"], 5, "{api:#}");
     assert!(
-        api["reason"].as_str().unwrap_or("").contains("desiredCount"),
+        api["reason"]
+            .as_str()
+            .unwrap_or("")
+            .contains("desiredCount"),
         "{api:#}"
     );
     let cpu = row(&document, &format!("alarm {stack}-api-cpu"));
@@ -205,8 +207,7 @@ async fn status_lists_every_kind_with_its_sync_state_after_drift_a_sleep_and_an_
     assert_eq!(web["service"]["offHours"]["scheduled"], "asleep", "{web:#}");
     assert!(web["service"]["offHours"]["since"].is_string(), "{web:#}");
     assert_eq!(
-        web["service"]["offHours"]["nextTransition"]["at"],
-        "2026-12-04T06:00:00Z",
+        web["service"]["offHours"]["nextTransition"]["at"], "2026-12-04T06:00:00Z",
         "{web:#}"
     );
     let target = row(&document, &format!("scalable-target {cluster}/web"));
@@ -236,7 +237,10 @@ async fn status_of_a_service_that_does_not_exist_says_missing_and_an_invalid_fil
     let web = row(&document, &format!("ecs-service {cluster}/web"));
     assert_eq!(web["state"], "Pending", "{web:#}");
 
-    let broken = DesiredFile::write("broken.yaml", "apiVersion: mooring/v1\nkind: Stack\nspec: [");
+    let broken = DesiredFile::write(
+        "broken.yaml",
+        "apiVersion: mooring/v1\nkind: Stack\nspec: [",
+    );
     let run = mooring(&["status", &broken.path.to_string_lossy()]).await;
     assert_eq!(run.code, 1, "{run:?}");
     assert!(run.stderr.contains("broken.yaml:3:"), "{run:?}");

@@ -99,7 +99,12 @@ async fn tag_service(region: &str, cluster: &str, service: &str, key: &str, valu
     client
         .tag_resource()
         .resource_arn(arn)
-        .tags(aws_sdk_ecs::types::Tag::builder().key(key).value(value).build())
+        .tags(
+            aws_sdk_ecs::types::Tag::builder()
+                .key(key)
+                .value(value)
+                .build(),
+        )
         .send()
         .await
         .unwrap_or_else(|e| panic!("tagging {cluster}/{service}: {e:?}"));
@@ -113,7 +118,10 @@ async fn the_status_page_shows_the_saas_stack_in_a_real_browser() {
     seed_services(
         SAAS_REGION,
         &cluster,
-        &[(&format!("{prefix}-backend"), 0), (&format!("{prefix}-worker"), 1)],
+        &[
+            (&format!("{prefix}-backend"), 0),
+            (&format!("{prefix}-worker"), 1),
+        ],
     )
     .await;
     let managed = DesiredFile::write("saas.yaml", &saas(&prefix, false));
@@ -131,7 +139,14 @@ async fn the_status_page_shows_the_saas_stack_in_a_real_browser() {
         .format("%Y-%m-%dT%H:%M:%SZ")
         .to_string();
     let worker = format!("{prefix}-worker");
-    tag_service(SAAS_REGION, &cluster, &worker, "mooring:asleep-until", &until).await;
+    tag_service(
+        SAAS_REGION,
+        &cluster,
+        &worker,
+        "mooring:asleep-until",
+        &until,
+    )
+    .await;
 
     let watched = DesiredFile::write("saas.yaml", &saas(&prefix, true));
     let controller = Controller::start(
@@ -140,17 +155,21 @@ async fn the_status_page_shows_the_saas_stack_in_a_real_browser() {
     );
     let worker_id = format!("ecs-service {cluster}/{worker}");
     let mut document = Value::Null;
-    within(Duration::from_secs(60), "the worker asleep in /status", || {
-        let (_, body) = controller.get("/status");
-        document = serde_json::from_str(&body).unwrap_or(Value::Null);
-        let asleep = document["stacks"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .flat_map(|s| s["resources"].as_array().into_iter().flatten())
-            .any(|r| r["id"] == worker_id && r["service"]["offHours"]["phase"] == "asleep");
-        async move { asleep }
-    })
+    within(
+        Duration::from_secs(60),
+        "the worker asleep in /status",
+        || {
+            let (_, body) = controller.get("/status");
+            document = serde_json::from_str(&body).unwrap_or(Value::Null);
+            let asleep = document["stacks"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .flat_map(|s| s["resources"].as_array().into_iter().flatten())
+                .any(|r| r["id"] == worker_id && r["service"]["offHours"]["phase"] == "asleep");
+            async move { asleep }
+        },
+    )
     .await;
     let worker_row = row(&document, &worker_id);
     assert_eq!(worker_row["state"], "InSync", "{worker_row:#}");
@@ -164,14 +183,24 @@ async fn the_status_page_shows_the_saas_stack_in_a_real_browser() {
     assert_eq!(rds_row["state"], "Drifted", "{rds_row:#}");
     assert_eq!(rds_row["management"], "observe", "{rds_row:#}");
     let cpu_row = row(&document, &format!("alarm {cpu}"));
-    assert_eq!(cpu_row["alarm"]["alarmState"]["value"], "ALARM", "{cpu_row:#}");
+    assert_eq!(
+        cpu_row["alarm"]["alarmState"]["value"], "ALARM",
+        "{cpu_row:#}"
+    );
     let kinds: std::collections::BTreeSet<&str> = document["stacks"][0]["resources"]
         .as_array()
         .into_iter()
         .flatten()
         .filter_map(|r| r["kind"].as_str())
         .collect();
-    for kind in ["service", "scalableTarget", "scalingPolicy", "alarm", "topic", "subscription"] {
+    for kind in [
+        "service",
+        "scalableTarget",
+        "scalingPolicy",
+        "alarm",
+        "topic",
+        "subscription",
+    ] {
         assert!(kinds.contains(kind), "{kind} missing: {document:#}");
     }
     assert!(

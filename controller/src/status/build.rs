@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use desired_state::{DesiredState, Management, Service, Stack, WakeState};
 
 use super::sync::SyncState;
-use super::timeline::{self, ServiceTimeline};
+use super::timeline::{self, ScheduleTimeline};
 use super::{
     AlarmDetail, Detail, NextTransition, OffHoursStatus, Phase, PolicyDetail, Range, ResourceKind,
     ResourceStatus, ScheduledActionDetail, ServiceDetail, StackStatus, SubscriptionDetail,
@@ -67,13 +67,10 @@ fn stack_status(stack: &Stack, input: &StatusInput<'_>) -> StackStatus {
         read_failure: read_failure.as_deref(),
     };
     let mut resources = Vec::new();
-    let mut timelines = Vec::new();
     for service in &stack.services {
         service_rows(stack, service, seen, input.now, &rows, &mut resources);
-        if let Some(line) = service_timeline(stack, service, input.now) {
-            timelines.push(line);
-        }
     }
+    let timelines = schedule_timelines(stack, input.now);
     alarm_rows(stack, seen, &rows, &mut resources);
     topic_rows(stack, seen, &rows, &mut resources);
     // What the pass spoke of that the file does not declare.
@@ -361,19 +358,22 @@ fn phase(state: WakeState) -> Phase {
     }
 }
 
-fn service_timeline(
-    stack: &Stack,
-    service: &Service,
-    now: DateTime<Utc>,
-) -> Option<ServiceTimeline> {
-    let off = service.off_hours.as_ref()?;
-    let schedule = stack.schedules.get(&off.schedule)?;
-    Some(timeline::week(
-        format!("{}/{}", service.cluster, service.name),
-        &off.schedule,
-        schedule,
-        now,
-    ))
+/// A week of each schedule that services of the stack use, with those services.
+fn schedule_timelines(stack: &Stack, now: DateTime<Utc>) -> Vec<ScheduleTimeline> {
+    let mut on: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for service in &stack.services {
+        if let Some(off) = &service.off_hours {
+            on.entry(off.schedule.as_str())
+                .or_default()
+                .push(format!("{}/{}", service.cluster, service.name));
+        }
+    }
+    on.into_iter()
+        .filter_map(|(name, services)| {
+            let schedule = stack.schedules.get(name)?;
+            Some(timeline::week(name, schedule, services, now))
+        })
+        .collect()
 }
 
 fn alarm_rows(

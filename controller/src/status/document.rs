@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::sync::SyncState;
-use super::timeline::ServiceTimeline;
+use super::timeline::ScheduleTimeline;
 use crate::events::Event;
 use crate::observed::alerting::AlarmState;
 
@@ -70,9 +70,10 @@ pub struct StackStatus {
     /// the guard refused, a prune cap reached, throttling.
     pub notes: Vec<Event>,
     pub resources: Vec<ResourceStatus>,
-    /// A week of each scheduled service's off-hours (for the page; not in the JSON).
+    /// A week of each schedule the stack's services use (for the page; not in the JSON,
+    /// which has each service's phase and next transition).
     #[serde(skip)]
-    pub timelines: Vec<ServiceTimeline>,
+    pub timelines: Vec<ScheduleTimeline>,
 }
 
 /// One resource: what is declared, what was seen, and whether they agree.

@@ -157,7 +157,7 @@ fn stack_section(stack: &StackStatus, now: DateTime<Utc>) -> Markup {
                 h3 { "Off-hours, this week" }
                 @for line in &stack.timelines {
                     div.wrap {
-                        p.meta { (line.service) " · " (line.schedule) " (" (line.timezone) ")" }
+                        p.meta { (line.schedule) " (" (line.timezone) "): " (timeline::services_line(line)) }
                         (timeline::svg(line))
                     }
                 }
@@ -226,7 +226,7 @@ fn detail(detail: &Detail, now: DateTime<Utc>) -> Markup {
         }
         Detail::Alarm(alarm) => html! {
             @if let Some(state) = &alarm.alarm_state {
-                span class=(format!("state {}", state.value)) { (state.value) }
+                span class=(format!("state {}", alarm_state_class(&state.value))) { (state.value) }
                 @if let Some(since) = state.since { " " span.meta { "since " (ago(since, now)) } }
                 @if let Some(reason) = &state.reason { div.meta { (reason) } }
             }
@@ -243,6 +243,16 @@ fn detail(detail: &Detail, now: DateTime<Utc>) -> Markup {
             (found(subscription.found))
         },
         Detail::Other {} => html! {},
+    }
+}
+
+/// CloudWatch's three states have a colour; anything else is shown plain.
+fn alarm_state_class(value: &str) -> &'static str {
+    match value {
+        "OK" => "OK",
+        "ALARM" => "ALARM",
+        "INSUFFICIENT_DATA" => "INSUFFICIENT_DATA",
+        _ => "other",
     }
 }
 
@@ -305,5 +315,110 @@ fn reason_class(event: &Event) -> &'static str {
     match event.kind {
         crate::events::EventType::Warning => "Failed",
         crate::events::EventType::Normal => "InSync",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::events::{EventType, FieldDiff, Reason};
+    use crate::status::{AlarmDetail, LastPass, ResourceKind, ServiceDetail, VERSION};
+
+    const HOSTILE: &str = r#"<script>alert("x")</script> & 'q' "><img src=x onerror=alert(1)>"#;
+
+    fn row(kind: ResourceKind, id: String, detail: Detail) -> ResourceStatus {
+        ResourceStatus {
+            name: id.clone(),
+            id,
+            kind,
+            management: Some("full"),
+            state: SyncState::Drifted,
+            reason: Some(format!("drifted: {HOSTILE}")),
+            detail,
+            last_event: None,
+        }
+    }
+
+    #[test]
+    fn names_and_messages_from_aws_and_files_render_as_text() {
+        let now = Utc.with_ymd_and_hms(2026, 12, 3, 12, 0, 0).unwrap();
+        let event = Event {
+            time: now,
+            kind: EventType::Warning,
+            reason: Reason::DriftDetected,
+            object: format!("alarm {HOSTILE}"),
+            message: format!("threshold changed by {HOSTILE}"),
+            diff: vec![FieldDiff::new("description", HOSTILE, "ok")],
+            revision: Some(HOSTILE.into()),
+            stack: HOSTILE.into(),
+            phase: crate::events::Phase::Observed,
+            count: 1,
+        };
+        let document = StatusDocument {
+            version: VERSION,
+            source: HOSTILE.into(),
+            revision: Some(HOSTILE.into()),
+            loaded: true,
+            passes: 1,
+            last_pass: Some(LastPass {
+                at: now,
+                duration_ms: 1,
+                applied: true,
+                aws_calls: 1,
+                mutating_calls: 0,
+                failed: 0,
+            }),
+            last_success_at: Some(now),
+            rejected: Some(format!("</pre>{HOSTILE}")),
+            stacks: vec![StackStatus {
+                name: HOSTILE.into(),
+                source: HOSTILE.into(),
+                region: Some(HOSTILE.into()),
+                counts: [(SyncState::Drifted, 2)].into_iter().collect(),
+                notes: vec![event.clone()],
+                resources: vec![
+                    row(
+                        ResourceKind::Service,
+                        format!("ecs-service c/{HOSTILE}"),
+                        Detail::Service(ServiceDetail::default()),
+                    ),
+                    row(
+                        ResourceKind::Alarm,
+                        format!("alarm {HOSTILE}"),
+                        Detail::Alarm(AlarmDetail {
+                            alarm_state: Some(crate::observed::alerting::AlarmState {
+                                value: HOSTILE.into(),
+                                reason: Some(HOSTILE.into()),
+                                since: Some(now),
+                            }),
+                            threshold: Some(80.0),
+                            found: Some(true),
+                        }),
+                    ),
+                ],
+                timelines: Vec::new(),
+            }],
+            events: vec![event],
+        };
+        let html = page(&document, now).into_string();
+        // No markup of theirs survives: the page has no script and no image at all.
+        assert!(!html.contains("<script"), "{html}");
+        assert!(!html.contains("<img"), "{html}");
+        assert!(html.contains("<pre>&lt;/pre&gt;&lt;script&gt;"), "{html}");
+        // Their text is there, escaped, in every place it is printed.
+        let escaped =
+            "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; 'q' &quot;&gt;&lt;img";
+        assert!(
+            html.matches(escaped).count() >= 12,
+            "{} escaped copies in {html}",
+            html.matches(escaped).count()
+        );
+        // Attributes too: the row's id is quoted and escaped.
+        assert!(
+            html.contains("data-id=\"ecs-service c/&lt;script&gt;alert(&quot;x&quot;)"),
+            "{html}"
+        );
     }
 }

@@ -1,5 +1,7 @@
-//! A week of a scheduled service's off-hours as a small inline SVG: the same half-hour
-//! slots `mooring schedule` prints (`schedule_preview::day_slots`), drawn as bars.
+//! A week of a schedule's off-hours as a small inline SVG: the same half-hour slots
+//! `mooring schedule` prints (`schedule_preview::day_slots`), drawn as bars. One per
+//! schedule, naming the services on it: at N = 1,000 services on one schedule the week is
+//! computed and drawn once, not a thousand times.
 
 use chrono::{DateTime, Timelike, Utc};
 use desired_state::Schedule;
@@ -15,11 +17,14 @@ const SLOT_WIDTH: u32 = 6;
 const ROW_HEIGHT: u32 = 14;
 const HEADER: u32 = 14;
 
+/// Services named under a timeline; the rest are counted.
+const SERVICES_NAMED: usize = 8;
+
 #[derive(Debug, Clone)]
-pub struct ServiceTimeline {
-    /// `cluster/service`.
-    pub service: String,
+pub struct ScheduleTimeline {
     pub schedule: String,
+    /// `cluster/service` of each service on the schedule.
+    pub services: Vec<String>,
     pub timezone: String,
     /// Local days from today, labelled (`Thu 12-03`), each in half-hour slots.
     pub days: Vec<(String, Vec<Slot>)>,
@@ -29,15 +34,15 @@ pub struct ServiceTimeline {
 
 /// The week from the local day of `now` on.
 pub fn week(
-    service: String,
     name: &str,
     schedule: &Schedule,
+    services: Vec<String>,
     now: DateTime<Utc>,
-) -> ServiceTimeline {
+) -> ScheduleTimeline {
     let local = now.with_timezone(&schedule.timezone);
     let minutes = f64::from(local.hour() * 60 + local.minute());
-    ServiceTimeline {
-        service,
+    ScheduleTimeline {
+        services,
         schedule: name.to_owned(),
         timezone: schedule.timezone.name().to_owned(),
         days: day_slots(schedule, now, DAYS)
@@ -45,6 +50,20 @@ pub fn week(
             .map(|(day, slots)| (day.format("%a %m-%d").to_string(), slots))
             .collect(),
         now_slot: minutes / 30.0,
+    }
+}
+
+/// The services on the schedule as the page lists them: the first few, then a count.
+pub fn services_line(line: &ScheduleTimeline) -> String {
+    let named: Vec<&str> = line
+        .services
+        .iter()
+        .take(SERVICES_NAMED)
+        .map(String::as_str)
+        .collect();
+    match line.services.len().saturating_sub(SERVICES_NAMED) {
+        0 => named.join(", "),
+        more => format!("{} and {more} more", named.join(", ")),
     }
 }
 
@@ -69,7 +88,7 @@ fn class(slot: Slot) -> &'static str {
 }
 
 /// The SVG: one row per day, awake bars full, asleep bars faint, a line at now.
-pub fn svg(line: &ServiceTimeline) -> Markup {
+pub fn svg(line: &ScheduleTimeline) -> Markup {
     let slots = line.days.first().map_or(48, |(_, s)| s.len());
     let width = LABEL_WIDTH + SLOT_WIDTH * u32::try_from(slots).unwrap_or(48);
     let height = HEADER + ROW_HEIGHT * u32::try_from(line.days.len()).unwrap_or(0);
@@ -79,8 +98,8 @@ pub fn svg(line: &ServiceTimeline) -> Markup {
         svg class="timeline" xmlns="http://www.w3.org/2000/svg"
             viewBox=(format!("0 0 {width} {height}")) width=(width) height=(height)
             role="img"
-            aria-label=(format!("{} on schedule {} ({}), the next {} days", line.service, line.schedule, line.timezone, line.days.len())) {
-            title { (line.service) " · schedule " (line.schedule) " (" (line.timezone) ")" }
+            aria-label=(format!("schedule {} ({}), the next {} days", line.schedule, line.timezone, line.days.len())) {
+            title { "schedule " (line.schedule) " (" (line.timezone) ")" }
             @for hour in (0..24).step_by(6) {
                 text class="hour" x=(x(hour * 2)) y="10" { (format!("{hour:02}:00")) }
             }
@@ -132,7 +151,7 @@ mod tests {
         let now = DateTime::parse_from_rfc3339("2026-12-03T12:00:00Z")
             .unwrap()
             .with_timezone(&Utc);
-        let line = week("c/web".into(), "office", schedule, now);
+        let line = week("office", schedule, vec!["c/web".into()], now);
         assert_eq!(line.days.len(), 7);
         assert_eq!(line.days[0].0, "Thu 12-03");
         // 13:00 in Berlin.
@@ -142,8 +161,17 @@ mod tests {
         assert!(svg.contains("class=\"awake\""), "{svg}");
         assert!(svg.contains("class=\"asleep\""), "{svg}");
         assert!(
-            svg.contains("<title>c/web · schedule office (Europe/Berlin)</title>"),
+            svg.contains("<title>schedule office (Europe/Berlin)</title>"),
             "{svg}"
+        );
+        assert_eq!(services_line(&line), "c/web");
+        let many = ScheduleTimeline {
+            services: (0..10).map(|i| format!("c/s{i}")).collect(),
+            ..line
+        };
+        assert_eq!(
+            services_line(&many),
+            "c/s0, c/s1, c/s2, c/s3, c/s4, c/s5, c/s6, c/s7 and 2 more"
         );
     }
 }
