@@ -8,7 +8,7 @@
 # way a deploy pipeline would (desiredCount 0), then: validate, plan, apply, plan again
 # (nothing to do), apply again (moto's request recording shows it made no mutating call),
 # a change made by hand behind mooring's back, plan showing the drift, apply correcting it,
-# accept keeping such a change in the file instead, off-hours, release and init. Exits non-zero if anything does not go as shown.
+# status showing it, accept keeping such a change in the file instead, off-hours, release and init. Exits non-zero if anything does not go as shown.
 #
 # MOORING_BIN runs that binary instead of building one (a release build, say).
 # DEMO_REGION / DEMO_CLUSTER / DEMO_SERVICE / DEMO_COUNT name the service the drift step
@@ -99,6 +99,7 @@ explain() {
         release:0) meaning="released" ;;
         accept:2) meaning="drift to accept: without --dry-run it is written into the file" ;;
         init:0) meaning="written" ;;
+        status:0) meaning="read: each resource with its sync state" ;;
         accept:0) meaning="accepted: the file holds the account's values" ;;
         apply:0) meaning="converged" ;;
         apply:1) meaning="some changes failed" ;;
@@ -175,7 +176,15 @@ heading "6. Drift: someone scaled $SERVICE to $DRIFTED in the console"
 "$MOTO" scale --region "$REGION" --cluster "$CLUSTER" --service "$SERVICE" --count "$DRIFTED"
 describe
 
-heading "7. plan sees the drift"
+heading "7. status and plan see the drift"
+say "status: every resource of the stack with its sync state (mooring run serves the same"
+say "as a web page at / and as JSON at /status)."
+mooring status "$FILE"
+explain status 0
+drifted=$("$MOORING_BIN" status "$FILE" --output json |
+    python3 -c 'import json, sys; print(sum(s["counts"].get("Drifted", 0) for s in json.load(sys.stdin)["stacks"]))')
+[[ $drifted -ge 1 ]] || fail "mooring status showed no drifted resource"
+printf '%s✓ status shows %s drifted resource(s)%s\n' "$GREEN" "$drifted" "$RESET"
 mooring plan "$FILE"
 explain plan 2
 

@@ -414,6 +414,13 @@ def bench_n(n: int, runs: int, args, work: Path) -> dict:
     say("cold apply")
     cold = mooring(args.mooring, state, AWAKE)
     result["scenarios"]["cold apply"] = {**cold, "minimum": minimum(n, "cold")}
+    if args.steady_only:
+        say("mooring run: steady state over 10 passes, the status page and /status")
+        try:
+            result["steady"] = steady.steady_rss(args.mooring, state, child_env(KEY_MOORING), AWAKE)
+        except steady.SteadyError as exc:
+            raise BenchError(str(exc)) from exc
+        return result
     say("converged pass")
     conv = mooring(args.mooring, state, AWAKE)
     result["scenarios"]["converged pass"] = {**conv, "minimum": minimum(n, "converged")}
@@ -518,33 +525,49 @@ def print_report(results: list[dict]) -> None:
             calls = ", ".join(f"{k} {v}" for k, v in sorted(sc["calls"].items()))
             mins = ", ".join(f"{k} {v}" for k, v in sorted(sc["minimum"].items()))
             print(f"| {name} | {sc['wall_s']:.2f} | {sc['rss_mb']:.1f} | {calls} | {mins} |")
-        s = res["sleep"]
-        print(f"\nSleep transition, {s['runs']} alternating runs each, median (min–max):\n")
-        print("| | wall s | peak RSS MB |")
-        print("|---|---:|---:|")
-        print(f"| mooring `apply --schedule-only` (the offhours Lambda's pass) | {fmt_stats(s['mooring_wall_s'])} | {fmt_stats(s['mooring_rss_mb'], digits=1)} |")
-        print(f"| mooring `apply` (whole pass) | {fmt_stats(s['full_wall_s'])} | {fmt_stats(s['full_rss_mb'], digits=1)} |")
-        print(f"| Cloud Custodian | {fmt_stats(s['c7n_wall_s'])} | {fmt_stats(s['c7n_rss_mb'], digits=1)} |")
-        print(f"| ratio c7n / mooring schedule-only, pair by pair | {fmt_stats(s['speedup_c7n_over_mooring'], '×', 1)} | {fmt_stats(s['memory_c7n_over_mooring'], '×', 1)} |")
-        print(f"| ratio c7n / mooring whole pass, pair by pair | {fmt_stats(s['speedup_c7n_over_full'], '×', 1)} | {fmt_stats(s['memory_c7n_over_full'], '×', 1)} |")
-        print(f"| floor: mooring's {s['floor_requests']} requests replayed, 1 connection | {fmt_stats(s['floor_1conn_s'])} | |")
-        print(f"| floor: the same, 8 connections | {fmt_stats(s['floor_8conn_s'])} | |")
-        o1, o8 = s["overhead_over_floor_1conn"], s["overhead_over_floor_8conn"]
-        if o1:
-            print(f"| mooring above the floor (1 conn / 8 conn), pair by pair | {fmt_stats({k: v * 100 for k, v in o1.items()}, ' %', 0)} / {fmt_stats({k: v * 100 for k, v in o8.items()}, ' %', 0)} | |")
-        print("\nCloud Custodian's calls: " + ", ".join(f"{k} {v}" for k, v in sorted(s["c7n_calls"].items())))
+        s = res.get("sleep")
+        if s:
+            print_sleep(s)
         if st := res.get("steady"):
-            first = st["rss_after_first_pass_mb"]
-            print(
-                f"\n`mooring run`, {st['passes']} converged passes in {st['seconds']:.1f} s: RSS {st['rss_mb']:.1f} MB "
-                f"(anonymous {st['anon_mb']:.1f}, file-backed {st['file_mb']:.1f}), high-water mark {st['hwm_mb']:.1f} MB"
-                + (f", RSS after the first pass {first:.1f} MB" if first else "")
-            )
-            if sm := st.get("rss_samples_mb"):
-                print(
-                    f"RSS sampled every 0.2 s over the passes ({sm['count']} samples): lowest (between passes) "
-                    f"{sm['min']:.1f} MB, median {sm['median']:.1f} MB, highest (inside a pass) {sm['max']:.1f} MB"
-                )
+            print_steady(st)
+
+
+def print_sleep(s: dict) -> None:
+    print(f"\nSleep transition, {s['runs']} alternating runs each, median (min–max):\n")
+    print("| | wall s | peak RSS MB |")
+    print("|---|---:|---:|")
+    print(f"| mooring `apply --schedule-only` (the offhours Lambda's pass) | {fmt_stats(s['mooring_wall_s'])} | {fmt_stats(s['mooring_rss_mb'], digits=1)} |")
+    print(f"| mooring `apply` (whole pass) | {fmt_stats(s['full_wall_s'])} | {fmt_stats(s['full_rss_mb'], digits=1)} |")
+    print(f"| Cloud Custodian | {fmt_stats(s['c7n_wall_s'])} | {fmt_stats(s['c7n_rss_mb'], digits=1)} |")
+    print(f"| ratio c7n / mooring schedule-only, pair by pair | {fmt_stats(s['speedup_c7n_over_mooring'], '×', 1)} | {fmt_stats(s['memory_c7n_over_mooring'], '×', 1)} |")
+    print(f"| ratio c7n / mooring whole pass, pair by pair | {fmt_stats(s['speedup_c7n_over_full'], '×', 1)} | {fmt_stats(s['memory_c7n_over_full'], '×', 1)} |")
+    print(f"| floor: mooring's {s['floor_requests']} requests replayed, 1 connection | {fmt_stats(s['floor_1conn_s'])} | |")
+    print(f"| floor: the same, 8 connections | {fmt_stats(s['floor_8conn_s'])} | |")
+    o1, o8 = s["overhead_over_floor_1conn"], s["overhead_over_floor_8conn"]
+    if o1:
+        print(f"| mooring above the floor (1 conn / 8 conn), pair by pair | {fmt_stats({k: v * 100 for k, v in o1.items()}, ' %', 0)} / {fmt_stats({k: v * 100 for k, v in o8.items()}, ' %', 0)} | |")
+    print("\nCloud Custodian's calls: " + ", ".join(f"{k} {v}" for k, v in sorted(s["c7n_calls"].items())))
+
+
+def print_steady(st: dict) -> None:
+    first = st["rss_after_first_pass_mb"]
+    print(
+        f"\n`mooring run`, {st['passes']} converged passes in {st['seconds']:.1f} s: RSS {st['rss_mb']:.1f} MB "
+        f"(anonymous {st['anon_mb']:.1f}, file-backed {st['file_mb']:.1f}), high-water mark {st['hwm_mb']:.1f} MB"
+        + (f", RSS after the first pass {first:.1f} MB" if first else "")
+    )
+    for path, pg in st.get("pages", {}).items():
+        print(
+            f"GET {path} ({pg['bytes'] / 1024:.0f} KiB), {steady.PAGE_FETCHES} requests between passes: "
+            f"median {pg['median_ms']:.1f} ms ({pg['min_ms']:.1f}–{pg['max_ms']:.1f})"
+        )
+    if "rss_after_pages_mb" in st:
+        print(f"RSS after serving them: {st['rss_after_pages_mb']:.1f} MB")
+    if sm := st.get("rss_samples_mb"):
+        print(
+            f"RSS sampled every 0.2 s over the passes ({sm['count']} samples): lowest (between passes) "
+            f"{sm['min']:.1f} MB, median {sm['median']:.1f} MB, highest (inside a pass) {sm['max']:.1f} MB"
+        )
 
 
 def main() -> int:
@@ -555,6 +578,7 @@ def main() -> int:
     p.add_argument("--runs", type=int, default=5, help="sleep transitions each, alternating (default 5)")
     p.add_argument("--json", help="also write every figure to this file")
     p.add_argument("--smoke", action="store_true", help="N = 10, 1 run: keeps the script from rotting")
+    p.add_argument("--steady-only", action="store_true", help="only the cold apply, then `mooring run`'s memory and the status page's times")
     args = p.parse_args()
     ns = [10] if args.smoke else [int(x) for x in args.n.split(",")]
     runs = 1 if args.smoke else args.runs

@@ -52,6 +52,29 @@ def memory_kib(pid: int) -> dict[str, int]:
     return fields
 
 
+PAGE_FETCHES = 20
+
+
+def page_times(port: int) -> dict:
+    """The status page (`/`) and `/status`, fetched PAGE_FETCHES times each between passes:
+    wall time of each request on loopback (connect, render, transfer), in ms, and the size."""
+    result = {}
+    for path in ("/", "/status"):
+        times, size = [], 0
+        for _ in range(PAGE_FETCHES):
+            t0 = time.perf_counter()
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10) as resp:
+                size = len(resp.read())
+            times.append((time.perf_counter() - t0) * 1000)
+        result[path] = {
+            "median_ms": statistics.median(times),
+            "min_ms": min(times),
+            "max_ms": max(times),
+            "bytes": size,
+        }
+    return result
+
+
 def steady_rss(binary: str, state: Path, env: dict[str, str], now: str, wanted: int = 10, timeout_s: float = 600) -> dict:
     """Starts `mooring run STATE` (a pass every 0.5 s at the fixed instant NOW), waits for
     WANTED finished passes, samples its memory, stops it with SIGTERM (it must exit 0)."""
@@ -75,6 +98,10 @@ def steady_rss(binary: str, state: Path, env: dict[str, str], now: str, wanted: 
                 time.sleep(0.2)
             mem = memory_kib(proc.pid)
             elapsed = time.perf_counter() - t0
+            # The page and the JSON at this N, then the memory again: serving them must
+            # not move the process off its budget.
+            pages = page_times(port)
+            after_pages = memory_kib(proc.pid)
         finally:
             proc.send_signal(signal.SIGTERM)
             try:
@@ -89,6 +116,8 @@ def steady_rss(binary: str, state: Path, env: dict[str, str], now: str, wanted: 
         "passes": wanted,
         "seconds": elapsed,
         "rss_mb": mem["VmRSS"] / 1024,
+        "pages": pages,
+        "rss_after_pages_mb": after_pages["VmRSS"] / 1024,
         "hwm_mb": mem["VmHWM"] / 1024,
         "anon_mb": mem.get("RssAnon", 0) / 1024,
         "file_mb": mem.get("RssFile", 0) / 1024,

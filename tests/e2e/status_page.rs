@@ -2,8 +2,10 @@
 //! `.ci/run` installs), and its `/status` document: the saas example with one service
 //! asleep (an `asleep-until` tag), one alarm in ALARM (SetAlarmState) and one alarm
 //! drifted under `management: observe`. The screenshot is kept as an artifact
-//! (`$CARGO_TARGET_TMPDIR/status-page.png`; `MOORING_UPDATE_SCREENSHOT=1` also writes
-//! docs/status-page.png, which the README shows).
+//! (`$CARGO_TARGET_TMPDIR/status-page.png`). `MOORING_UPDATE_SCREENSHOT=1` also writes
+//! docs/status-page.png, which the README shows, under the example's own names: run it
+//! alone against an emulator of its own (`MOORING_EMULATOR_STATE=/tmp/shot`), since those
+//! names are shared with the tests of the examples.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -112,7 +114,12 @@ async fn tag_service(region: &str, cluster: &str, service: &str, key: &str, valu
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_status_page_shows_the_saas_stack_in_a_real_browser() {
-    let prefix = unique("saas");
+    let update = std::env::var_os("MOORING_UPDATE_SCREENSHOT").is_some();
+    let prefix = if update {
+        "saas".to_owned()
+    } else {
+        unique("saas")
+    };
     let cluster = format!("{prefix}-prod");
     let stack = format!("{prefix}-prod");
     seed_services(
@@ -237,7 +244,7 @@ async fn the_status_page_shows_the_saas_stack_in_a_real_browser() {
     let png = std::fs::read(&shot).unwrap_or_else(|e| panic!("no screenshot: {e}"));
     assert!(png.starts_with(b"\x89PNG"), "not a PNG");
     assert!(png.len() > 20_000, "a blank page? {} bytes", png.len());
-    if std::env::var_os("MOORING_UPDATE_SCREENSHOT").is_some() {
+    if update {
         std::fs::write(repo_root().join("docs/status-page.png"), &png)
             .unwrap_or_else(|e| panic!("writing docs/status-page.png: {e}"));
     }
