@@ -321,6 +321,8 @@ async fn no_credential_or_subscription_secret_reaches_logs_output_or_events() {
         );
         std::thread::sleep(Duration::from_millis(200));
     };
+    let (_, page) = crate::run::get(port, "/");
+    assert!(page.contains("subscription"), "{page}");
     let _ = std::process::Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status();
@@ -332,6 +334,7 @@ async fn no_credential_or_subscription_secret_reaches_logs_output_or_events() {
     markers.assert_absent("run's events", &run_out);
     markers.assert_absent("run's logs at trace", &run_err);
     markers.assert_absent("/status", &status);
+    markers.assert_absent("the status page", &page);
 }
 
 /// An invalid file is quoted back in its errors; a subscription secret on the quoted line
