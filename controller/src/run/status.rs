@@ -78,9 +78,10 @@ impl Shared {
             .record_failure(&Reason::DesiredStateInvalid.to_string());
     }
 
-    /// After a pass: its report (with the status it built) and the events noticed since
-    /// the previous pass that the report does not carry (a loaded or refused file).
-    pub fn record_pass(&self, report: &PassReport, between: &[Event]) {
+    /// After a pass: its report, the status it built (`PassReport::status`, taken out of
+    /// it) and the events noticed since the previous pass that the report does not carry
+    /// (a loaded or refused file).
+    pub fn record_pass(&self, report: &PassReport, status: Vec<StackStatus>, between: &[Event]) {
         let now = Utc::now();
         let mut inner = self.lock();
         // Millisecond precision is plenty for a timestamp gauge.
@@ -94,7 +95,7 @@ impl Shared {
             inner.last_success_at = Some(now);
         }
         let previous = std::mem::take(&mut inner.stacks);
-        inner.stacks = keep_last_events(report.status.clone().unwrap_or_default(), previous);
+        inner.stacks = keep_last_events(status, previous);
         for event in between.iter().chain(&report.events) {
             inner.events.push_front(event.clone());
         }
