@@ -97,7 +97,7 @@ impl Shared {
         let previous = std::mem::take(&mut inner.stacks);
         inner.stacks = keep_last_events(status, previous);
         for event in between.iter().chain(&report.events) {
-            inner.events.push_front(event.clone());
+            push_folded(&mut inner.events, event);
         }
         inner.events.truncate(RECENT_EVENTS);
     }
@@ -132,6 +132,25 @@ impl Shared {
         let inner = self.lock();
         inner.metrics.render(&calls, inner.revision.as_deref())
     }
+}
+
+/// Puts `event` first; an earlier event saying the same thing about the same object (a
+/// drift reported every pass under `management: observe`) is folded into it, so the list
+/// keeps its variety: the new one carries the count of both.
+fn push_folded(events: &mut VecDeque<Event>, event: &Event) {
+    let mut event = event.clone();
+    if let Some(index) = events.iter().position(|e| {
+        e.object == event.object
+            && e.reason == event.reason
+            && e.phase == event.phase
+            && e.message == event.message
+            && e.diff == event.diff
+    }) {
+        if let Some(earlier) = events.remove(index) {
+            event.count = event.count.saturating_add(earlier.count);
+        }
+    }
+    events.push_front(event);
 }
 
 /// A resource the last pass said nothing about keeps the last event an earlier pass had
@@ -197,6 +216,22 @@ mod tests {
             events,
             now: Utc.with_ymd_and_hms(2026, 11, 26, 12, 0, 0).unwrap(),
         })
+    }
+
+    #[test]
+    fn a_repeated_event_is_folded_into_the_latest_one() {
+        let mut events = VecDeque::new();
+        let drift = event("alarm a", Reason::DriftDetected, Phase::Observed);
+        let sleep = event("ecs-service c/web", Reason::Sleep, Phase::Applied);
+        push_folded(&mut events, &drift);
+        push_folded(&mut events, &sleep);
+        push_folded(&mut events, &drift);
+        push_folded(&mut events, &drift);
+        let shown: Vec<(&str, u32)> = events
+            .iter()
+            .map(|e| (e.object.as_str(), e.count))
+            .collect();
+        assert_eq!(shown, [("alarm a", 3), ("ecs-service c/web", 1)]);
     }
 
     #[test]
