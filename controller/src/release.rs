@@ -187,6 +187,7 @@ fn release_state(args: &ReleaseArgs) -> Result<(DesiredState, Vec<String>), Rele
         topics: BTreeMap::new(),
         services: Vec::new(),
         alarms: BTreeMap::new(),
+        dashboards: BTreeMap::new(),
         events: None,
         prune: Prune {
             allow_empty: true,

@@ -13,6 +13,8 @@ mod alarm_checks;
 mod autoscaling;
 mod autoscaling_checks;
 mod cron_pair;
+mod dashboard_checks;
+mod dashboards;
 mod diagnostics;
 mod duration;
 pub mod edit;

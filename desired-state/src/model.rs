@@ -17,6 +17,7 @@ pub use crate::autoscaling::{
     AdjustmentType, Autoscaling, MetricAggregation, PredefinedMetric, ScalingSchedule,
     ScheduledAction, Step, StepScaling, Suspended, TargetTracking, TrackedMetric,
 };
+pub use crate::dashboards::{Dashboard, DashboardContent, Widget, WidgetKind, WidgetMetric};
 pub use crate::duration::Duration;
 pub use crate::management::Management;
 pub use crate::schedule::{
@@ -58,6 +59,8 @@ pub struct Stack {
     pub services: Vec<Service>,
     /// Stack-level alarms (not tied to one service), by alarm name.
     pub alarms: BTreeMap<String, Alarm>,
+    /// CloudWatch dashboards, by dashboard name.
+    pub dashboards: BTreeMap<String, Dashboard>,
     /// The stack's event sinks besides stdout; `None` when `spec.events` is absent.
     pub events: Option<Events>,
     /// Prune safety for alarms and topics.

@@ -86,6 +86,9 @@ pub struct RawSpec {
     /// name (names are account-wide in AWS).
     #[serde(default)]
     pub alarms: NamedMap<RawAlarm>,
+    /// CloudWatch dashboards, by dashboard name (names are account-wide in AWS).
+    #[serde(default)]
+    pub dashboards: NamedMap<crate::dashboards::RawDashboard>,
     /// Where mooring's events go besides the JSON lines on stdout: an SNS topic (Warnings by
     /// default, identical repeats folded into one) and CloudWatch metrics (namespace
     /// `Mooring`). Absent: stdout only.

@@ -8,6 +8,7 @@ use chrono_tz::Tz;
 
 use crate::alarm_checks::{check_alarm, ServiceScope};
 use crate::autoscaling_checks::check_autoscaling;
+use crate::dashboard_checks::check_dashboard;
 use crate::diagnostics::Collector;
 use crate::model::{DesiredState, OffHours, Prune, Service, Stack, Topic};
 use crate::raw::{RawAccountId, RawSchedule, RawService, RawTopic, RawWakeState};
@@ -106,6 +107,18 @@ fn check_stack(report: &mut Report<'_>, file: &ParsedFile<'_>) -> Option<Stack> 
             alarms.insert(name.value.clone(), alarm);
         }
     }
+    let declared_alarms: BTreeSet<&str> = spec
+        .alarms
+        .iter()
+        .chain(spec.services.iter().flat_map(|s| s.value.alarms.iter()))
+        .map(|(name, _)| name.value.as_str())
+        .collect();
+    let mut dashboards = BTreeMap::new();
+    for (name, dashboard) in spec.dashboards.iter() {
+        if let Some(dashboard) = check_dashboard(report, name, dashboard, &declared_alarms) {
+            dashboards.insert(name.value.clone(), dashboard);
+        }
+    }
     let events = spec
         .events
         .as_ref()
@@ -121,6 +134,7 @@ fn check_stack(report: &mut Report<'_>, file: &ParsedFile<'_>) -> Option<Stack> 
         topics,
         services,
         alarms,
+        dashboards,
         events,
         prune,
     })

@@ -10,6 +10,7 @@
 
 pub(crate) mod alerting;
 mod clusters;
+mod dashboards;
 mod listing;
 
 use self::listing::ListingError;
@@ -51,6 +52,12 @@ pub enum ObserveError {
         #[source]
         source: self::alerting::AlertingReadError,
     },
+    #[error("observing the dashboards of stack {stack} failed")]
+    Dashboards {
+        stack: String,
+        #[source]
+        source: crate::aws::dashboards::DashboardsError,
+    },
     /// One read covers every stack of a region; each stack gets its own error.
     #[error("observing the clusters tagged for stack {stack} in {region} failed")]
     Clusters {
@@ -77,7 +84,8 @@ impl ObserveError {
             | ObserveError::Ecs { stack, .. }
             | ObserveError::Autoscaling { stack, .. }
             | ObserveError::Clusters { stack, .. }
-            | ObserveError::Alerting { stack, .. } => stack,
+            | ObserveError::Alerting { stack, .. }
+            | ObserveError::Dashboards { stack, .. } => stack,
         }
     }
 }
@@ -214,6 +222,9 @@ pub async fn observe(
     // alarm and topic reads need nothing else of `observed`, so they run while the
     // clusters and the listings are read (each a chain of calls of its own).
     let alerting_targets = self::alerting::targets(desired, &observed);
+    let dashboard_targets = self::dashboards::targets(desired, &observed);
+    let dashboard_reads =
+        self::dashboards::read_dashboards(desired, clients, concurrency, dashboard_targets);
     let alerting_reads =
         self::alerting::read_alerting(desired, clients, concurrency, alerting_targets);
     let ecs_reads = async {
@@ -231,7 +242,8 @@ pub async fn observe(
         .await;
         (clusters, listing)
     };
-    let (alerting, (clusters, listing)) = futures::join!(alerting_reads, ecs_reads);
+    let (alerting, (clusters, listing), dashboards) =
+        futures::join!(alerting_reads, ecs_reads, dashboard_reads);
     failures.extend(
         clusters
             .into_iter()
@@ -257,6 +269,11 @@ pub async fn observe(
         self::alerting::record(&mut observed, alerting)
             .into_iter()
             .map(|(stack, source)| ObserveError::Alerting { stack, source }),
+    );
+    failures.extend(
+        self::dashboards::record(&mut observed, dashboards)
+            .into_iter()
+            .map(|(stack, source)| ObserveError::Dashboards { stack, source }),
     );
     (observed, failures)
 }

@@ -3,6 +3,7 @@
 
 pub mod alerting;
 pub mod autoscaling;
+pub mod dashboards;
 
 use std::collections::BTreeMap;
 
@@ -27,6 +28,8 @@ pub struct ObservedStack {
     pub services: BTreeMap<ServiceKey, ServiceState>,
     /// The stack's CloudWatch alarms and SNS topics; `None` when they were not read.
     pub alerting: Option<alerting::Alerting>,
+    /// The stack's CloudWatch dashboards; `None` when they were not read.
+    pub dashboards: Option<dashboards::Dashboards>,
     /// Which reads this observation made; the planner plans nothing for what was left out.
     pub scope: ObserveScope,
     /// Services of the stack's clusters that the stack does not declare and that carry a

@@ -84,6 +84,9 @@ pub enum Resource {
     Alarm { region: String, name: String },
     #[serde(rename_all = "camelCase")]
     Topic { region: String, name: String },
+    /// A CloudWatch dashboard (global in AWS; `region` is the stack's, whose metrics it shows).
+    #[serde(rename_all = "camelCase")]
+    Dashboard { region: String, name: String },
     /// A subscription of a topic, named by protocol and endpoint.
     #[serde(rename_all = "camelCase")]
     Subscription {
@@ -120,6 +123,7 @@ impl fmt::Display for Resource {
             } => write!(f, "scheduled-action {cluster}/{service}/{action}"),
             Resource::Alarm { name, .. } => write!(f, "alarm {name}"),
             Resource::Topic { name, .. } => write!(f, "topic {name}"),
+            Resource::Dashboard { name, .. } => write!(f, "dashboard {name}"),
             Resource::Subscription {
                 topic,
                 protocol,
@@ -142,6 +146,7 @@ pub enum Operation {
     Autoscaling(AutoscalingOperation),
     Alarm(AlarmOperation),
     Topic(TopicOperation),
+    Dashboard(DashboardOperation),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -300,6 +305,17 @@ pub enum TopicOperation {
     },
 }
 
+/// CloudWatch dashboard calls; the dashboard is named by the change's resource.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "op", rename_all = "camelCase")]
+pub enum DashboardOperation {
+    /// PutDashboard with the whole body, mooring's marker widget last.
+    #[serde(rename_all = "camelCase")]
+    PutDashboard { body: String },
+    /// DeleteDashboards of this one dashboard.
+    DeleteDashboard,
+}
+
 /// Apply groups: changes with the same group run one after another, in plan order; groups
 /// run concurrently. A service's changes (its tags, scalable target, policies, actions and
 /// count) form one group, so that e.g. the wake count is written before anything scales
@@ -322,6 +338,12 @@ pub(crate) fn topic_group(region: &str, topic: &str) -> String {
 /// An alarm that waits for nothing.
 pub(crate) fn alarm_group(region: &str, alarm: &str) -> String {
     format!("alarm:{region}:{alarm}")
+}
+
+/// A dashboard's changes: it waits for nothing (alarm widgets name alarms by ARN, which
+/// CloudWatch accepts before the alarm exists).
+pub(crate) fn dashboard_group(region: &str, dashboard: &str) -> String {
+    format!("dashboard:{region}:{dashboard}")
 }
 
 impl Resource {

@@ -15,6 +15,8 @@ mod autoscaling;
 mod change;
 mod clock;
 mod cluster_tags;
+mod dashboard_body;
+mod dashboards;
 mod diff;
 mod digest;
 mod evidence;
@@ -34,8 +36,8 @@ use desired_state::{DesiredState, Stack};
 
 pub(crate) use self::alarm_policies::parse_pending_policy;
 pub(crate) use self::change::{
-    AlarmOperation, AutoscalingOperation, Change, EcsOperation, Notice, Operation, Plan, Resource,
-    SharedPlan, TopicOperation,
+    AlarmOperation, AutoscalingOperation, Change, DashboardOperation, EcsOperation, Notice,
+    Operation, Plan, Resource, SharedPlan, TopicOperation,
 };
 pub use self::clock::Clock;
 pub(crate) use self::offhours::schedule_driven;
@@ -105,13 +107,17 @@ fn plan_stack(
     cluster_tags::plan_cluster_tags(stack, seen, start, plan);
     release::plan_undeclared(stack, seen, declared, plan);
     cluster_tags::plan_cluster_release(stack, seen, plan);
+    // Alarms, topics and dashboards share one prune budget.
+    let mut budget = PruneBudget::new(stack);
     if let Some(alerting) = &seen.alerting {
-        let mut budget = PruneBudget::new(stack);
         topics::plan_topics(stack, seen, alerting, &mut budget, plan);
         let policies = alarm_policies::policies_by_alarm(stack, seen, alerting, plan);
         alarms::plan_alarms(stack, seen, alerting, &policies, &mut budget, plan);
-        budget.report(stack, plan);
     }
+    if let Some(found) = &seen.dashboards {
+        dashboards::plan_dashboards(stack, seen, found, &mut budget, plan);
+    }
+    budget.report(stack, plan);
 }
 
 #[cfg(test)]

@@ -49,6 +49,8 @@ pub(super) enum Subject {
     ScalableTarget,
     Alarm,
     Topic,
+    /// Owned by the marker widget in its body (dashboards take no tags).
+    Dashboard,
 }
 
 impl Subject {
@@ -58,6 +60,7 @@ impl Subject {
             Subject::ScalableTarget => format!("the service is tagged {STACK_TAG}={other}: its scalable target belongs to stack {other} and is left alone"),
             Subject::Alarm => format!("the alarm is tagged {STACK_TAG}={other}: it belongs to stack {other} and is left alone"),
             Subject::Topic => format!("the topic is tagged {STACK_TAG}={other}: it belongs to stack {other} and is left alone"),
+            Subject::Dashboard => format!("the dashboard carries the marker {STACK_TAG}={other}: it belongs to stack {other} and is left alone"),
         }
     }
 
@@ -74,6 +77,10 @@ impl Subject {
             Subject::Topic => {
                 "the topic exists without mooring's tag; set adopt: true to take it over".into()
             }
+            Subject::Dashboard => {
+                "the dashboard exists without mooring's marker; set adopt: true to take it over"
+                    .into()
+            }
         }
     }
 
@@ -82,6 +89,7 @@ impl Subject {
         match self {
             Subject::Alarm => "the alarm's tags could not be read".into(),
             Subject::Topic => "the topic's tags could not be read".into(),
+            Subject::Dashboard => "the dashboard could not be read".into(),
             Subject::Service | Subject::ScalableTarget => {
                 "the service's tags could not be read".into()
             }

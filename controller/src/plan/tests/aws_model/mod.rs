@@ -37,6 +37,8 @@ impl Account {
             Operation::Autoscaling(op) => scaling::apply_autoscaling(self, &change.resource, op),
             Operation::Alarm(op) => return alerting::apply_alarm(self, &change.resource, op),
             Operation::Topic(op) => alerting::apply_topic(self, &change.resource, op),
+            // The model observes no dashboards (`dashboards: None`), so none is planned.
+            Operation::Dashboard(op) => panic!("a dashboard change the model cannot see: {op:?}"),
         }
         Ok(())
     }
