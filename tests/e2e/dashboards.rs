@@ -122,7 +122,7 @@ async fn dashboards_are_created_converge_and_drift_is_put_back() {
         .unwrap_or_default();
     let marker = last["properties"]["markdown"].as_str().unwrap_or_default();
     assert!(
-        marker.contains(&format!("mooring:stack={cluster} ")),
+        marker.contains(&format!("[mooring:stack={cluster} ")),
         "{last}"
     );
     assert_eq!(
@@ -167,7 +167,7 @@ async fn a_removed_dashboard_is_pruned_observe_reports_and_another_stacks_is_lef
     let theirs = format!("{cluster}-theirs");
     let their_body: Value = serde_json::json!({"widgets": [
         {"type": "text", "width": 6, "height": 6, "properties": {"markdown": "theirs"}},
-        {"type": "text", "width": 24, "height": 1, "properties": {"markdown": "`mooring:stack=other 0123456789abcdef`"}}
+        {"type": "text", "width": 24, "height": 1, "properties": {"markdown": "[mooring:stack=other 0123456789abcdef]"}}
     ]});
     put_by_hand(&theirs, &their_body).await;
     let undeclared = format!("{cluster}-other-undeclared");

@@ -12,8 +12,9 @@ use serde_json::{json, Map, Value};
 
 use crate::observed::alerting::Marker;
 
-/// What starts the marker in the last widget's markdown: `mooring:stack=<stack> <digest>`.
-const MARKER: &str = "mooring:stack=";
+/// What starts the marker in the last widget's markdown: `[mooring:stack=<stack> <digest>]`,
+/// spelled as in an alarm's description, so that one pattern finds both.
+const MARKER: &str = "[mooring:stack=";
 /// CloudWatch's alarm status widget shows at most 100 alarms.
 const ALARMS_PER_WIDGET: usize = 100;
 /// Five minutes: CloudWatch's default period, and what the generated graphs use.
@@ -288,7 +289,7 @@ pub(super) fn normalize(value: &Value) -> Value {
 pub(super) fn with_marker(body: &Value, marker: &Marker) -> Value {
     let mut body = body.clone();
     let text = format!(
-        "Kept by mooring: edits made here are put back. `{MARKER}{} {}`",
+        "Kept by mooring: edits made here are put back. {MARKER}{} {}]",
         marker.stack, marker.digest
     );
     let widget = json!({
@@ -331,7 +332,7 @@ fn marker_of(widget: &Value) -> Option<Marker> {
     let rest = &markdown[markdown.find(MARKER)? + MARKER.len()..];
     let mut words = rest.split_whitespace();
     let stack = words.next()?;
-    let digest = words.next()?.trim_end_matches('`');
+    let digest = words.next()?.split(']').next()?;
     Some(Marker {
         stack: stack.to_owned(),
         digest: digest.to_owned(),

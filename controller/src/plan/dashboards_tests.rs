@@ -110,7 +110,7 @@ fn unmarked_other_stacks_and_adopted_dashboards() {
     assert!(plan.changes.is_empty());
     assert_eq!(plan.notices[0].reason, Reason::NotOwned);
 
-    let theirs = json!({"widgets": [{"type": "text", "properties": {"markdown": "`mooring:stack=other 00`"}}]});
+    let theirs = json!({"widgets": [{"type": "text", "properties": {"markdown": "[mooring:stack=other 00]"}}]});
     let plan = plan_with(&stack, BTreeMap::from([("shop-main".into(), theirs)]));
     assert!(plan.changes.is_empty());
     assert!(plan.notices[0].message.contains("stack other"));
@@ -124,7 +124,7 @@ fn unmarked_other_stacks_and_adopted_dashboards() {
 #[test]
 fn undeclared_dashboards_with_this_stacks_marker_are_pruned_within_the_cap() {
     let stack = stack(YAML);
-    let ours = |n: u32| json!({"widgets": [{"type": "text", "properties": {"markdown": format!("`mooring:stack=shop {n:016}`")}}]});
+    let ours = |n: u32| json!({"widgets": [{"type": "text", "properties": {"markdown": format!("[mooring:stack=shop {n:016}]")}}]});
     let mut found = BTreeMap::new();
     for n in 0..12 {
         found.insert(format!("shop-old-{n:02}"), ours(n));

@@ -21,8 +21,8 @@ pub(crate) fn token() -> String {
     unique("gold").replace('-', "")
 }
 
-/// The example with `<token>-` in front of its stack, cluster, topic and alarm names and
-/// of every reference to them (notify lists, the events topic, step-scaling alarms,
+/// The example with `<token>-` in front of its stack, cluster, topic, alarm and dashboard
+/// names and of every reference to them (notify lists, the events topic, step-scaling alarms,
 /// composite rules). Written back as JSON, which is YAML.
 pub(crate) fn with_token(yaml: &str, token: &str) -> String {
     let mut doc: Value =
@@ -91,6 +91,7 @@ pub(crate) fn with_token(yaml: &str, token: &str) -> String {
     rename(spec.pointer_mut("/events/topic"), &topics);
     rename_alarm_refs(spec.get_mut("alarms"));
     rename_keys(spec.get_mut("alarms"));
+    rename_keys(spec.get_mut("dashboards"));
     let services = spec.get_mut("services").and_then(Value::as_array_mut);
     for service in services.into_iter().flatten() {
         if let Some(Value::String(cluster)) = service.get_mut("cluster") {
