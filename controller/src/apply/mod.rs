@@ -30,7 +30,7 @@ pub enum ApplyError {
     #[error(transparent)]
     Alerting(#[from] self::alerting::AlertingApplyError),
     #[error(transparent)]
-    Dashboards(#[from] crate::aws::dashboards::DashboardsError),
+    Dashboards(#[from] self::dashboards::DashboardApplyError),
     /// A planner bug: an operation paired with a resource it does not apply to.
     #[error("{resource}: operation {operation} does not apply to this kind of resource")]
     Mismatch { resource: String, operation: String },

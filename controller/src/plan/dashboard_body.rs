@@ -20,27 +20,26 @@ const ALARMS_PER_WIDGET: usize = 100;
 /// Five minutes: CloudWatch's default period, and what the generated graphs use.
 const PERIOD: u32 = 300;
 
+/// Stands for the account id in alarm ARNs planned before any ARN told it (a fresh
+/// region without services): the applier asks STS and fills it in before PutDashboard.
+pub(crate) const ACCOUNT_PLACEHOLDER: &str = "<account>";
+
 /// Where the dashboard's metrics and alarms live: the stack's region, and the alarm ARN
-/// prefix (`arn:<partition>:cloudwatch:<region>:<account>:alarm:`) when the account is
-/// known.
+/// prefix (`arn:<partition>:cloudwatch:<region>:<account>:alarm:`).
 pub(super) struct Place<'a> {
     pub region: &'a str,
-    pub alarm_arn_prefix: Option<&'a str>,
+    pub alarm_arn_prefix: &'a str,
 }
 
-/// The body declared for `dashboard`, in normal form and without the marker; `None` when
-/// it lists alarms and the account (hence their ARNs) is not known yet.
-pub(super) fn declared_body(stack: &Stack, dashboard: &Dashboard, place: &Place) -> Option<Value> {
+/// The body declared for `dashboard`, in normal form and without the marker.
+pub(super) fn declared_body(stack: &Stack, dashboard: &Dashboard, place: &Place) -> Value {
     let widgets = match &dashboard.content {
-        DashboardContent::Body(body) => return Some(normalize(body)),
+        DashboardContent::Body(body) => return normalize(body),
         DashboardContent::Widgets(widgets) => widgets.clone(),
         DashboardContent::Generated => generated_widgets(stack),
     };
-    let rendered = widgets
-        .iter()
-        .map(|widget| render(widget, place))
-        .collect::<Option<Vec<Value>>>()?;
-    Some(normalize(&json!({ "widgets": rendered })))
+    let rendered: Vec<Value> = widgets.iter().map(|widget| render(widget, place)).collect();
+    normalize(&json!({ "widgets": rendered }))
 }
 
 /// The widgets of a generated dashboard, from the stack's services and alarms: the status
@@ -194,7 +193,7 @@ fn metric(
 
 /// One widget as CloudWatch's dashboard body takes it. Width and height are always
 /// written (6 × 6 when not declared), so that nothing CloudWatch fills in reads as drift.
-fn render(widget: &Widget, place: &Place) -> Option<Value> {
+fn render(widget: &Widget, place: &Place) -> Value {
     let (kind, properties) = match &widget.kind {
         WidgetKind::Metric {
             title,
@@ -216,7 +215,7 @@ fn render(widget: &Widget, place: &Place) -> Option<Value> {
             ("metric", properties)
         }
         WidgetKind::Alarms { title, alarms } => {
-            let prefix = place.alarm_arn_prefix?;
+            let prefix = place.alarm_arn_prefix;
             let arns: Vec<String> = alarms.iter().map(|a| format!("{prefix}{a}")).collect();
             let mut properties = json!({ "alarms": arns });
             if let Some(title) = title {
@@ -226,12 +225,12 @@ fn render(widget: &Widget, place: &Place) -> Option<Value> {
         }
         WidgetKind::Text { markdown } => ("text", json!({ "markdown": markdown })),
     };
-    Some(json!({
+    json!({
         "type": kind,
         "width": widget.width.unwrap_or(6),
         "height": widget.height.unwrap_or(6),
         "properties": properties,
-    }))
+    })
 }
 
 /// `[namespace, metric, dim, value, …, {stat, label}]`, the row form of a graph's metric.

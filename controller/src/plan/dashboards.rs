@@ -15,8 +15,8 @@ use desired_state::{Management, Stack};
 use serde_json::Value;
 
 use super::change::Resource;
-use super::change::{dashboard_group, Change, DashboardOperation, Notice, Operation, Plan};
-use super::dashboard_body::{declared_body, split_marker, with_marker, Place};
+use super::change::{dashboard_group, Change, DashboardOperation, Operation, Plan};
+use super::dashboard_body::{declared_body, split_marker, with_marker, Place, ACCOUNT_PLACEHOLDER};
 use super::diff::{field_diffs, summarize};
 use super::digest::short_digest;
 use super::evidence::{evidence, Action, Evidence};
@@ -38,7 +38,17 @@ pub(super) fn plan_dashboards(
     let prefix = alarm_arn_prefix(stack, seen, found);
     let place = Place {
         region: &seen.region,
-        alarm_arn_prefix: prefix.as_deref(),
+        alarm_arn_prefix: &prefix,
+    };
+    // The digest covers the dashboard as declared, alarm ARNs with the account as a
+    // placeholder: whether the account was known when it was put must not change it.
+    let declared_prefix = format!(
+        "arn:aws:cloudwatch:{}:{ACCOUNT_PLACEHOLDER}:alarm:",
+        seen.region
+    );
+    let declared_place = Place {
+        region: &seen.region,
+        alarm_arn_prefix: &declared_prefix,
     };
     let resource = |name: &str| Resource::Dashboard {
         region: seen.region.clone(),
@@ -48,18 +58,10 @@ pub(super) fn plan_dashboards(
         if dashboard.management == Management::Paused {
             continue;
         }
-        let Some(desired) = declared_body(stack, dashboard, &place) else {
-            plan.notices.push(Notice::warning(
-                &stack.name,
-                Some(resource(name)),
-                Reason::ObserveFailed,
-                "its alarm widgets need the account id, and no ARN read in this region tells it yet; the dashboard is put by a pass after the stack's alarms exist".into(),
-            ));
-            continue;
-        };
+        let desired = declared_body(stack, dashboard, &place);
         let marker = Marker {
             stack: stack.name.clone(),
-            digest: short_digest(&desired),
+            digest: short_digest(&declared_body(stack, dashboard, &declared_place)),
         };
         let put = || {
             Operation::Dashboard(DashboardOperation::PutDashboard {
@@ -193,8 +195,9 @@ fn plan_prunes(
 
 /// `arn:<partition>:cloudwatch:<region>:<account>:alarm:` for alarm widgets: the account
 /// from the stack's service ARNs, its `spec.account`, a dashboard ARN or an alarm or
-/// topic ARN of the region; `None` when nothing read tells it.
-fn alarm_arn_prefix(stack: &Stack, seen: &ObservedStack, found: &Dashboards) -> Option<String> {
+/// topic ARN of the region; when nothing read tells it, `ACCOUNT_PLACEHOLDER` (filled in
+/// when applied) and the partition by the region's name.
+fn alarm_arn_prefix(stack: &Stack, seen: &ObservedStack, found: &Dashboards) -> String {
     let alerting_arns = seen.alerting.iter().flat_map(|a| {
         a.alarms
             .values()
@@ -215,15 +218,23 @@ fn alarm_arn_prefix(stack: &Stack, seen: &ObservedStack, found: &Dashboards) -> 
             arns.iter()
                 .find_map(|arn| account_of_arn(arn))
                 .map(str::to_owned)
-        })?;
+        })
+        .unwrap_or_else(|| ACCOUNT_PLACEHOLDER.to_owned());
+    let by_region = if seen.region.starts_with("cn-") {
+        "aws-cn"
+    } else if seen.region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else {
+        "aws"
+    };
     let partition = arns
         .iter()
         .find_map(|arn| arn.split(':').nth(1).filter(|p| !p.is_empty()))
-        .unwrap_or("aws");
-    Some(format!(
+        .unwrap_or(by_region);
+    format!(
         "arn:{partition}:cloudwatch:{}:{account}:alarm:",
         seen.region
-    ))
+    )
 }
 
 /// Field-level differences of two bodies: lists of objects (the widgets) are keyed by

@@ -163,3 +163,33 @@ fn observe_reports_and_paused_does_nothing() {
     let plan = plan_with(&paused, BTreeMap::new());
     assert!(plan.changes.is_empty() && plan.notices.is_empty());
 }
+
+#[test]
+fn alarm_arns_planned_without_the_account_converge_once_it_is_known() {
+    let yaml = format!(
+        "{YAML}        - {{ type: alarms, alarms: [shop-cpu] }}\n  alarms:\n    shop-cpu: {{ namespace: AWS/EC2, metric: CPUUtilization, statistic: Average, period: 60s, evaluationPeriods: 1, threshold: 1, comparison: \">\" }}\n"
+    );
+    let stack = stack(&yaml);
+    let fresh = ObservedStack {
+        account: None,
+        ..seen()
+    };
+    let mut plan = Plan::default();
+    let mut budget = PruneBudget::new(&stack);
+    let none = Dashboards::default();
+    plan_dashboards(&stack, &fresh, &none, &mut budget, &mut plan);
+    let Operation::Dashboard(DashboardOperation::PutDashboard { body }) =
+        &plan.changes[0].operation
+    else {
+        panic!("{plan:?}");
+    };
+    assert!(
+        body.contains("arn:aws:cloudwatch:us-east-1:<account>:alarm:shop-cpu"),
+        "{body}"
+    );
+    // What the applier puts once STS told the account: converged, marker included.
+    let applied: Value =
+        serde_json::from_str(&body.replace(":<account>:", ":123456789012:")).expect("json");
+    let again = plan_with(&stack, BTreeMap::from([("shop-main".into(), applied)]));
+    assert!(again.changes.is_empty(), "{again:?}");
+}

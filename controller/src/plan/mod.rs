@@ -40,6 +40,7 @@ pub(crate) use self::change::{
     Operation, Plan, Resource, SharedPlan, TopicOperation,
 };
 pub use self::clock::Clock;
+pub(crate) use self::dashboard_body::ACCOUNT_PLACEHOLDER;
 pub(crate) use self::offhours::schedule_driven;
 pub(crate) use self::phase::override_tags;
 use self::prune::PruneBudget;
