@@ -15,6 +15,9 @@ use crate::report::Report;
 use crate::span::At;
 
 const KINDS: [&str; 3] = ["metric", "alarms", "text"];
+/// How mooring's ownership marker starts (the controller appends it to every body it
+/// puts, and leaves text widgets carrying it out of every comparison).
+const MARKER: &str = "[mooring:stack=";
 /// CloudWatch's default graph statistic and period (five minutes).
 const DEFAULT_STAT: &str = "Average";
 const DEFAULT_PERIOD: u32 = 300;
@@ -100,6 +103,12 @@ fn check_body(
         },
         other => other.clone(),
     };
+    if value.to_string().contains(MARKER) {
+        report.error(body.loc, format!(
+            "dashboard `{dashboard}`: `body` contains `{MARKER}…]`, mooring's own ownership marker: remove it (mooring adds it)"
+        ));
+        return None;
+    }
     if !value.is_object() {
         let found = match &value {
             serde_json::Value::Array(_) => "a list",
@@ -186,6 +195,12 @@ fn check_widget(
             })
         }
         _ => match &widget.markdown {
+            Some(markdown) if markdown.value.contains(MARKER) => {
+                report.error(markdown.loc, format!(
+                    "dashboard `{dashboard}`: `markdown` contains `{MARKER}…]`, mooring's own ownership marker: remove it (mooring adds it)"
+                ));
+                None
+            }
             Some(markdown) => Some(WidgetKind::Text {
                 markdown: markdown.value.clone(),
             }),
@@ -374,6 +389,7 @@ mod tests {
             "        - { type: metric, width: 30, metrics: [{ namespace: AWS/ECS }] }\n",
             "    b: { generated: true, widgets: [] }\n",
             "    c: {}\n",
+            "    d: { widgets: [{ type: text, markdown: \"[mooring:stack=x 00]\" }] }\n",
         ))
         .unwrap_err();
         for expected in [
@@ -384,6 +400,7 @@ mod tests {
             "a widget metric has no `metric`",
             "dashboard `b` is declared more than one way",
             "dashboard `c` says nothing to show",
+            "mooring's own ownership marker",
         ] {
             assert!(err.contains(expected), "{expected} in\n{err}");
         }
