@@ -263,3 +263,41 @@ async fn bad_dashboards_are_refused_with_their_position_and_no_aws_call() {
     }
     assert_eq!(operations_by(&key), Vec::<String>::new());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unmarked_dashboard_is_adopted_only_when_the_file_says_so() {
+    let cluster = unique("dashadopt");
+    seed_services(REGION, &cluster, &[("web", 1)]).await;
+    let name = format!("{cluster}-console");
+    let by_hand: Value = serde_json::json!({"widgets": [
+        {"type": "text", "x": 0, "y": 0, "width": 6, "height": 6, "properties": {"markdown": "made in the console"}}
+    ]});
+    put_by_hand(&name, &by_hand).await;
+    let declare = |adopt: bool| {
+        stack_yaml(
+            &cluster,
+            &format!(
+                "    {name}:\n      adopt: {adopt}\n      widgets: [{{ type: text, markdown: \"kept by mooring\" }}]\n"
+            ),
+        )
+    };
+    let file = DesiredFile::write("stack.yaml", &declare(false));
+    let path = file.path.to_str().unwrap_or_default();
+    let report = apply(path).await;
+    event_for(&report, "NotOwned", &format!("dashboard {name}"));
+    assert_eq!(
+        body_of(&name).await,
+        Some(by_hand),
+        "left alone without adopt"
+    );
+
+    std::fs::write(&file.path, declare(true)).unwrap_or_else(|e| panic!("{e}"));
+    let report = apply(path).await;
+    event_for(&report, "Adopted", &format!("dashboard {name}"));
+    let adopted = body_of(&name).await.unwrap_or_default();
+    assert_eq!(
+        adopted["widgets"][0]["properties"]["markdown"],
+        "kept by mooring"
+    );
+    assert_converged(path).await;
+}
