@@ -189,3 +189,49 @@ fn generated_accounts_wire_step_policies_to_alarms() {
     }
     assert!(wired >= 10, "only {wired} of 300 scenarios wired a policy");
 }
+
+/// The generated scenarios reach every dashboard decision (created, corrected, pruned,
+/// another stack's or nobody's): the property above would pass vacuously otherwise.
+#[test]
+fn generated_accounts_exercise_dashboards() {
+    let mut seed = 11u64;
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    for _ in 0..300 {
+        let numbers = (0..400)
+            .map(|_| {
+                seed = seed
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
+                (seed >> 33) as u32
+            })
+            .collect();
+        let Scenario {
+            desired,
+            account,
+            now,
+            ..
+        } = scenario(numbers);
+        let planned = plan(&desired, &account.observe(&desired), now);
+        let reasons = planned
+            .changes
+            .iter()
+            .filter(|c| matches!(c.resource, Resource::Dashboard { .. }))
+            .map(|c| format!("{:?}", c.reason))
+            .chain(
+                planned
+                    .notices
+                    .iter()
+                    .filter(|n| matches!(n.resource, Some(Resource::Dashboard { .. })))
+                    .map(|n| format!("{:?}", n.reason)),
+            );
+        for reason in reasons {
+            *seen.entry(reason).or_default() += 1;
+        }
+    }
+    for reason in ["Created", "DriftCorrected", "Pruned", "NotOwned", "Adopted"] {
+        assert!(
+            seen.contains_key(reason),
+            "no dashboard {reason} in {seen:?}"
+        );
+    }
+}

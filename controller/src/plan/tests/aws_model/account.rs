@@ -54,6 +54,8 @@ pub struct Account {
     pub services: BTreeMap<ServiceKey, Service>,
     pub alarms: BTreeMap<String, Alarm>,
     pub topics: BTreeMap<String, Topic>,
+    /// Dashboard bodies by name (dashboards take no tags).
+    pub dashboards: BTreeMap<String, serde_json::Value>,
     /// The tags of ECS clusters, by cluster name (a cluster exists for every name used).
     pub cluster_tags: BTreeMap<String, BTreeMap<String, String>>,
     /// Counts subscription ARNs, so every subscription gets its own.

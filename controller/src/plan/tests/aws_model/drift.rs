@@ -49,8 +49,45 @@ pub(in crate::plan) fn initial_account(c: &mut Choices) -> Account {
     account
 }
 
+/// Dashboards changed by hand: deleted, a widget resized, made again unmarked or with
+/// another stack's marker, or an old one of this stack's left behind.
+fn dashboard_drift(c: &mut Choices, account: &mut Account) {
+    for _ in 0..c.pick(3) {
+        let name = c.select(&["prop-d0", "prop-d1", "prop-old-d"]).to_owned();
+        let marked = |stack: &str| serde_json::json!({"widgets": [{"type": "text", "properties": {"markdown": format!("[mooring:stack={stack} 0123456789abcdef]")}}]});
+        match c.pick(5) {
+            0 => {
+                account.dashboards.remove(&name);
+            }
+            1 => {
+                let first = account
+                    .dashboards
+                    .get_mut(&name)
+                    .and_then(|body| body.get_mut("widgets"))
+                    .and_then(|widgets| widgets.get_mut(0))
+                    .and_then(serde_json::Value::as_object_mut);
+                if let Some(widget) = first {
+                    widget.insert("width".into(), serde_json::json!(c.range(1, 24)));
+                }
+            }
+            2 => {
+                account
+                    .dashboards
+                    .insert(name, serde_json::json!({"widgets": []}));
+            }
+            3 => {
+                account.dashboards.insert(name, marked("other"));
+            }
+            _ => {
+                account.dashboards.insert(name, marked(STACK));
+            }
+        }
+    }
+}
+
 /// Someone (a person, a pipeline, another tool) changes things behind mooring's back.
 pub(in crate::plan) fn drift(c: &mut Choices, account: &mut Account) {
+    dashboard_drift(c, account);
     for _ in 0..c.pick(7) {
         let key = ServiceKey::new(CLUSTER, format!("s{}", c.pick(3)));
         let alarm = c

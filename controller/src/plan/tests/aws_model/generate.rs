@@ -379,7 +379,47 @@ pub(in crate::plan) fn desired_yaml(c: &mut Choices) -> String {
     if c.chance(20) {
         out.push_str("  prune: { allowEmpty: true }\n");
     }
+    let dashboards = c.pick(3);
+    if dashboards > 0 {
+        out.push_str("  dashboards:\n");
+        for i in 0..dashboards {
+            dashboard_yaml(c, &mut out, &format!("prop-d{i}"), alarms);
+        }
+    }
     out
+}
+
+/// A dashboard in one of the three forms; its alarms widget names a stack alarm.
+fn dashboard_yaml(c: &mut Choices, out: &mut String, name: &str, alarms: usize) {
+    let _ = writeln!(out, "    {name}:");
+    let _ = writeln!(out, "      management: {}", management(c));
+    if c.chance(20) {
+        let _ = writeln!(out, "      adopt: true");
+    }
+    match c.pick(3) {
+        0 => {
+            let _ = writeln!(out, "      generated: true");
+        }
+        1 => {
+            let _ = writeln!(out, "      widgets:");
+            let _ = writeln!(
+                out,
+                "        - {{ type: text, markdown: \"# {name}\", width: {} }}",
+                c.range(1, 24)
+            );
+            let _ = writeln!(out, "        - {{ type: metric, title: t{}, metrics: [{{ namespace: AWS/ECS, metric: CPUUtilization, dimensions: {{ ClusterName: c }} }}] }}", c.pick(3));
+            if alarms > 0 {
+                let _ = writeln!(out, "        - {{ type: alarms, alarms: [prop-a0] }}");
+            }
+        }
+        _ => {
+            let _ = writeln!(
+                out,
+                "      body: '{{\"widgets\": [{{\"type\": \"text\", \"width\": {}.0, \"properties\": {{\"markdown\": \"x\"}}}}]}}'",
+                c.range(1, 24)
+            );
+        }
+    }
 }
 
 /// An instant in 2026 on a quarter hour, DST days included.

@@ -6,6 +6,7 @@
 
 mod account;
 mod alerting;
+mod dashboards;
 pub mod drift;
 pub mod generate;
 mod scaling;
@@ -37,8 +38,7 @@ impl Account {
             Operation::Autoscaling(op) => scaling::apply_autoscaling(self, &change.resource, op),
             Operation::Alarm(op) => return alerting::apply_alarm(self, &change.resource, op),
             Operation::Topic(op) => alerting::apply_topic(self, &change.resource, op),
-            // The model observes no dashboards (`dashboards: None`), so none is planned.
-            Operation::Dashboard(op) => panic!("a dashboard change the model cannot see: {op:?}"),
+            Operation::Dashboard(op) => dashboards::apply_dashboard(self, &change.resource, op),
         }
         Ok(())
     }
@@ -105,6 +105,7 @@ impl Account {
             }
             if everything {
                 seen.alerting = self.observe_alerting(stack, seen.account.as_deref());
+                seen.dashboards = dashboards::observe_dashboards(self, stack);
                 let key = crate::plan::cluster_stack_tag(&stack.name);
                 seen.tagged_clusters = Some(
                     self.cluster_tags
