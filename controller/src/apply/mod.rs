@@ -3,6 +3,7 @@
 //! failing resource never stops the others; every change gets an outcome.
 
 pub(crate) mod alerting;
+mod container_insights;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -28,6 +29,8 @@ pub enum ApplyError {
     Autoscaling(#[from] AutoscalingError),
     #[error(transparent)]
     Alerting(#[from] self::alerting::AlertingApplyError),
+    #[error(transparent)]
+    Clusters(#[from] crate::aws::clusters::ClusterError),
     /// A planner bug: an operation paired with a resource it does not apply to.
     #[error("{resource}: operation {operation} does not apply to this kind of resource")]
     Mismatch { resource: String, operation: String },
@@ -253,6 +256,9 @@ async fn execute(clients: &Clients, change: &Change) -> Result<(), ApplyError> {
     {
         return Ok(result?);
     }
+    if let Some(result) = self::container_insights::execute(clients, change).await {
+        return Ok(result?);
+    }
     match (&change.resource, &change.operation) {
         (
             Resource::EcsCluster { region, cluster },
@@ -288,7 +294,9 @@ async fn execute(clients: &Clients, change: &Change) -> Result<(), ApplyError> {
                 EcsOperation::UntagService { arn, keys } => {
                     ecs::untag_service(&client, &key, arn, keys).await?;
                 }
-                EcsOperation::TagCluster { .. } | EcsOperation::UntagCluster { .. } => {
+                EcsOperation::TagCluster { .. }
+                | EcsOperation::UntagCluster { .. }
+                | EcsOperation::SetContainerInsights { .. } => {
                     return Err(ApplyError::Mismatch {
                         resource: change.resource.to_string(),
                         operation: format!("{operation:?}"),

@@ -10,6 +10,7 @@
 
 pub(crate) mod alerting;
 mod clusters;
+mod container_insights;
 mod listing;
 
 use self::listing::ListingError;
@@ -60,6 +61,14 @@ pub enum ObserveError {
         source: Arc<EcsError>,
     },
     /// One read covers every stack of a region; each stack gets its own error.
+    #[error("observing the settings of the clusters stack {stack} declares in {region} failed")]
+    ClusterSettings {
+        stack: String,
+        region: String,
+        #[source]
+        source: Arc<crate::aws::clusters::ClusterError>,
+    },
+    /// One read covers every stack of a region; each stack gets its own error.
     #[error("observing the scalable targets of stack {stack} in {region} failed")]
     Autoscaling {
         stack: String,
@@ -77,6 +86,7 @@ impl ObserveError {
             | ObserveError::Ecs { stack, .. }
             | ObserveError::Autoscaling { stack, .. }
             | ObserveError::Clusters { stack, .. }
+            | ObserveError::ClusterSettings { stack, .. }
             | ObserveError::Alerting { stack, .. } => stack,
         }
     }
@@ -216,6 +226,13 @@ pub async fn observe(
     let alerting_targets = self::alerting::targets(desired, &observed);
     let alerting_reads =
         self::alerting::read_alerting(desired, clients, concurrency, alerting_targets);
+    let regions: BTreeMap<String, String> = observed
+        .stacks
+        .iter()
+        .map(|(name, seen)| (name.clone(), seen.region.clone()))
+        .collect();
+    let settings_reads =
+        self::container_insights::read_clusters(desired, &regions, clients, concurrency);
     let ecs_reads = async {
         // Before the listing: it reads the clusters found tagged for a stack too.
         let clusters =
@@ -231,7 +248,17 @@ pub async fn observe(
         .await;
         (clusters, listing)
     };
-    let (alerting, (clusters, listing)) = futures::join!(alerting_reads, ecs_reads);
+    let (alerting, (clusters, listing), settings) =
+        futures::join!(alerting_reads, ecs_reads, settings_reads);
+    failures.extend(
+        self::container_insights::record_clusters(desired, settings, &mut observed)
+            .into_iter()
+            .map(|(stack, region, source)| ObserveError::ClusterSettings {
+                stack,
+                region,
+                source,
+            }),
+    );
     failures.extend(
         clusters
             .into_iter()

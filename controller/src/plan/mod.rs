@@ -15,6 +15,7 @@ mod autoscaling;
 mod change;
 mod clock;
 mod cluster_tags;
+mod container_insights;
 mod diff;
 mod digest;
 mod evidence;
@@ -105,6 +106,7 @@ fn plan_stack(
     cluster_tags::plan_cluster_tags(stack, seen, start, plan);
     release::plan_undeclared(stack, seen, declared, plan);
     cluster_tags::plan_cluster_release(stack, seen, plan);
+    container_insights::plan_container_insights(stack, seen, plan);
     if let Some(alerting) = &seen.alerting {
         let mut budget = PruneBudget::new(stack);
         topics::plan_topics(stack, seen, alerting, &mut budget, plan);
