@@ -237,3 +237,31 @@ async fn an_unknown_value_is_refused_at_its_position_before_any_aws_call() {
     assert_eq!(plan.code, 1, "{plan:?}");
     assert_eq!(operations_by(&key), Vec::<String>::new());
 }
+
+#[tokio::test]
+async fn accept_keeps_a_hand_made_setting_in_the_file_and_records_it() {
+    let cluster = unique("insights-accept");
+    create_cluster(&cluster, "disabled").await;
+    let yaml = stack_yaml(
+        &unique("ci-accept"),
+        &format!("    {cluster}:\n      containerInsights: enabled\n"),
+    );
+    let file = DesiredFile::write("stack.yaml", &yaml);
+    let path = file.path.to_string_lossy().into_owned();
+    apply(&path).await;
+    set_by_hand(&cluster, "enhanced").await;
+
+    let accept = mooring(&["accept", &path]).await;
+    assert_eq!(accept.code, 0, "{accept:?}");
+    let text = std::fs::read_to_string(&file.path).unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        text.contains("      containerInsights: enhanced\n"),
+        "{text}\n{accept:?}"
+    );
+    assert_eq!(
+        insights_of(&cluster).await,
+        (Some("enhanced".into()), Some("enhanced".into())),
+        "the record follows the accepted value"
+    );
+    assert_converged(&path).await;
+}
