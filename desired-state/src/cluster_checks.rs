@@ -82,7 +82,7 @@ pub(crate) fn check_clusters_across_files(files: &[ParsedFile<'_>], collector: &
             let key = (region.clone(), name.value.clone());
             match first.get(&key) {
                 Some((path, loc)) => report.error(name.loc, format!(
-                    "duplicate cluster `{}`: already declared at {}:{}:{}; a cluster's settings are declared by one stack only",
+                    "duplicate cluster `{}`: already declared at {}:{}:{}; each cluster's settings are declared once, by one stack",
                     name.value,
                     path.display(),
                     loc.line,
