@@ -10,6 +10,7 @@ use futures::stream::{self, StreamExt};
 
 use crate::aws::clusters::{self, ClusterError};
 use crate::aws::Clients;
+use crate::observed::account_of_arn;
 use crate::observed::clusters::ClusterState;
 
 /// What the reads found, by region (cluster name → state), before it is recorded.
@@ -78,9 +79,15 @@ pub(super) fn record_clusters(
             match &result {
                 Ok(states) => {
                     for (name, state) in states {
-                        if declared.contains(&name) {
-                            seen.clusters.insert(name.clone(), state.clone());
+                        if !declared.contains(&name) {
+                            continue;
                         }
+                        // A stack of clusters only has no service ARN to tell its account:
+                        // the planner's account check reads it from here then.
+                        if let (None, ClusterState::Found(found)) = (&seen.account, state) {
+                            seen.account = account_of_arn(&found.arn).map(str::to_owned);
+                        }
+                        seen.clusters.insert(name.clone(), state.clone());
                     }
                 }
                 Err(error) => {
