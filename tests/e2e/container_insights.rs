@@ -265,3 +265,48 @@ async fn accept_keeps_a_hand_made_setting_in_the_file_and_records_it() {
     );
     assert_converged(&path).await;
 }
+
+/// UpdateCluster is paced by ECS's cluster-modify bucket: with a bucket of one token and
+/// one a second (a quotas override), setting four clusters cannot take less than 3 s.
+#[tokio::test(flavor = "multi_thread")]
+async fn update_cluster_waits_for_cluster_modify_tokens() {
+    const SLOW: &str = r#"{"families": [
+      {"service": "ecs", "family": "cluster-modify", "burst": 1, "refill": 1,
+       "operations": ["UpdateCluster", "UpdateClusterSettings", "PutClusterCapacityProviders"]}
+    ]}"#;
+    let quotas = DesiredFile::write("quotas.json", SLOW);
+    let quotas_path = quotas.path.to_string_lossy().into_owned();
+    let mut clusters = String::new();
+    let mut names = Vec::new();
+    for i in 0..4 {
+        let name = unique(&format!("insights-paced{i}"));
+        create_cluster(&name, "disabled").await;
+        clusters.push_str(&format!("    {name}: {{ containerInsights: enabled }}\n"));
+        names.push(name);
+    }
+    let file = DesiredFile::write("stack.yaml", &stack_yaml(&unique("ci-paced"), &clusters));
+    let path = file.path.to_string_lossy().into_owned();
+
+    let (apply, took) = crate::pacing::mooring_env(
+        &[("MOORING_AWS_QUOTAS", &quotas_path)],
+        &["apply", &path, "--aws-share", "1", "--output", "json"],
+    )
+    .await;
+    assert_eq!(apply.code, 0, "{apply:?}");
+    assert!(
+        took >= std::time::Duration::from_secs(3),
+        "4 UpdateCluster at 1/s after a burst of 1 take at least 3 s; took {took:?}"
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&apply.stdout).unwrap_or_else(|e| panic!("{e}: {apply:?}"));
+    let waits = report["tokenWaits"].as_array().cloned().unwrap_or_default();
+    assert!(
+        waits
+            .iter()
+            .any(|w| w["service"] == "ecs" && w["family"] == "cluster-modify"),
+        "no wait reported for ecs/cluster-modify: {waits:?}"
+    );
+    for name in &names {
+        assert_eq!(insights_of(name).await.0.as_deref(), Some("enabled"));
+    }
+}
