@@ -5,7 +5,8 @@
 //! and `mooring apply` executes exactly these changes.
 //!
 //! Per stack: each service (`service.rs`, after `resolve.rs` has resolved it once), the
-//! services that left it (`release.rs`), then the alerting (`topics.rs`, `alarm_policies.rs`, `alarms.rs`, sharing `prune.rs`'s
+//! services that left it (`release.rs`), the Container Insights of its declared clusters
+//! (`container_insights.rs`), then the alerting (`topics.rs`, `alarm_policies.rs`, `alarms.rs`, sharing `prune.rs`'s
 //! budget). The rules every planner shares are in `ownership.rs`; the vocabulary they
 //! build in `change.rs`. docs/architecture.md, "Finding your way".
 
