@@ -1,7 +1,8 @@
 //! Observe: one batched read of everything the desired state names. ECS services
 //! (DescribeServices, 10 a call, tags included) and their scalable targets (50 a call,
 //! then the region's policies and scheduled actions, see `aws::autoscaling`) are read
-//! concurrently, then the clusters and listings beside the alarms and topics (`alerting`).
+//! concurrently, then the clusters and listings beside the alarms and topics (`alerting`)
+//! and the settings of the clusters stacks declare (`container_insights`).
 //!
 //! A schedule-only pass (`ObserveScope::ScheduleOnly`: the `offhours` Lambda,
 //! `--schedule-only`) reads the services and the targets' own settings and nothing else:
