@@ -76,7 +76,7 @@ fn plan_cluster(
             Evidence::Unknown => (
                 StepKind::Given(Reason::Updated),
                 format!(
-                    "{set}: the cluster is not mooring's; stack {} declares the setting in spec.clusters, and this is the first time mooring sets it",
+                    "{set}: the cluster is not mooring's; stack {} declares the setting in spec.clusters, and this is mooring's first change of it (no {CONTAINER_INSIGHTS_TAG} record on the cluster)",
                     stack.name
                 ),
             ),

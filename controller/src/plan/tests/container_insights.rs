@@ -85,7 +85,7 @@ fn the_first_change_sets_the_value_then_records_it_and_says_the_cluster_is_not_o
         assert_eq!(update.reason, Reason::Updated);
         assert!(
             update.summary.contains("the cluster is not mooring's")
-                && update.summary.contains("first time mooring sets it"),
+                && update.summary.contains("mooring's first change of it"),
             "{}",
             update.summary
         );
