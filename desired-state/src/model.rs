@@ -17,6 +17,7 @@ pub use crate::autoscaling::{
     AdjustmentType, Autoscaling, MetricAggregation, PredefinedMetric, ScalingSchedule,
     ScheduledAction, Step, StepScaling, Suspended, TargetTracking, TrackedMetric,
 };
+pub use crate::clusters::{Cluster, ContainerInsights};
 pub use crate::dashboards::{Dashboard, DashboardContent, Widget, WidgetKind, WidgetMetric};
 pub use crate::duration::Duration;
 pub use crate::management::Management;
@@ -65,6 +66,8 @@ pub struct Stack {
     pub events: Option<Events>,
     /// Prune safety for alarms and topics.
     pub prune: Prune,
+    /// `spec.clusters`: ECS cluster settings (Container Insights), by cluster name.
+    pub clusters: BTreeMap<String, Cluster>,
 }
 
 /// `spec.prune`.

@@ -6,6 +6,7 @@ mod alarms;
 mod alerting_changes;
 mod autoscaling;
 mod bad_input;
+mod container_insights;
 mod dashboards;
 mod event_sinks;
 mod examples;

@@ -58,6 +58,9 @@ pub struct Account {
     pub dashboards: BTreeMap<String, serde_json::Value>,
     /// The tags of ECS clusters, by cluster name (a cluster exists for every name used).
     pub cluster_tags: BTreeMap<String, BTreeMap<String, String>>,
+    /// Container Insights by cluster name; absent: the cluster reports no setting. The
+    /// cluster `generate::GONE_CLUSTER` does not exist.
+    pub cluster_insights: BTreeMap<String, String>,
     /// Counts subscription ARNs, so every subscription gets its own.
     pub next_id: u64,
 }
