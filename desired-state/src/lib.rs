@@ -17,6 +17,7 @@ mod diagnostics;
 mod duration;
 pub mod edit;
 mod events;
+mod lambda_targets;
 mod load;
 mod management;
 pub mod model;
@@ -37,6 +38,7 @@ mod validate;
 use std::path::{Path, PathBuf};
 
 pub use crate::diagnostics::{Diagnostic, Diagnostics, Severity};
+pub use crate::lambda_targets::FunctionArn;
 pub use crate::model::*;
 pub use crate::parse::{closest, API_VERSION, KIND, MAX_FILE_BYTES};
 pub use crate::schedule_state::{

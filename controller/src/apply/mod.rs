@@ -3,6 +3,7 @@
 //! failing resource never stops the others; every change gets an outcome.
 
 pub(crate) mod alerting;
+mod lambda_permissions;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -28,6 +29,8 @@ pub enum ApplyError {
     Autoscaling(#[from] AutoscalingError),
     #[error(transparent)]
     Alerting(#[from] self::alerting::AlertingApplyError),
+    #[error(transparent)]
+    Lambda(#[from] crate::aws::lambda::LambdaError),
     /// A planner bug: an operation paired with a resource it does not apply to.
     #[error("{resource}: operation {operation} does not apply to this kind of resource")]
     Mismatch { resource: String, operation: String },
@@ -250,6 +253,11 @@ async fn execute(clients: &Clients, change: &Change) -> Result<(), ApplyError> {
     use AutoscalingOperation as Aas;
     if let Some(result) =
         self::alerting::execute(clients, &change.resource, &change.operation).await
+    {
+        return Ok(result?);
+    }
+    if let Some(result) =
+        self::lambda_permissions::execute(clients, &change.resource, &change.operation).await
     {
         return Ok(result?);
     }

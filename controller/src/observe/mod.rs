@@ -10,6 +10,7 @@
 
 pub(crate) mod alerting;
 mod clusters;
+pub(crate) mod lambda_permissions;
 mod listing;
 
 use self::listing::ListingError;
@@ -60,6 +61,12 @@ pub enum ObserveError {
         source: Arc<EcsError>,
     },
     /// One read covers every stack of a region; each stack gets its own error.
+    #[error("observing the Lambda function policies of stack {stack} failed")]
+    LambdaPolicy {
+        stack: String,
+        #[source]
+        source: Arc<crate::aws::lambda::LambdaError>,
+    },
     #[error("observing the scalable targets of stack {stack} in {region} failed")]
     Autoscaling {
         stack: String,
@@ -77,7 +84,8 @@ impl ObserveError {
             | ObserveError::Ecs { stack, .. }
             | ObserveError::Autoscaling { stack, .. }
             | ObserveError::Clusters { stack, .. }
-            | ObserveError::Alerting { stack, .. } => stack,
+            | ObserveError::Alerting { stack, .. }
+            | ObserveError::LambdaPolicy { stack, .. } => stack,
         }
     }
 }
@@ -258,6 +266,21 @@ pub async fn observe(
             .into_iter()
             .map(|(stack, source)| ObserveError::Alerting { stack, source }),
     );
+    // After the alerting reads: the functions their topics and alarms still name count.
+    let lambda_failures = self::lambda_permissions::observe_function_policies(
+        desired,
+        clients,
+        concurrency,
+        &mut observed,
+    )
+    .await;
+    for (stacks, error) in lambda_failures {
+        let source = Arc::new(error);
+        failures.extend(stacks.into_iter().map(|stack| ObserveError::LambdaPolicy {
+            stack,
+            source: Arc::clone(&source),
+        }));
+    }
     (observed, failures)
 }
 

@@ -3,6 +3,7 @@
 
 pub mod alerting;
 pub mod autoscaling;
+pub mod lambda;
 
 use std::collections::BTreeMap;
 
@@ -43,6 +44,10 @@ pub struct ObservedStack {
     /// (`mooring:stack:<stack>`), name → ARN; `None` when the clusters were not read (a
     /// schedule-only pass, or the read failed). Read by full passes only.
     pub tagged_clusters: Option<BTreeMap<String, String>>,
+    /// The resource policies of the Lambda functions the stack's alert targets name (and
+    /// those its topics and alarms still name in the account), by function ARN as
+    /// written. A function whose read failed is absent: nothing is planned for it.
+    pub lambda_policies: BTreeMap<String, lambda::FunctionPolicy>,
 }
 
 /// How much of a stack a pass reads.

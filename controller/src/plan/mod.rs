@@ -18,6 +18,7 @@ mod cluster_tags;
 mod diff;
 mod digest;
 mod evidence;
+mod lambda_permissions;
 mod offhours;
 mod ownership;
 mod phase;
@@ -34,8 +35,8 @@ use desired_state::{DesiredState, Stack};
 
 pub(crate) use self::alarm_policies::parse_pending_policy;
 pub(crate) use self::change::{
-    AlarmOperation, AutoscalingOperation, Change, EcsOperation, Notice, Operation, Plan, Resource,
-    SharedPlan, TopicOperation,
+    AlarmOperation, AutoscalingOperation, Change, EcsOperation, LambdaOperation, Notice, Operation,
+    Plan, Resource, SharedPlan, TopicOperation,
 };
 pub use self::clock::Clock;
 pub(crate) use self::offhours::schedule_driven;
@@ -107,9 +108,12 @@ fn plan_stack(
     cluster_tags::plan_cluster_release(stack, seen, plan);
     if let Some(alerting) = &seen.alerting {
         let mut budget = PruneBudget::new(stack);
+        let alerting_start = plan.changes.len();
         topics::plan_topics(stack, seen, alerting, &mut budget, plan);
         let policies = alarm_policies::policies_by_alarm(stack, seen, alerting, plan);
         alarms::plan_alarms(stack, seen, alerting, &policies, &mut budget, plan);
+        lambda_permissions::plan_lambda_permissions(stack, seen, plan);
+        lambda_permissions::order_subscriptions(plan, alerting_start);
         budget.report(stack, plan);
     }
 }

@@ -112,7 +112,10 @@ fn apply(observed: &mut Observed, changes: &[Change]) {
             | Resource::ScalingPolicy { service, .. }
             | Resource::ScheduledAction { service, .. } => service.clone(),
             // Off-hours never touches alerting; these tests declare none.
-            Resource::Alarm { .. } | Resource::Topic { .. } | Resource::Subscription { .. } => {
+            Resource::Alarm { .. }
+            | Resource::Topic { .. }
+            | Resource::Subscription { .. }
+            | Resource::LambdaPermission { .. } => {
                 panic!("off-hours planned an alerting change: {change:?}")
             }
         };

@@ -37,6 +37,9 @@ impl Account {
             Operation::Autoscaling(op) => scaling::apply_autoscaling(self, &change.resource, op),
             Operation::Alarm(op) => return alerting::apply_alarm(self, &change.resource, op),
             Operation::Topic(op) => alerting::apply_topic(self, &change.resource, op),
+            // The model observes no Lambda function policies, so none is ever planned
+            // (`plan/tests/lambda_permissions.rs` covers them).
+            Operation::Lambda(op) => panic!("no Lambda policy was observed: {op:?}"),
         }
         Ok(())
     }
