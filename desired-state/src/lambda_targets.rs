@@ -80,13 +80,14 @@ pub(crate) fn check_lambda_targets(report: &mut Report<'_>, file: &ParsedFile<'_
         // A bare number is refused by the stack's own check; nothing to compare with.
         RawAccountId::Number(_) => None,
     });
-    for (_, topic) in spec.topics.iter() {
+    for (topic_name, topic) in spec.topics.iter() {
         for subscription in &topic.subscriptions {
             if subscription.value.protocol.value == Protocol::Lambda {
                 let endpoint = &subscription.value.endpoint;
                 // A malformed one is already reported by the subscription's own check.
                 if let Some(arn) = FunctionArn::parse(endpoint.value.trim()) {
-                    check_place(report, endpoint, &arn, region, account, "subscription");
+                    let what = format!("a lambda subscription of topic `{}`", topic_name.value);
+                    check_place(report, endpoint, &arn, region, account, &what);
                 }
             }
         }
@@ -109,7 +110,7 @@ pub(crate) fn check_lambda_targets(report: &mut Report<'_>, file: &ParsedFile<'_
             }
             match FunctionArn::parse(text) {
                 Some(arn) => {
-                    let what = format!("action of alarm `{}`", name.value);
+                    let what = format!("an action of alarm `{}`", name.value);
                     check_place(report, target, &arn, region, account, &what);
                 }
                 None => report.error(
@@ -135,13 +136,13 @@ fn check_place(
     let text = at.value.trim();
     if let Some(region) = region.filter(|r| *r != arn.region) {
         report.error(at.loc, format!(
-            "Lambda {what} `{text}` is in region {} but the stack is in {region}: expected a function of the stack's region (mooring grants SNS and CloudWatch the right to invoke it there)",
+            "function `{text}` ({what}) is in region {} but the stack is in {region}: expected a Lambda function of the stack's region (mooring grants SNS and CloudWatch the right to invoke it there)",
             arn.region
         ));
     }
     if let Some(account) = account.filter(|a| *a != arn.account) {
         report.error(at.loc, format!(
-            "Lambda {what} `{text}` is in account {} but the stack is declared for account {account}: expected a function of the stack's account (mooring cannot edit another account's function policy)",
+            "function `{text}` ({what}) is in account {} but the stack is declared for account {account}: expected a Lambda function of the stack's account (mooring cannot edit another account's function policy)",
             arn.account
         ));
     }
