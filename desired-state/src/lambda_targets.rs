@@ -162,7 +162,10 @@ mod tests {
         let aliased = FunctionArn::parse("arn:aws:lambda:eu-west-1:123456789012:function:n:live")
             .expect("valid");
         assert_eq!(aliased.qualifier.as_deref(), Some("live"));
-        assert!(FunctionArn::parse("arn:aws:lambda:eu-west-1:123456789012:function:n:$LATEST").is_some());
+        assert!(
+            FunctionArn::parse("arn:aws:lambda:eu-west-1:123456789012:function:n:$LATEST")
+                .is_some()
+        );
         assert!(FunctionArn::parse("arn:aws:lambda:eu-west-1:123456789012:layer:n").is_none());
         assert!(FunctionArn::parse("arn:aws:lambda:eu-west-1:1234:function:n").is_none());
         assert!(FunctionArn::parse("arn:aws:sns:eu-west-1:123456789012:function:n").is_none());

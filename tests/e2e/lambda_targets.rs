@@ -49,7 +49,10 @@ pub async fn create_function(region: &str, name: &str) -> String {
         .await;
     if let Err(e) = result {
         let text = format!("{e:?}");
-        assert!(text.contains("ResourceConflict"), "creating function {name}: {text}");
+        assert!(
+            text.contains("ResourceConflict"),
+            "creating function {name}: {text}"
+        );
     }
     format!("arn:aws:lambda:{region}:{ACCOUNT}:function:{name}")
 }
@@ -217,7 +220,12 @@ async fn statements_are_added_kept_put_back_and_removed_leaving_others_alone() {
     );
     let path = file.path.to_string_lossy().into_owned();
     let report = apply(&path).await;
-    assert_eq!(permission_objects(&report, "Created").len(), 2, "{:#}", report["events"]);
+    assert_eq!(
+        permission_objects(&report, "Created").len(),
+        2,
+        "{:#}",
+        report["events"]
+    );
     let ours = format!("mooring-{stack}-");
     let found = statements(&function).await;
     let granted: Vec<(&str, &str)> = found
@@ -225,7 +233,10 @@ async fn statements_are_added_kept_put_back_and_removed_leaving_others_alone() {
         .filter(|(sid, _, _)| sid.starts_with(&ours))
         .map(|(_, principal, source)| (principal.as_str(), source.as_str()))
         .collect();
-    assert!(granted.contains(&("sns.amazonaws.com", topic_arn.as_str())), "{found:?}");
+    assert!(
+        granted.contains(&("sns.amazonaws.com", topic_arn.as_str())),
+        "{found:?}"
+    );
     assert!(
         granted.contains(&("lambda.alarms.cloudwatch.amazonaws.com", alarm_arn.as_str())),
         "{found:?}"
@@ -237,7 +248,11 @@ async fn statements_are_added_kept_put_back_and_removed_leaving_others_alone() {
         .iter()
         .any(|s| s.protocol() == Some("lambda") && s.endpoint() == Some(function.as_str())));
     let report = assert_converged(&path).await;
-    assert!(calls(&report).contains_key("GetPolicy"), "{:#}", report["calls"]);
+    assert!(
+        calls(&report).contains_key("GetPolicy"),
+        "{:#}",
+        report["calls"]
+    );
 
     // Drift: the subscription's statement removed in the console.
     let (sid, _, _) = found
@@ -256,16 +271,30 @@ async fn statements_are_added_kept_put_back_and_removed_leaving_others_alone() {
     let report = apply(&path).await;
     let name_in_object = format!("lambda-permission {name}/{sid}");
     event_for(&report, "DriftCorrected", &name_in_object);
-    assert!(statements(&function).await.iter().any(|(s, _, _)| *s == sid));
+    assert!(statements(&function)
+        .await
+        .iter()
+        .any(|(s, _, _)| *s == sid));
     assert_converged(&path).await;
 
     // Both targets leave the file: mooring's statements go, the person's stays.
-    std::fs::write(&file.path, stack_yaml(&stack, &topic, &alarm, &function, false))
-        .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        &file.path,
+        stack_yaml(&stack, &topic, &alarm, &function, false),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     let report = apply(&path).await;
-    assert_eq!(permission_objects(&report, "Pruned").len(), 2, "{:#}", report["events"]);
+    assert_eq!(
+        permission_objects(&report, "Pruned").len(),
+        2,
+        "{:#}",
+        report["events"]
+    );
     let left = statements(&function).await;
-    assert!(!left.iter().any(|(sid, _, _)| sid.starts_with(&ours)), "{left:?}");
+    assert!(
+        !left.iter().any(|(sid, _, _)| sid.starts_with(&ours)),
+        "{left:?}"
+    );
     assert!(left.iter().any(|(sid, _, _)| sid == "by-hand"), "{left:?}");
     assert_converged(&path).await;
 }
@@ -293,7 +322,12 @@ async fn a_function_that_does_not_exist_is_a_warning() {
     // Nothing else to do: plan is converged (0), and only --fail-on-warnings fails (3).
     let plan = mooring(&["plan", &path]).await;
     assert_eq!(plan.code, 0, "{plan:?}");
-    assert!(plan.stdout.contains("FunctionNotFound") || plan.stderr.contains("FunctionNotFound") || plan.stdout.contains("does not exist"), "{plan:?}");
+    assert!(
+        plan.stdout.contains("FunctionNotFound")
+            || plan.stderr.contains("FunctionNotFound")
+            || plan.stdout.contains("does not exist"),
+        "{plan:?}"
+    );
     let strict = mooring(&["plan", &path, "--fail-on-warnings"]).await;
     assert_eq!(strict.code, 3, "{strict:?}");
     let strict = mooring(&["apply", &path, "--fail-on-warnings"]).await;

@@ -47,7 +47,10 @@ where
 /// ("The resource you requested does not exist.") and for a function that does not exist
 /// ("Function not found: <arn>"). Only the message tells them apart; reading the function
 /// itself (GetFunction) would cost another call and another IAM action for the same answer.
-pub async fn function_policy(client: &Client, function: &str) -> Result<FunctionPolicy, LambdaError> {
+pub async fn function_policy(
+    client: &Client,
+    function: &str,
+) -> Result<FunctionPolicy, LambdaError> {
     let output = match client.get_policy().function_name(function).send().await {
         Ok(output) => output,
         Err(SdkError::ServiceError(e)) => match e.err() {
@@ -60,7 +63,13 @@ pub async fn function_policy(client: &Client, function: &str) -> Result<Function
                 }
                 return Ok(FunctionPolicy::Found(Vec::new()));
             }
-            _ => return Err(call_failed("GetPolicy", function, SdkError::ServiceError(e))),
+            _ => {
+                return Err(call_failed(
+                    "GetPolicy",
+                    function,
+                    SdkError::ServiceError(e),
+                ))
+            }
         },
         Err(e) => return Err(call_failed("GetPolicy", function, e)),
     };
@@ -97,9 +106,11 @@ fn statements(policy: &Value) -> Vec<PermissionStatement> {
 fn principal(value: Option<&Value>) -> Option<String> {
     match value? {
         Value::String(text) => Some(text.clone()),
-        Value::Object(map) if map.len() == 1 => {
-            map.values().next().and_then(Value::as_str).map(str::to_owned)
-        }
+        Value::Object(map) if map.len() == 1 => map
+            .values()
+            .next()
+            .and_then(Value::as_str)
+            .map(str::to_owned),
         _ => None,
     }
 }

@@ -90,7 +90,9 @@ pub(crate) async fn observe_function_policies(
     let reads = stream::iter(wanted)
         .map(|(function, stacks)| async move {
             // Parsed when chosen: the region is the function's own.
-            let region = FunctionArn::parse(&function).map(|arn| arn.region).unwrap_or_default();
+            let region = FunctionArn::parse(&function)
+                .map(|arn| arn.region)
+                .unwrap_or_default();
             let client = clients.lambda(&region).await;
             let result = lambda::function_policy(&client, &function).await;
             (function, stacks, result)
@@ -104,7 +106,8 @@ pub(crate) async fn observe_function_policies(
             Ok(policy) => {
                 for stack in &stacks {
                     if let Some(seen) = observed.stacks.get_mut(stack) {
-                        seen.lambda_policies.insert(function.clone(), policy.clone());
+                        seen.lambda_policies
+                            .insert(function.clone(), policy.clone());
                     }
                 }
             }

@@ -144,7 +144,9 @@ impl fmt::Display for Resource {
                 ..
             } => {
                 // The name (and alias) people know; the ARN's other parts are the stack's.
-                let name = function.split_once(":function:").map_or(function.as_str(), |(_, n)| n);
+                let name = function
+                    .split_once(":function:")
+                    .map_or(function.as_str(), |(_, n)| n);
                 write!(f, "lambda-permission {name}/{statement_id}")
             }
         }

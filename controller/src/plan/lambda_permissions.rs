@@ -43,7 +43,11 @@ struct Wanted {
 /// digest is hex, so `mooring-<stack>-` followed by anything else (another stack whose
 /// name extends this one, `mooring-a-b-…` for stack `a`) is never taken for ours.
 pub(crate) fn statement_id(stack: &str, principal: &str, source_arn: &str) -> String {
-    format!("{}{}", own_prefix(stack), short_digest(&(principal, source_arn)))
+    format!(
+        "{}{}",
+        own_prefix(stack),
+        short_digest(&(principal, source_arn))
+    )
 }
 
 fn own_prefix(stack: &str) -> String {
@@ -53,7 +57,10 @@ fn own_prefix(stack: &str) -> String {
 /// Whether a statement id is one `statement_id` makes for this stack.
 fn is_ours(stack: &str, sid: &str) -> bool {
     sid.strip_prefix(&own_prefix(stack)).is_some_and(|digest| {
-        digest.len() == 16 && digest.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+        digest.len() == 16
+            && digest
+                .bytes()
+                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
     })
 }
 
@@ -66,7 +73,8 @@ pub(super) fn plan_lambda_permissions(stack: &Stack, seen: &ObservedStack, plan:
     }
     let wanted = wanted_statements(stack, seen);
     for (function, policy) in &seen.lambda_policies {
-        let region = FunctionArn::parse(function).map_or_else(|| seen.region.clone(), |arn| arn.region);
+        let region =
+            FunctionArn::parse(function).map_or_else(|| seen.region.clone(), |arn| arn.region);
         let mine: Vec<&Wanted> = wanted.iter().filter(|w| &w.function == function).collect();
         match policy {
             FunctionPolicy::FunctionMissing { why } => {
@@ -141,14 +149,29 @@ fn plan_function(
             continue;
         }
         let resource = permission(region, function, sid);
-        let summary = format!("allow {} to invoke the function from {}", w.principal, w.source_arn);
+        let summary = format!(
+            "allow {} to invoke the function from {}",
+            w.principal, w.source_arn
+        );
         let diff = statement_diff(present.get(sid.as_str()).copied(), Some(w));
         if w.management == Management::Observe {
-            let what = format!("the policy of Lambda function {function} does not allow {} to invoke it ({})", w.principal, w.purpose);
-            plan.notices.push(drift_detected(&stack.name, resource, observe_only(&what), diff));
+            let what = format!(
+                "the policy of Lambda function {function} does not allow {} to invoke it ({})",
+                w.principal, w.purpose
+            );
+            plan.notices.push(drift_detected(
+                &stack.name,
+                resource,
+                observe_only(&what),
+                diff,
+            ));
             continue;
         }
-        let reason = if w.target_exists { Reason::DriftCorrected } else { Reason::Created };
+        let reason = if w.target_exists {
+            Reason::DriftCorrected
+        } else {
+            Reason::Created
+        };
         plan.changes.push(Change {
             stack: stack.name.clone(),
             resource,
@@ -174,8 +197,16 @@ fn statement_diff(before: Option<&PermissionStatement>, after: Option<&Wanted>) 
     let principal = |s: Option<&PermissionStatement>| s.and_then(|s| s.principal.clone());
     let source = |s: Option<&PermissionStatement>| s.and_then(|s| s.source_arn.clone());
     vec![
-        FieldDiff::new("principal", principal(before), after.map(|w| w.principal.to_owned())),
-        FieldDiff::new("sourceArn", source(before), after.map(|w| w.source_arn.clone())),
+        FieldDiff::new(
+            "principal",
+            principal(before),
+            after.map(|w| w.principal.to_owned()),
+        ),
+        FieldDiff::new(
+            "sourceArn",
+            source(before),
+            after.map(|w| w.source_arn.clone()),
+        ),
     ]
 }
 
@@ -205,11 +236,15 @@ fn wanted_statements(stack: &Stack, seen: &ObservedStack) -> Vec<Wanted> {
                 Some(found) => found.arn.clone(),
                 None => own_arn(seen, &function, "sns", name, &alerting.topic_arn_prefix),
             };
-            let target_exists = observed
-                .and_then(|t| t.subscriptions.as_ref())
-                .is_some_and(|subs| {
-                    subs.iter().any(|s| s.protocol == Protocol::Lambda.as_str() && s.endpoint == subscription.endpoint)
-                });
+            let target_exists =
+                observed
+                    .and_then(|t| t.subscriptions.as_ref())
+                    .is_some_and(|subs| {
+                        subs.iter().any(|s| {
+                            s.protocol == Protocol::Lambda.as_str()
+                                && s.endpoint == subscription.endpoint
+                        })
+                    });
             wanted.push(Wanted {
                 function: subscription.endpoint.clone(),
                 principal: SNS_PRINCIPAL,
@@ -234,11 +269,21 @@ fn wanted_statements(stack: &Stack, seen: &ObservedStack) -> Vec<Wanted> {
             };
             let source_arn = match observed {
                 Some(found) => found.arn.clone(),
-                None => own_arn(seen, &function, "cloudwatch", &format!("alarm:{name}"), &None),
+                None => own_arn(
+                    seen,
+                    &function,
+                    "cloudwatch",
+                    &format!("alarm:{name}"),
+                    &None,
+                ),
             };
             let target_exists = observed.is_some_and(|found| {
                 let spec = &found.spec;
-                spec.alarm_actions.iter().chain(&spec.ok_actions).chain(&spec.insufficient_data_actions).any(|a| a == target)
+                spec.alarm_actions
+                    .iter()
+                    .chain(&spec.ok_actions)
+                    .chain(&spec.insufficient_data_actions)
+                    .any(|a| a == target)
             });
             wanted.push(Wanted {
                 function: target.clone(),
@@ -279,18 +324,31 @@ pub(super) fn order_subscriptions(plan: &mut Plan, start: usize) {
     let granted: BTreeSet<String> = plan.changes[start..]
         .iter()
         .filter_map(|c| match (&c.resource, &c.operation) {
-            (Resource::LambdaPermission { region, function, .. }, Operation::Lambda(LambdaOperation::AddPermission { .. })) => {
-                Some(lambda_group(region, function))
-            }
+            (
+                Resource::LambdaPermission {
+                    region, function, ..
+                },
+                Operation::Lambda(LambdaOperation::AddPermission { .. }),
+            ) => Some(lambda_group(region, function)),
             _ => None,
         })
         .collect();
     for change in &mut plan.changes[start..] {
-        if let (Resource::Subscription { region, protocol, endpoint, .. }, Operation::Topic(super::change::TopicOperation::Subscribe { .. })) =
-            (&change.resource, &change.operation)
+        if let (
+            Resource::Subscription {
+                region,
+                protocol,
+                endpoint,
+                ..
+            },
+            Operation::Topic(super::change::TopicOperation::Subscribe { .. }),
+        ) = (&change.resource, &change.operation)
         {
             let group = lambda_group(region, endpoint);
-            if protocol == Protocol::Lambda.as_str() && granted.contains(&group) && change.after.is_none() {
+            if protocol == Protocol::Lambda.as_str()
+                && granted.contains(&group)
+                && change.after.is_none()
+            {
                 change.after = Some(group);
             }
         }

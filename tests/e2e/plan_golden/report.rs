@@ -94,7 +94,9 @@ impl Normaliser {
                 .unwrap_or(from.len());
             let id = &from[..end];
             match id.rsplit_once('-') {
-                Some((head, digest)) if head.len() > OPEN.len() && digest.len() == 16 && is_hex(digest) => {
+                Some((head, digest))
+                    if head.len() > OPEN.len() && digest.len() == 16 && is_hex(digest) =>
+                {
                     let next = self.digests.len() + 1;
                     let n = *self.digests.entry(digest.to_owned()).or_insert(next);
                     out.push_str(&format!("{head}-<digest-{n}:16>"));

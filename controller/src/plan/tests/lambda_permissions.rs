@@ -106,10 +106,16 @@ fn permission_changes(plan: &Plan) -> Vec<(&str, &LambdaOperation, Reason)> {
 fn statement_ids_are_this_stacks_only() {
     let sid = statement_id("tap", SNS_PRINCIPAL, TOPIC_ARN);
     assert!(sid.starts_with("mooring-tap-"));
-    assert!(sid.len() <= 100, "AddPermission takes at most 100 characters");
+    assert!(
+        sid.len() <= 100,
+        "AddPermission takes at most 100 characters"
+    );
     assert!(is_ours("tap", &sid));
     // Another stack whose name extends this one's is not this one's.
-    assert!(!is_ours("tap", &statement_id("tap-dev", SNS_PRINCIPAL, TOPIC_ARN)));
+    assert!(!is_ours(
+        "tap",
+        &statement_id("tap-dev", SNS_PRINCIPAL, TOPIC_ARN)
+    ));
     assert!(!is_ours("tap", "mooring-tap-by-hand"));
     assert!(!is_ours("tap", "sns-invoke"));
     // Deterministic, and another source is another statement.
@@ -135,8 +141,13 @@ fn missing_statements_are_added_for_the_subscription_and_the_alarm_action() {
         .collect();
     // The alarm is created in this pass: its ARN is built from the account.
     assert!(sources.contains(&(SNS_PRINCIPAL, TOPIC_ARN)), "{sources:?}");
-    assert!(sources.contains(&(ALARMS_PRINCIPAL, ALARM_ARN)), "{sources:?}");
-    assert!(changes.iter().all(|(_, _, reason)| *reason == Reason::Created));
+    assert!(
+        sources.contains(&(ALARMS_PRINCIPAL, ALARM_ARN)),
+        "{sources:?}"
+    );
+    assert!(changes
+        .iter()
+        .all(|(_, _, reason)| *reason == Reason::Created));
     // The new subscription waits for the function's statements.
     let subscribe = plan
         .changes
@@ -155,8 +166,16 @@ fn missing_statements_are_added_for_the_subscription_and_the_alarm_action() {
 #[test]
 fn a_converged_policy_plans_nothing_and_others_statements_are_left_alone() {
     let state = desired(true, false, "full");
-    let ours = statement(&statement_id("tap", SNS_PRINCIPAL, TOPIC_ARN), SNS_PRINCIPAL, TOPIC_ARN);
-    let by_hand = statement("allow-sns-other", SNS_PRINCIPAL, "arn:aws:sns:us-east-1:123456789012:other");
+    let ours = statement(
+        &statement_id("tap", SNS_PRINCIPAL, TOPIC_ARN),
+        SNS_PRINCIPAL,
+        TOPIC_ARN,
+    );
+    let by_hand = statement(
+        "allow-sns-other",
+        SNS_PRINCIPAL,
+        "arn:aws:sns:us-east-1:123456789012:other",
+    );
     let other_stack = statement(
         &statement_id("billing", SNS_PRINCIPAL, TOPIC_ARN),
         SNS_PRINCIPAL,
@@ -181,13 +200,21 @@ fn a_stale_statement_of_ours_is_removed_and_only_that_one() {
     // The subscription left the file; the same principal from another source (a
     // person's statement) stays, and so does the alarm's statement still wanted.
     let state = desired(false, true, "full");
-    let stale = statement(&statement_id("tap", SNS_PRINCIPAL, TOPIC_ARN), SNS_PRINCIPAL, TOPIC_ARN);
+    let stale = statement(
+        &statement_id("tap", SNS_PRINCIPAL, TOPIC_ARN),
+        SNS_PRINCIPAL,
+        TOPIC_ARN,
+    );
     let alarm = statement(
         &statement_id("tap", ALARMS_PRINCIPAL, ALARM_ARN),
         ALARMS_PRINCIPAL,
         ALARM_ARN,
     );
-    let by_hand = statement("by-hand", SNS_PRINCIPAL, "arn:aws:sns:us-east-1:123456789012:x");
+    let by_hand = statement(
+        "by-hand",
+        SNS_PRINCIPAL,
+        "arn:aws:sns:us-east-1:123456789012:x",
+    );
     let mut found = alerting(true);
     found.alarms.insert(
         "db-cpu".into(),
@@ -199,7 +226,11 @@ fn a_stale_statement_of_ours_is_removed_and_only_that_one() {
             state: None,
         },
     );
-    let plan = run(&state, found, FunctionPolicy::Found(vec![stale.clone(), alarm, by_hand]));
+    let plan = run(
+        &state,
+        found,
+        FunctionPolicy::Found(vec![stale.clone(), alarm, by_hand]),
+    );
     let changes = permission_changes(&plan);
     assert_eq!(changes.len(), 1, "{plan:#?}");
     assert_eq!(changes[0].0, stale.sid);
@@ -216,21 +247,36 @@ fn a_statement_of_ours_with_other_content_is_replaced() {
     let ops: Vec<&LambdaOperation> = permission_changes(&plan).into_iter().map(|c| c.1).collect();
     assert!(matches!(
         ops.as_slice(),
-        [LambdaOperation::RemovePermission, LambdaOperation::AddPermission { .. }]
+        [
+            LambdaOperation::RemovePermission,
+            LambdaOperation::AddPermission { .. }
+        ]
     ));
 }
 
 #[test]
 fn observe_mode_reports_and_paused_keeps() {
-    let observed = run(&desired(true, false, "observe"), alerting(true), FunctionPolicy::Found(Vec::new()));
+    let observed = run(
+        &desired(true, false, "observe"),
+        alerting(true),
+        FunctionPolicy::Found(Vec::new()),
+    );
     assert!(permission_changes(&observed).is_empty());
     assert!(observed
         .notices
         .iter()
         .any(|n| n.reason == Reason::DriftDetected
             && matches!(n.resource, Some(Resource::LambdaPermission { .. }))));
-    let ours = statement(&statement_id("tap", SNS_PRINCIPAL, TOPIC_ARN), SNS_PRINCIPAL, TOPIC_ARN);
-    let paused = run(&desired(true, false, "paused"), alerting(true), FunctionPolicy::Found(vec![ours]));
+    let ours = statement(
+        &statement_id("tap", SNS_PRINCIPAL, TOPIC_ARN),
+        SNS_PRINCIPAL,
+        TOPIC_ARN,
+    );
+    let paused = run(
+        &desired(true, false, "paused"),
+        alerting(true),
+        FunctionPolicy::Found(vec![ours]),
+    );
     assert!(permission_changes(&paused).is_empty(), "{paused:#?}");
 }
 
