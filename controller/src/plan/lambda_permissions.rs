@@ -13,7 +13,8 @@ use desired_state::{FunctionArn, Management, Protocol, Stack};
 
 use super::change::{lambda_group, Change, LambdaOperation, Notice, Operation, Plan, Resource};
 use super::digest::short_digest;
-use super::ownership::{drift_detected, observe_only};
+use super::ownership::{drift_detected, observe_only, owner, Owner};
+use super::tags::STACK_TAG;
 use crate::events::{FieldDiff, Reason};
 use crate::observed::lambda::{FunctionPolicy, PermissionStatement};
 use crate::observed::ObservedStack;
@@ -33,6 +34,9 @@ struct Wanted {
     /// Whether the target itself (the subscription, the alarm's action) is already in
     /// the account: then a missing statement was removed behind mooring's back.
     target_exists: bool,
+    /// The topic or alarm is taken over in this pass (`adopt: true`): its statement is
+    /// part of that adoption.
+    adopting: bool,
     /// What needs it, for messages: "subscription of topic alerts".
     purpose: String,
 }
@@ -167,10 +171,10 @@ fn plan_function(
             ));
             continue;
         }
-        let reason = if w.target_exists {
-            Reason::DriftCorrected
-        } else {
-            Reason::Created
+        let reason = match (w.adopting, w.target_exists) {
+            (true, _) => Reason::Adopted,
+            (false, true) => Reason::DriftCorrected,
+            (false, false) => Reason::Created,
         };
         plan.changes.push(Change {
             stack: stack.name.clone(),
@@ -225,6 +229,16 @@ fn wanted_statements(stack: &Stack, seen: &ObservedStack) -> Vec<Wanted> {
     let mut wanted = Vec::new();
     for (name, topic) in &stack.topics {
         let observed = alerting.topics.get(name);
+        let tag = observed
+            .and_then(|t| t.tags.get(STACK_TAG))
+            .map(String::as_str);
+        let adopting = match observed.map(|_| owner(&stack.name, tag)) {
+            None | Some(Owner::ThisStack) => false,
+            Some(Owner::Nobody) if topic.adopt => true,
+            // Another stack's or nobody's: its subscriptions are not mooring's to serve
+            // (the topic planner reports it NotOwned), nor are their statements.
+            Some(_) => continue,
+        };
         for subscription in &topic.subscriptions {
             let Some(function) = (subscription.protocol == Protocol::Lambda)
                 .then(|| FunctionArn::parse(&subscription.endpoint))
@@ -251,12 +265,27 @@ fn wanted_statements(stack: &Stack, seen: &ObservedStack) -> Vec<Wanted> {
                 source_arn,
                 management: topic.management,
                 target_exists,
+                adopting,
                 purpose: format!("subscription of topic {name}"),
             });
         }
     }
     for (name, alarm) in stack.all_alarms() {
         let observed = alerting.alarms.get(name);
+        // Ours by its marker (or tag); an existing alarm with neither is this stack's only
+        // through adoption, and left alone (NotOwned) otherwise.
+        let marked = observed
+            .and_then(|a| a.marker.as_ref())
+            .map(|m| m.stack.as_str());
+        let tag = observed
+            .and_then(|a| a.tags.as_ref())
+            .and_then(|t| t.get(STACK_TAG));
+        let adopting =
+            match observed.map(|_| owner(&stack.name, marked.or(tag.map(String::as_str)))) {
+                None | Some(Owner::ThisStack) => false,
+                Some(Owner::Nobody) if alarm.adopt => true,
+                Some(_) => continue,
+            };
         let targets: BTreeSet<&String> = alarm
             .notify
             .iter()
@@ -291,6 +320,7 @@ fn wanted_statements(stack: &Stack, seen: &ObservedStack) -> Vec<Wanted> {
                 source_arn,
                 management: alarm.management,
                 target_exists,
+                adopting,
                 purpose: format!("action of alarm {name}"),
             });
         }

@@ -9,7 +9,7 @@ use desired_state::DesiredState;
 
 use super::*;
 use crate::observed::alerting::{
-    Alerting, ObservedAlarm, ObservedSubscription, ObservedTopic, SubscriptionSettings,
+    Alerting, Marker, ObservedAlarm, ObservedSubscription, ObservedTopic, SubscriptionSettings,
 };
 use crate::observed::Observed;
 use crate::plan::{plan, TopicOperation};
@@ -221,7 +221,10 @@ fn a_stale_statement_of_ours_is_removed_and_only_that_one() {
         ObservedAlarm {
             arn: ALARM_ARN.into(),
             spec: Default::default(),
-            marker: None,
+            marker: Some(Marker {
+                stack: "tap".into(),
+                digest: "0123".into(),
+            }),
             tags: None,
             state: None,
         },
