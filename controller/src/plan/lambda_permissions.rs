@@ -16,6 +16,7 @@ use super::digest::short_digest;
 use super::ownership::{drift_detected, observe_only, owner, Owner};
 use super::tags::STACK_TAG;
 use crate::events::{FieldDiff, Reason};
+use crate::observed::alerting::Alerting;
 use crate::observed::lambda::{FunctionPolicy, PermissionStatement};
 use crate::observed::ObservedStack;
 
@@ -225,19 +226,20 @@ fn permission(region: &str, function: &str, sid: &str) -> Resource {
 /// Every statement the stack's targets need, with the mode of the topic or alarm that
 /// names the function.
 fn wanted_statements(stack: &Stack, seen: &ObservedStack) -> Vec<Wanted> {
-    let alerting = seen.alerting.clone().unwrap_or_default();
+    let unread = Alerting::default();
+    let alerting = seen.alerting.as_ref().unwrap_or(&unread);
     let mut wanted = Vec::new();
     for (name, topic) in &stack.topics {
         let observed = alerting.topics.get(name);
         let tag = observed
             .and_then(|t| t.tags.get(STACK_TAG))
             .map(String::as_str);
-        let adopting = match observed.map(|_| owner(&stack.name, tag)) {
-            None | Some(Owner::ThisStack) => false,
-            Some(Owner::Nobody) if topic.adopt => true,
-            // Another stack's or nobody's: its subscriptions are not mooring's to serve
-            // (the topic planner reports it NotOwned), nor are their statements.
-            Some(_) => continue,
+        let (adopting, management) = match observed.map(|_| owner(&stack.name, tag)) {
+            None | Some(Owner::ThisStack) => (false, topic.management),
+            Some(Owner::Nobody) if topic.adopt => (true, topic.management),
+            // Another stack's or nobody's (the topic planner reports it NotOwned): its
+            // statements are left as they are, like a paused topic's.
+            Some(_) => (false, Management::Paused),
         };
         for subscription in &topic.subscriptions {
             let Some(function) = (subscription.protocol == Protocol::Lambda)
@@ -263,7 +265,7 @@ fn wanted_statements(stack: &Stack, seen: &ObservedStack) -> Vec<Wanted> {
                 function: subscription.endpoint.clone(),
                 principal: SNS_PRINCIPAL,
                 source_arn,
-                management: topic.management,
+                management,
                 target_exists,
                 adopting,
                 purpose: format!("subscription of topic {name}"),
@@ -273,19 +275,19 @@ fn wanted_statements(stack: &Stack, seen: &ObservedStack) -> Vec<Wanted> {
     for (name, alarm) in stack.all_alarms() {
         let observed = alerting.alarms.get(name);
         // Ours by its marker (or tag); an existing alarm with neither is this stack's only
-        // through adoption, and left alone (NotOwned) otherwise.
+        // through adoption; left alone (NotOwned) otherwise, its statements with it.
         let marked = observed
             .and_then(|a| a.marker.as_ref())
             .map(|m| m.stack.as_str());
         let tag = observed
             .and_then(|a| a.tags.as_ref())
             .and_then(|t| t.get(STACK_TAG));
-        let adopting =
-            match observed.map(|_| owner(&stack.name, marked.or(tag.map(String::as_str)))) {
-                None | Some(Owner::ThisStack) => false,
-                Some(Owner::Nobody) if alarm.adopt => true,
-                Some(_) => continue,
-            };
+        let found_owner = marked.or(tag.map(String::as_str));
+        let (adopting, management) = match observed.map(|_| owner(&stack.name, found_owner)) {
+            None | Some(Owner::ThisStack) => (false, alarm.management),
+            Some(Owner::Nobody) if alarm.adopt => (true, alarm.management),
+            Some(_) => (false, Management::Paused),
+        };
         let targets: BTreeSet<&String> = alarm
             .notify
             .iter()
@@ -318,7 +320,7 @@ fn wanted_statements(stack: &Stack, seen: &ObservedStack) -> Vec<Wanted> {
                 function: target.clone(),
                 principal: ALARMS_PRINCIPAL,
                 source_arn,
-                management: alarm.management,
+                management,
                 target_exists,
                 adopting,
                 purpose: format!("action of alarm {name}"),

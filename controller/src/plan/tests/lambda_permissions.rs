@@ -299,3 +299,22 @@ fn a_missing_function_is_a_warning_not_a_change() {
     assert_eq!(warnings.len(), 1, "{plan:#?}");
     assert!(warnings[0].message.contains("chat-notify"));
 }
+
+#[test]
+fn a_topic_that_is_not_this_stacks_keeps_its_statements() {
+    // Made again by hand, untagged, without `adopt`: NotOwned, and left as it is.
+    let state = desired(true, false, "full");
+    let mut found = alerting(true);
+    if let Some(topic) = found.topics.get_mut("alerts") {
+        topic.tags.clear();
+    }
+    let ours = statement(
+        &statement_id("tap", SNS_PRINCIPAL, TOPIC_ARN),
+        SNS_PRINCIPAL,
+        TOPIC_ARN,
+    );
+    let plan = run(&state, found.clone(), FunctionPolicy::Found(vec![ours]));
+    assert!(permission_changes(&plan).is_empty(), "{plan:#?}");
+    let plan = run(&state, found, FunctionPolicy::Found(Vec::new()));
+    assert!(permission_changes(&plan).is_empty(), "{plan:#?}");
+}
