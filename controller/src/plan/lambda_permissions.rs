@@ -83,10 +83,12 @@ pub(super) fn plan_lambda_permissions(stack: &Stack, seen: &ObservedStack, plan:
         let mine: Vec<&Wanted> = wanted.iter().filter(|w| &w.function == function).collect();
         match policy {
             FunctionPolicy::FunctionMissing { why } => {
+                // One warning per function, named by the first statement it would carry.
                 if let Some(first) = mine.iter().find(|w| w.management != Management::Paused) {
+                    let sid = statement_id(&stack.name, first.principal, &first.source_arn);
                     plan.notices.push(Notice::warning(
                         &stack.name,
-                        Some(permission(&region, function, &statement_id(&stack.name, first.principal, &first.source_arn))),
+                        Some(permission(&region, function, &sid)),
                         Reason::FunctionNotFound,
                         format!(
                             "Lambda function {function} ({}) does not exist: nothing is granted on it; create the function or change the alert target ({why})",
