@@ -20,6 +20,7 @@ use crate::observe::ObserveScope;
 use crate::pacing::args::PacingArgs;
 use crate::pass::{calls_since, run_pass, PassOptions, PassReport, DEFAULT_CONCURRENCY};
 use crate::plan::Clock;
+use crate::redact::{print_diagnostics, print_warnings};
 use crate::render;
 use crate::revision::revision;
 
@@ -268,22 +269,6 @@ async fn run_controller(args: RunArgs) -> ExitCode {
             eprintln!("error: {}", crate::aws::error_chain(&e));
             ExitCode::from(EXIT_ERROR)
         }
-    }
-}
-
-/// Load errors quote the offending lines of the file, and a subscription endpoint there
-/// may carry a secret (a token in its path or query, a password): CI posts this output
-/// in pull-request comments (deploy/github-actions/mooring-plan.yml), so URLs are shown
-/// redacted, as everywhere else mooring prints them.
-pub(crate) fn print_diagnostics(diagnostics: &desired_state::Diagnostics) {
-    eprintln!("{}", crate::redact::urls_in(&diagnostics.to_string()));
-}
-
-/// Validation warnings (the state is still used) go to stderr, like the diagnostics, and
-/// never change the exit code.
-pub(crate) fn print_warnings(desired: &desired_state::DesiredState) {
-    if !desired.warnings.is_empty() {
-        print_diagnostics(&desired.warnings);
     }
 }
 

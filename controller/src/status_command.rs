@@ -57,11 +57,11 @@ pub enum StatusOutput {
 pub async fn run(args: StatusArgs) -> ExitCode {
     let desired = match desired_state::load(&args.paths) {
         Ok(desired) => {
-            crate::cli::print_warnings(&desired);
+            crate::redact::print_warnings(&desired);
             desired
         }
         Err(diagnostics) => {
-            crate::cli::print_diagnostics(&diagnostics);
+            crate::redact::print_diagnostics(&diagnostics);
             eprintln!(
                 "error: {} problem(s) found; nothing was read",
                 diagnostics.len()

@@ -296,24 +296,30 @@ pub async fn desired_count(region: &str, cluster: &str, service: &str) -> i32 {
         .unwrap_or_else(|| panic!("service {cluster}/{service} not found"))
 }
 
-/// Tags a service `mooring:stack=<stack>`, as a previous pass of that stack would have
-/// (every full pass claims the services it manages): for tests about something else
-/// than the first claim.
-pub async fn claim_by_hand(region: &str, cluster: &str, service: &str, stack: &str) {
-    let client = ecs(region).await;
-    let described = client
+/// A service's ARN, as ECS describes it.
+pub async fn service_arn(region: &str, cluster: &str, service: &str) -> String {
+    let described = ecs(region)
+        .await
         .describe_services()
         .cluster(cluster)
         .services(service)
         .send()
         .await
         .unwrap_or_else(|e| panic!("describing {cluster}/{service}: {e:?}"));
-    let arn = described
+    described
         .services()
         .first()
         .and_then(|s| s.service_arn())
         .unwrap_or_else(|| panic!("no ARN for {cluster}/{service}"))
-        .to_owned();
+        .to_owned()
+}
+
+/// Tags a service `mooring:stack=<stack>`, as a previous pass of that stack would have
+/// (every full pass claims the services it manages): for tests about something else
+/// than the first claim.
+pub async fn claim_by_hand(region: &str, cluster: &str, service: &str, stack: &str) {
+    let arn = service_arn(region, cluster, service).await;
+    let client = ecs(region).await;
     let tag = aws_sdk_ecs::types::Tag::builder()
         .key("mooring:stack")
         .value(stack)

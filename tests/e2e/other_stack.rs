@@ -11,20 +11,8 @@ const REGION: &str = "us-east-1";
 const OTHER: &str = "other";
 
 async fn tag_service(cluster: &str, service: &str) {
+    let arn = service_arn(REGION, cluster, service).await;
     let client = ecs(REGION).await;
-    let described = client
-        .describe_services()
-        .cluster(cluster)
-        .services(service)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e:?}"));
-    let arn = described
-        .services()
-        .first()
-        .and_then(|s| s.service_arn())
-        .unwrap_or_else(|| panic!("no ARN for {cluster}/{service}"))
-        .to_owned();
     let tag = aws_sdk_ecs::types::Tag::builder()
         .key("mooring:stack")
         .value(OTHER)

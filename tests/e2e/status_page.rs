@@ -84,20 +84,8 @@ fn browse(args: &[&str], url: &str) -> String {
 }
 
 async fn tag_service(region: &str, cluster: &str, service: &str, key: &str, value: &str) {
+    let arn = service_arn(region, cluster, service).await;
     let client = ecs(region).await;
-    let described = client
-        .describe_services()
-        .cluster(cluster)
-        .services(service)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("describing {cluster}/{service}: {e:?}"));
-    let arn = described
-        .services()
-        .first()
-        .and_then(|s| s.service_arn())
-        .unwrap_or_else(|| panic!("no ARN for {cluster}/{service}"))
-        .to_owned();
     client
         .tag_resource()
         .resource_arn(arn)

@@ -108,9 +108,7 @@ struct Sources {
 async fn accept(args: &AcceptArgs) -> Result<u8, Refused> {
     let desired = desired_state::load(&args.paths)
         .map_err(|d| Refused::Invalid(crate::redact::urls_in(&d.to_string()).into_owned()))?;
-    if !desired.warnings.is_empty() {
-        eprintln!("{}", crate::redact::urls_in(&desired.warnings.to_string()));
-    }
+    crate::redact::print_warnings(&desired);
     if crate::stack_selection::check(&desired, &args.stacks).is_err() {
         return Ok(USAGE);
     }

@@ -113,6 +113,8 @@ pub enum ResourceKind {
     Topic,
     Subscription,
     Cluster,
+    Dashboard,
+    LambdaPermission,
 }
 
 impl ResourceKind {
@@ -128,6 +130,8 @@ impl ResourceKind {
             "topic" => Self::Topic,
             "subscription" => Self::Subscription,
             "ecs-cluster" => Self::Cluster,
+            "dashboard" => Self::Dashboard,
+            "lambda-permission" => Self::LambdaPermission,
             _ => return None,
         };
         Some((kind, name))
@@ -143,6 +147,8 @@ impl ResourceKind {
             Self::Topic => "topic",
             Self::Subscription => "subscription",
             Self::Cluster => "cluster",
+            Self::Dashboard => "dashboard",
+            Self::LambdaPermission => "lambda permission",
         }
     }
 }
