@@ -115,10 +115,12 @@ fn plan_function(
     plan: &mut Plan,
 ) {
     let group = lambda_group(region, function);
-    let by_sid: BTreeMap<String, &Wanted> = wanted
-        .iter()
-        .map(|w| (statement_id(&stack.name, w.principal, &w.source_arn), *w))
-        .collect();
+    // The first entry of a statement id wins: a declared target's before one kept as found.
+    let mut by_sid: BTreeMap<String, &Wanted> = BTreeMap::new();
+    for w in wanted {
+        let sid = statement_id(&stack.name, w.principal, &w.source_arn);
+        by_sid.entry(sid).or_insert(*w);
+    }
     let present: BTreeMap<&str, &PermissionStatement> = found
         .iter()
         .filter(|s| is_ours(&stack.name, &s.sid))
@@ -231,6 +233,10 @@ fn wanted_statements(stack: &Stack, seen: &ObservedStack) -> Vec<Wanted> {
     let unread = Alerting::default();
     let alerting = seen.alerting.as_ref().unwrap_or(&unread);
     let mut wanted = Vec::new();
+    // Targets still in the account whose topic or alarm mooring may not change (`observe`,
+    // `paused`, not this stack's): their statements stay, even once the file no longer
+    // names them. Listed after the declared ones.
+    let mut kept = Vec::new();
     for (name, topic) in &stack.topics {
         let observed = alerting.topics.get(name);
         let tag = observed
@@ -243,6 +249,12 @@ fn wanted_statements(stack: &Stack, seen: &ObservedStack) -> Vec<Wanted> {
             // statements are left as they are, like a paused topic's.
             Some(_) => (false, Management::Paused),
         };
+        if let (Some(found), true) = (observed, management != Management::Full) {
+            let lambdas = found.subscriptions.iter().flatten().filter(|s| {
+                s.protocol == Protocol::Lambda.as_str() && FunctionArn::parse(&s.endpoint).is_some()
+            });
+            kept.extend(lambdas.map(|s| as_found(&s.endpoint, SNS_PRINCIPAL, &found.arn)));
+        }
         for subscription in &topic.subscriptions {
             let Some(function) = (subscription.protocol == Protocol::Lambda)
                 .then(|| FunctionArn::parse(&subscription.endpoint))
@@ -290,6 +302,16 @@ fn wanted_statements(stack: &Stack, seen: &ObservedStack) -> Vec<Wanted> {
             Some(Owner::Nobody) if alarm.adopt => (true, alarm.management),
             Some(_) => (false, Management::Paused),
         };
+        if let (Some(found), true) = (observed, management != Management::Full) {
+            let spec = &found.spec;
+            let actions = spec
+                .alarm_actions
+                .iter()
+                .chain(&spec.ok_actions)
+                .chain(&spec.insufficient_data_actions);
+            let lambdas = actions.filter(|a| FunctionArn::parse(a).is_some());
+            kept.extend(lambdas.map(|a| as_found(a, ALARMS_PRINCIPAL, &found.arn)));
+        }
         let targets: BTreeSet<&String> = alarm
             .notify
             .iter()
@@ -329,7 +351,21 @@ fn wanted_statements(stack: &Stack, seen: &ObservedStack) -> Vec<Wanted> {
             });
         }
     }
+    wanted.extend(kept);
     wanted
+}
+
+/// A statement kept as it is found (see `wanted_statements`).
+fn as_found(function: &str, principal: &'static str, source_arn: &str) -> Wanted {
+    Wanted {
+        function: function.to_owned(),
+        principal,
+        source_arn: source_arn.to_owned(),
+        management: Management::Paused,
+        target_exists: true,
+        adopting: false,
+        purpose: "kept as found".to_owned(),
+    }
 }
 
 /// The ARN of a topic or alarm not read yet (it is created in this pass): the region's

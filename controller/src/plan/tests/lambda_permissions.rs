@@ -318,3 +318,28 @@ fn a_topic_that_is_not_this_stacks_keeps_its_statements() {
     let plan = run(&state, found, FunctionPolicy::Found(Vec::new()));
     assert!(permission_changes(&plan).is_empty(), "{plan:#?}");
 }
+
+#[test]
+fn an_observed_topic_keeps_the_statement_of_a_subscription_the_file_dropped() {
+    // `observe`: the subscription stays in the account, and so does its statement.
+    let state = desired(false, false, "observe");
+    let ours = statement(
+        &statement_id("tap", SNS_PRINCIPAL, TOPIC_ARN),
+        SNS_PRINCIPAL,
+        TOPIC_ARN,
+    );
+    let plan = run(&state, alerting(true), FunctionPolicy::Found(vec![ours]));
+    assert!(permission_changes(&plan).is_empty(), "{plan:#?}");
+    // In full mode the same statement goes with the subscription.
+    let ours = statement(
+        &statement_id("tap", SNS_PRINCIPAL, TOPIC_ARN),
+        SNS_PRINCIPAL,
+        TOPIC_ARN,
+    );
+    let plan = run(
+        &desired(false, false, "full"),
+        alerting(true),
+        FunctionPolicy::Found(vec![ours]),
+    );
+    assert_eq!(permission_changes(&plan).len(), 1, "{plan:#?}");
+}

@@ -8,6 +8,7 @@ mod account;
 mod alerting;
 pub mod drift;
 pub mod generate;
+pub mod lambda;
 mod scaling;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -37,9 +38,7 @@ impl Account {
             Operation::Autoscaling(op) => scaling::apply_autoscaling(self, &change.resource, op),
             Operation::Alarm(op) => return alerting::apply_alarm(self, &change.resource, op),
             Operation::Topic(op) => alerting::apply_topic(self, &change.resource, op),
-            // The model observes no Lambda function policies, so none is ever planned
-            // (`plan/tests/lambda_permissions.rs` covers them).
-            Operation::Lambda(op) => panic!("no Lambda policy was observed: {op:?}"),
+            Operation::Lambda(op) => return lambda::apply(self, &change.resource, op),
         }
         Ok(())
     }
@@ -106,6 +105,7 @@ impl Account {
             }
             if everything {
                 seen.alerting = self.observe_alerting(stack, seen.account.as_deref());
+                lambda::observe(self, stack, &mut seen);
                 let key = crate::plan::cluster_stack_tag(&stack.name);
                 seen.tagged_clusters = Some(
                     self.cluster_tags
