@@ -192,6 +192,7 @@ fn release_state(args: &ReleaseArgs) -> Result<(DesiredState, Vec<String>), Rele
             allow_empty: true,
             ..Prune::default()
         },
+        clusters: BTreeMap::new(),
     };
     Ok((
         DesiredState {

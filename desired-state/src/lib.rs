@@ -12,6 +12,8 @@ mod alarm;
 mod alarm_checks;
 mod autoscaling;
 mod autoscaling_checks;
+mod cluster_checks;
+mod clusters;
 mod cron_pair;
 mod diagnostics;
 mod duration;

@@ -17,6 +17,7 @@ pub use crate::autoscaling::{
     AdjustmentType, Autoscaling, MetricAggregation, PredefinedMetric, ScalingSchedule,
     ScheduledAction, Step, StepScaling, Suspended, TargetTracking, TrackedMetric,
 };
+pub use crate::clusters::{Cluster, ContainerInsights};
 pub use crate::duration::Duration;
 pub use crate::management::Management;
 pub use crate::schedule::{
@@ -62,6 +63,8 @@ pub struct Stack {
     pub events: Option<Events>,
     /// Prune safety for alarms and topics.
     pub prune: Prune,
+    /// `spec.clusters`: ECS cluster settings (Container Insights), by cluster name.
+    pub clusters: BTreeMap<String, Cluster>,
 }
 
 /// `spec.prune`.

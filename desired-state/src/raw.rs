@@ -95,6 +95,27 @@ pub struct RawSpec {
     /// and whether a desired state without any alarm or topic may delete them all.
     #[serde(default)]
     pub prune: Option<At<RawPrune>>,
+    /// Settings of ECS clusters that mooring keeps in place, by cluster name (today
+    /// Container Insights). mooring never creates or deletes clusters; a cluster need not
+    /// hold any service of the stack.
+    #[serde(default)]
+    pub clusters: NamedMap<RawCluster>,
+}
+
+/// Settings of one ECS cluster. The cluster is not mooring's: declaring a setting is the
+/// choice to have mooring set it (and put it back when it is changed by hand).
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schemars(rename = "Cluster")]
+pub struct RawCluster {
+    /// CloudWatch Container Insights: `enabled` (cluster and service metrics), `enhanced`
+    /// (also task and container metrics; costs more) or `disabled`.
+    #[schemars(extend("enum" = ["enabled", "enhanced", "disabled"]))]
+    pub container_insights: At<String>,
+    /// `full` (default): set it; `observe`: report a difference only; `paused`: leave
+    /// the cluster alone.
+    #[serde(default)]
+    pub management: Management,
 }
 
 /// Prune safety.

@@ -33,6 +33,7 @@ pub(crate) fn validate(
         }
     }
     crate::references::check_across_files(files, collector, scope);
+    crate::cluster_checks::check_clusters_across_files(files, collector);
     collector.is_empty().then_some(DesiredState {
         stacks,
         warnings: crate::Diagnostics::default(),
@@ -111,6 +112,7 @@ fn check_stack(report: &mut Report<'_>, file: &ParsedFile<'_>) -> Option<Stack> 
         .as_ref()
         .and_then(|events| crate::events::check_events(report, events));
     let prune = check_prune(report, spec.prune.as_ref());
+    let clusters = crate::cluster_checks::check_clusters(report, &spec.clusters);
     crate::lambda_targets::check_lambda_targets(report, file);
     (report.count() == errors_before).then(|| Stack {
         name: name.value.clone(),
@@ -124,6 +126,7 @@ fn check_stack(report: &mut Report<'_>, file: &ParsedFile<'_>) -> Option<Stack> 
         alarms,
         events,
         prune,
+        clusters,
     })
 }
 

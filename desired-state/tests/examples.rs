@@ -93,6 +93,10 @@ fn portfolio_dev_reads_as_the_seed_describes() {
     let stack = &state.stacks[0];
     assert_eq!(stack.name, "portfolio-dev");
     assert_eq!(stack.timezone, Some(chrono_tz::America::New_York));
+    assert_eq!(
+        stack.clusters["portfolio-dev"].container_insights,
+        desired_state::ContainerInsights::Enabled
+    );
     let backend = &stack.services[0];
     assert_eq!(
         (backend.cluster.as_str(), backend.name.as_str()),

@@ -6,6 +6,7 @@ mod alarms;
 mod alerting_changes;
 mod autoscaling;
 mod bad_input;
+mod container_insights;
 mod event_sinks;
 mod examples;
 mod exit_codes;

@@ -58,7 +58,10 @@ pub(crate) fn is_candidate(change: &Change) -> bool {
 /// the file, there is nothing to accept in it.
 pub(crate) fn is_record(change: &Change) -> bool {
     match &change.operation {
-        Operation::Ecs(op) => !matches!(op, EcsOperation::SetDesiredCount { .. }),
+        Operation::Ecs(op) => !matches!(
+            op,
+            EcsOperation::SetDesiredCount { .. } | EcsOperation::SetContainerInsights { .. }
+        ),
         Operation::Topic(TopicOperation::TagTopic { .. }) => true,
         Operation::Alarm(AlarmOperation::TagAlarm { .. }) => true,
         // A Lambda permission follows the file's alert targets: no field of the file to
@@ -306,6 +309,23 @@ fn locate(stack: &Stack, document: &Document, change: &Change, found: &mut Found
                 key: "subscriptions".into(),
                 items: vec![item],
             });
+        }
+        (
+            Operation::Ecs(EcsOperation::SetContainerInsights { .. }),
+            Resource::EcsCluster { cluster, .. },
+        ) => {
+            // The value ECS reported, if the format can say it.
+            let kept = before("settings.containerInsights")
+                .and_then(Json::as_str)
+                .filter(|value| desired_state::ContainerInsights::parse(value).is_some());
+            let at = YamlPath::new()
+                .key("spec")
+                .key("clusters")
+                .key(cluster.clone());
+            match kept {
+                Some(value) => put(found, &at, "containerInsights", Value::Text(value.into())),
+                None => found.refuse("containerInsights: not a value the format knows"),
+            }
         }
         (Operation::Topic(TopicOperation::SetTopicAttribute { attribute, .. }), _)
         | (Operation::Topic(TopicOperation::SetSubscriptionAttribute { attribute, .. }), _) => {

@@ -335,3 +335,44 @@ fn a_target_tracking_policy_takes_its_target_and_cooldowns_and_a_step_policy_is_
         .1
         .starts_with("only a target-tracking policy's"));
 }
+
+/// Container Insights switched by hand: the cluster's value goes into `spec.clusters`.
+#[test]
+fn a_container_insights_drift_is_written_into_the_clusters_entry() {
+    const CLUSTERS: &str = "\
+apiVersion: mooring/v1
+kind: Stack
+metadata: { name: shop }
+spec:
+  clusters:
+    dev:
+      containerInsights: enabled   # the seed says so
+";
+    let path = PathBuf::from("shop.yaml");
+    let desired = desired_state::parse_sources(&[(path.clone(), CLUSTERS.to_owned())])
+        .unwrap_or_else(|e| panic!("{e}"));
+    let documents = BTreeMap::from([(path.clone(), Document::parse(CLUSTERS).unwrap())]);
+    let drift = change(
+        Resource::EcsCluster {
+            region: "us-east-1".into(),
+            cluster: "dev".into(),
+        },
+        Reason::DriftCorrected,
+        vec![FieldDiff::new(
+            "settings.containerInsights",
+            "enhanced",
+            "enabled",
+        )],
+        Operation::Ecs(EcsOperation::SetContainerInsights {
+            value: "enabled".into(),
+        }),
+    );
+    let out = accepting(&desired, &documents, &[&drift], &[], &[]);
+    assert!(out.not_accepted.is_empty(), "{:?}", out.not_accepted);
+    let text = documents[&path].apply(&out.edits[&path]).unwrap();
+    assert!(
+        text.contains("      containerInsights: enhanced   # the seed says so\n"),
+        "{text}"
+    );
+    assert_eq!(out.groups, vec!["g".to_owned()]);
+}

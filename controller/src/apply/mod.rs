@@ -3,6 +3,7 @@
 //! failing resource never stops the others; every change gets an outcome.
 
 pub(crate) mod alerting;
+mod container_insights;
 mod lambda_permissions;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -29,6 +30,8 @@ pub enum ApplyError {
     Autoscaling(#[from] AutoscalingError),
     #[error(transparent)]
     Alerting(#[from] self::alerting::AlertingApplyError),
+    #[error(transparent)]
+    Clusters(#[from] crate::aws::clusters::ClusterError),
     #[error(transparent)]
     Lambda(#[from] crate::aws::lambda::LambdaError),
     /// A planner bug: an operation paired with a resource it does not apply to.
@@ -256,6 +259,9 @@ async fn execute(clients: &Clients, change: &Change) -> Result<(), ApplyError> {
     {
         return Ok(result?);
     }
+    if let Some(result) = self::container_insights::execute(clients, change).await {
+        return Ok(result?);
+    }
     if let Some(result) =
         self::lambda_permissions::execute(clients, &change.resource, &change.operation).await
     {
@@ -296,7 +302,9 @@ async fn execute(clients: &Clients, change: &Change) -> Result<(), ApplyError> {
                 EcsOperation::UntagService { arn, keys } => {
                     ecs::untag_service(&client, &key, arn, keys).await?;
                 }
-                EcsOperation::TagCluster { .. } | EcsOperation::UntagCluster { .. } => {
+                EcsOperation::TagCluster { .. }
+                | EcsOperation::UntagCluster { .. }
+                | EcsOperation::SetContainerInsights { .. } => {
                     return Err(ApplyError::Mismatch {
                         resource: change.resource.to_string(),
                         operation: format!("{operation:?}"),

@@ -5,6 +5,7 @@ pub(crate) mod alarms;
 pub(crate) mod autoscaling;
 pub(crate) mod call_log;
 pub(crate) mod cloudwatch;
+pub(crate) mod clusters;
 pub(crate) mod ecs;
 pub(crate) mod lambda;
 pub(crate) mod sns;

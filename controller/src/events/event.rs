@@ -81,6 +81,9 @@ pub enum Reason {
     /// The desired state changed (a merged pull request) and the account follows it. Not
     /// drift: `DriftCorrected` is kept for changes made behind mooring's back.
     DesiredChanged,
+    /// A cluster the stack declares settings for (`spec.clusters`) does not exist;
+    /// mooring never creates clusters.
+    ClusterNotFound,
 }
 
 impl fmt::Display for Reason {

@@ -1,7 +1,8 @@
 //! Observe: one batched read of everything the desired state names. ECS services
 //! (DescribeServices, 10 a call, tags included) and their scalable targets (50 a call,
 //! then the region's policies and scheduled actions, see `aws::autoscaling`) are read
-//! concurrently, then the clusters and listings beside the alarms and topics (`alerting`).
+//! concurrently, then the clusters and listings beside the alarms and topics (`alerting`)
+//! and the settings of the clusters stacks declare (`container_insights`).
 //!
 //! A schedule-only pass (`ObserveScope::ScheduleOnly`: the `offhours` Lambda,
 //! `--schedule-only`) reads the services and the targets' own settings and nothing else:
@@ -10,6 +11,7 @@
 
 pub(crate) mod alerting;
 mod clusters;
+mod container_insights;
 pub(crate) mod lambda_permissions;
 mod listing;
 
@@ -60,13 +62,22 @@ pub enum ObserveError {
         #[source]
         source: Arc<EcsError>,
     },
-    /// One read covers every stack of a region; each stack gets its own error.
+    /// One read per function covers every stack that names it; each gets its own error.
     #[error("observing the Lambda function policies of stack {stack} failed")]
     LambdaPolicy {
         stack: String,
         #[source]
         source: Arc<crate::aws::lambda::LambdaError>,
     },
+    /// One read covers every stack of a region; each stack gets its own error.
+    #[error("observing the settings of the clusters stack {stack} declares in {region} failed")]
+    ClusterSettings {
+        stack: String,
+        region: String,
+        #[source]
+        source: Arc<crate::aws::clusters::ClusterError>,
+    },
+    /// One read covers every stack of a region; each stack gets its own error.
     #[error("observing the scalable targets of stack {stack} in {region} failed")]
     Autoscaling {
         stack: String,
@@ -84,6 +95,7 @@ impl ObserveError {
             | ObserveError::Ecs { stack, .. }
             | ObserveError::Autoscaling { stack, .. }
             | ObserveError::Clusters { stack, .. }
+            | ObserveError::ClusterSettings { stack, .. }
             | ObserveError::Alerting { stack, .. }
             | ObserveError::LambdaPolicy { stack, .. } => stack,
         }
@@ -224,6 +236,13 @@ pub async fn observe(
     let alerting_targets = self::alerting::targets(desired, &observed);
     let alerting_reads =
         self::alerting::read_alerting(desired, clients, concurrency, alerting_targets);
+    let regions: BTreeMap<String, String> = observed
+        .stacks
+        .iter()
+        .map(|(name, seen)| (name.clone(), seen.region.clone()))
+        .collect();
+    let settings_reads =
+        self::container_insights::read_clusters(desired, &regions, clients, concurrency);
     let ecs_reads = async {
         // Before the listing: it reads the clusters found tagged for a stack too.
         let clusters =
@@ -239,7 +258,17 @@ pub async fn observe(
         .await;
         (clusters, listing)
     };
-    let (alerting, (clusters, listing)) = futures::join!(alerting_reads, ecs_reads);
+    let (alerting, (clusters, listing), settings) =
+        futures::join!(alerting_reads, ecs_reads, settings_reads);
+    failures.extend(
+        self::container_insights::record_clusters(desired, settings, &mut observed)
+            .into_iter()
+            .map(|(stack, region, source)| ObserveError::ClusterSettings {
+                stack,
+                region,
+                source,
+            }),
+    );
     failures.extend(
         clusters
             .into_iter()

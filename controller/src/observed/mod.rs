@@ -3,6 +3,7 @@
 
 pub mod alerting;
 pub mod autoscaling;
+pub mod clusters;
 pub mod lambda;
 
 use std::collections::BTreeMap;
@@ -44,6 +45,10 @@ pub struct ObservedStack {
     /// (`mooring:stack:<stack>`), name → ARN; `None` when the clusters were not read (a
     /// schedule-only pass, or the read failed). Read by full passes only.
     pub tagged_clusters: Option<BTreeMap<String, String>>,
+    /// The clusters the stack declares settings for (`spec.clusters`), by name, read with
+    /// their settings and tags (`observe/container_insights.rs`). A cluster not read
+    /// (paused, a schedule-only pass, a failed read) is absent: nothing is planned for it.
+    pub clusters: BTreeMap<String, clusters::ClusterState>,
     /// The resource policies of the Lambda functions the stack's alert targets name (and
     /// those its topics and alarms still name in the account), by function ARN as
     /// written. A function whose read failed is absent: nothing is planned for it.

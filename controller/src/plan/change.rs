@@ -201,6 +201,10 @@ pub enum EcsOperation {
     /// UntagResource on the cluster.
     #[serde(rename_all = "camelCase")]
     UntagCluster { arn: String, keys: Vec<String> },
+    /// UpdateCluster with only the `containerInsights` setting (`enabled`, `enhanced`,
+    /// `disabled`).
+    #[serde(rename_all = "camelCase")]
+    SetContainerInsights { value: String },
 }
 
 /// Application Auto Scaling calls; the target, policy or action is named by the
@@ -345,6 +349,12 @@ pub(crate) fn service_group(region: &str, cluster: &str, service: &str) -> Strin
 /// for services claimed before cluster tags existed, or removed once the stack left).
 pub(crate) fn cluster_group(region: &str, cluster: &str) -> String {
     format!("cluster:{region}:{cluster}")
+}
+
+/// A cluster's Container Insights setting and its record: apart from `cluster_group`, which
+/// claims wait for (`Change::after`), so a failed setting never holds a claim back.
+pub(crate) fn container_insights_group(region: &str, cluster: &str) -> String {
+    format!("container-insights:{region}:{cluster}")
 }
 
 /// A topic's changes, and those of alarms that wait for its creation.

@@ -5,7 +5,8 @@
 //! and `mooring apply` executes exactly these changes.
 //!
 //! Per stack: each service (`service.rs`, after `resolve.rs` has resolved it once), the
-//! services that left it (`release.rs`), then the alerting (`topics.rs`, `alarm_policies.rs`, `alarms.rs`, sharing `prune.rs`'s
+//! services that left it (`release.rs`), the Container Insights of its declared clusters
+//! (`container_insights.rs`), then the alerting (`topics.rs`, `alarm_policies.rs`, `alarms.rs`, sharing `prune.rs`'s
 //! budget). The rules every planner shares are in `ownership.rs`; the vocabulary they
 //! build in `change.rs`. docs/architecture.md, "Finding your way".
 
@@ -15,6 +16,7 @@ mod autoscaling;
 mod change;
 mod clock;
 mod cluster_tags;
+mod container_insights;
 mod diff;
 mod digest;
 mod evidence;
@@ -106,6 +108,7 @@ fn plan_stack(
     cluster_tags::plan_cluster_tags(stack, seen, start, plan);
     release::plan_undeclared(stack, seen, declared, plan);
     cluster_tags::plan_cluster_release(stack, seen, plan);
+    container_insights::plan_container_insights(stack, seen, plan);
     if let Some(alerting) = &seen.alerting {
         let mut budget = PruneBudget::new(stack);
         let alerting_start = plan.changes.len();

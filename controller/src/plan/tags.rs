@@ -19,6 +19,12 @@ pub const CLUSTER_STACK_TAG_VALUE: &str = "managed";
 pub fn cluster_stack_tag(stack: &str) -> String {
     format!("{CLUSTER_STACK_TAG_PREFIX}{stack}")
 }
+/// On an ECS cluster the stack declares settings for: the `containerInsights` value
+/// mooring last set there (`container_insights.rs`). The cluster is not mooring's and
+/// nothing else says what mooring did to it, so this tag is the only evidence that tells
+/// a hand-made change (drift) from a new declaration, and it survives restarts and
+/// serves the Lambda, which keeps nothing between invocations.
+pub const CONTAINER_INSIGHTS_TAG: &str = "mooring:container-insights";
 /// On an ECS service: hex SHA-256 of the autoscaling spec last applied in full.
 pub const AUTOSCALING_HASH_TAG: &str = "mooring:autoscaling-hash";
 /// On a topic: 16 hex digits of the digest of the topic spec last applied in full.

@@ -19,7 +19,7 @@ pub enum SyncState {
     /// A change is due that is not drift: a new or edited declaration, an adoption, a
     /// sleep or wake, or a change held back while the resource backs off.
     Pending,
-    /// A declared ECS service that does not exist (mooring never creates services).
+    /// A declared ECS service or cluster that does not exist (mooring creates neither).
     Missing,
     /// It exists but belongs to another stack, or to nobody without `adopt: true`.
     NotOwned,
@@ -46,7 +46,7 @@ impl SyncState {
                 Self::Drifted
             }
             (_, Reason::NotOwned | Reason::ManagedElsewhere) => Self::NotOwned,
-            (_, Reason::ServiceNotFound) => Self::Missing,
+            (_, Reason::ServiceNotFound | Reason::ClusterNotFound) => Self::Missing,
             // A release `plan` shows has not happened yet: Pending, below.
             (Phase::Applied | Phase::Observed, Reason::Released) => Self::Released,
             (Phase::Planned, _)

@@ -88,6 +88,7 @@ pub(crate) fn with_token(yaml: &str, token: &str) -> String {
         panic!("example has no spec");
     };
     rename_keys(spec.get_mut("topics"));
+    rename_keys(spec.get_mut("clusters"));
     rename(spec.pointer_mut("/events/topic"), &topics);
     rename_alarm_refs(spec.get_mut("alarms"));
     rename_keys(spec.get_mut("alarms"));

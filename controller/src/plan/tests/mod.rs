@@ -7,6 +7,7 @@ mod alerting;
 mod autoscaling;
 mod aws_model;
 mod cluster_tags;
+mod container_insights;
 mod idempotence;
 mod init_round_trip;
 mod offhours;

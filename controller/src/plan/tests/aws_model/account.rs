@@ -56,6 +56,9 @@ pub struct Account {
     pub topics: BTreeMap<String, Topic>,
     /// The tags of ECS clusters, by cluster name (a cluster exists for every name used).
     pub cluster_tags: BTreeMap<String, BTreeMap<String, String>>,
+    /// Container Insights by cluster name; absent: the cluster reports no setting. The
+    /// cluster `generate::GONE_CLUSTER` does not exist.
+    pub cluster_insights: BTreeMap<String, String>,
     /// Counts subscription ARNs, so every subscription gets its own.
     pub next_id: u64,
     /// Lambda functions that exist, by ARN, with their policy statements.

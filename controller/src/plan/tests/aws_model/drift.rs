@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use super::generate::{Choices, CLUSTER, STACK, TOPICS};
+use super::generate::{Choices, CLUSTER, INSIGHTS, STACK, TOPICS};
 use super::{alerting_tags, topic_arn, Account, Alarm, Behaviour, Service, Topic};
 use crate::observed::alerting::{
     AlarmSpec, ObservedSubscription, SubscriptionSettings, TopicSettings,
@@ -15,7 +15,7 @@ use crate::observed::autoscaling::{
 use crate::observed::ServiceKey;
 use crate::plan::tags::{
     ASLEEP_SINCE_TAG, ASLEEP_UNTIL_TAG, AUTOSCALING_HASH_TAG, AWAKE_UNTIL_TAG,
-    SLEEP_INTERRUPTIONS_TAG, STACK_TAG, TOPIC_DIGEST_TAG, WAKE_COUNT_TAG,
+    CONTAINER_INSIGHTS_TAG, SLEEP_INTERRUPTIONS_TAG, STACK_TAG, TOPIC_DIGEST_TAG, WAKE_COUNT_TAG,
 };
 
 /// The services as the deploy pipeline left them: most exist, at some count.
@@ -45,6 +45,12 @@ pub(in crate::plan) fn initial_account(c: &mut Choices) -> Account {
                 target_unreadable: false,
             },
         );
+    }
+    // Last, so that the choices above draw the same accounts as before clusters existed.
+    if c.chance(50) {
+        account
+            .cluster_insights
+            .insert(CLUSTER.to_owned(), c.select(&INSIGHTS).to_owned());
     }
     // The alert targets' function, deployed with the app (or not yet).
     if c.chance(80) {
@@ -238,6 +244,26 @@ pub(in crate::plan) fn drift(c: &mut Choices, account: &mut Account) {
                 if let Some(s) = account.services.get_mut(&key) {
                     s.target = None;
                 }
+            }
+        }
+    }
+    // Container Insights switched in the console, or its record edited.
+    if c.chance(20) {
+        match c.pick(3) {
+            0 => {
+                account
+                    .cluster_insights
+                    .insert(CLUSTER.to_owned(), c.select(&INSIGHTS).to_owned());
+            }
+            1 => {
+                account.cluster_insights.remove(CLUSTER);
+            }
+            _ => {
+                let tags = account.cluster_tags.entry(CLUSTER.to_owned()).or_default();
+                match c.select(&INSIGHTS) {
+                    "disabled" => tags.remove(CONTAINER_INSIGHTS_TAG),
+                    value => tags.insert(CONTAINER_INSIGHTS_TAG.to_owned(), value.to_owned()),
+                };
             }
         }
     }

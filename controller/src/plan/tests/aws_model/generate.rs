@@ -49,6 +49,9 @@ impl Choices {
 
 pub(in crate::plan) const STACK: &str = "prop";
 pub(in crate::plan) const CLUSTER: &str = "c";
+/// A cluster a stack may declare settings for that does not exist in the account.
+pub(in crate::plan) const GONE_CLUSTER: &str = "gone";
+pub(in crate::plan) const INSIGHTS: [&str; 3] = ["enabled", "enhanced", "disabled"];
 pub(in crate::plan) const TOPICS: [&str; 2] = ["prop-t0", "prop-t1"];
 pub(in crate::plan) const ZONES: [&str; 5] = [
     "UTC",
@@ -383,6 +386,20 @@ pub(in crate::plan) fn desired_yaml(c: &mut Choices) -> String {
     }
     if c.chance(20) {
         out.push_str("  prune: { allowEmpty: true }\n");
+    }
+    // Last, so that the choices above draw the same scenarios as before clusters existed.
+    if c.chance(40) {
+        out.push_str("  clusters:\n");
+        for cluster in [CLUSTER, GONE_CLUSTER] {
+            if cluster == CLUSTER || c.chance(30) {
+                let _ = writeln!(
+                    out,
+                    "    {cluster}: {{ containerInsights: {}, management: {} }}",
+                    c.select(&INSIGHTS),
+                    management(c)
+                );
+            }
+        }
     }
     out
 }

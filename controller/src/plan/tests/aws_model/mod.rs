@@ -114,10 +114,39 @@ impl Account {
                         .map(|(cluster, _)| (cluster.clone(), account::cluster_arn(cluster)))
                         .collect(),
                 );
+                seen.clusters = self.observe_clusters(stack);
             }
             observed.stacks.insert(stack.name.clone(), seen);
         }
         observed
+    }
+
+    /// DescribeClusters with settings and tags of the clusters `stack` declares (not
+    /// paused), as `observe/container_insights.rs` reads them.
+    fn observe_clusters(
+        &self,
+        stack: &desired_state::Stack,
+    ) -> BTreeMap<String, crate::observed::clusters::ClusterState> {
+        use crate::observed::clusters::{ClusterState, ObservedCluster};
+        stack
+            .clusters
+            .iter()
+            .filter(|(_, cluster)| cluster.management != Management::Paused)
+            .map(|(name, _)| {
+                let state = if name == generate::GONE_CLUSTER {
+                    ClusterState::Missing {
+                        why: "ECS says MISSING".into(),
+                    }
+                } else {
+                    ClusterState::Found(ObservedCluster {
+                        arn: account::cluster_arn(name),
+                        container_insights: self.cluster_insights.get(name).cloned(),
+                        tags: self.cluster_tags.get(name).cloned().unwrap_or_default(),
+                    })
+                };
+                (name.clone(), state)
+            })
+            .collect()
     }
 
     /// The reads of `observe::alerting::read_stack`, on the model.

@@ -39,6 +39,16 @@ pub(super) fn apply_ecs(account: &mut Account, resource: &Resource, op: &EcsOper
                     tags.remove(key);
                 }
             }
+            EcsOperation::SetContainerInsights { value } => {
+                assert_ne!(
+                    cluster,
+                    super::generate::GONE_CLUSTER,
+                    "UpdateCluster on a cluster that does not exist: ClusterNotFoundException"
+                );
+                account
+                    .cluster_insights
+                    .insert(cluster.clone(), value.clone());
+            }
             other => panic!("{resource}: not a cluster's operation: {other:?}"),
         }
         return;
