@@ -15,7 +15,8 @@ use crate::management::Management;
 pub struct Alarm {
     pub description: Option<String>,
     pub condition: AlarmCondition,
-    /// Topic names of the desired state, or SNS topic ARNs (entries starting with `arn:`).
+    /// Topic names of the desired state, or SNS topic ARNs or Lambda function ARNs
+    /// (entries starting with `arn:`).
     pub notify: Vec<String>,
     /// Same form as `notify`, for the return to OK.
     pub ok_notify: Vec<String>,

@@ -21,6 +21,7 @@ mod diagnostics;
 mod duration;
 pub mod edit;
 mod events;
+mod lambda_targets;
 mod load;
 mod management;
 pub mod model;
@@ -41,6 +42,7 @@ mod validate;
 use std::path::{Path, PathBuf};
 
 pub use crate::diagnostics::{Diagnostic, Diagnostics, Severity};
+pub use crate::lambda_targets::FunctionArn;
 pub use crate::model::*;
 pub use crate::parse::{closest, API_VERSION, KIND, MAX_FILE_BYTES};
 pub use crate::schedule_state::{

@@ -516,7 +516,8 @@ pub struct RawAlarm {
     #[serde(default)]
     pub treat_missing_data: Option<TreatMissingData>,
     /// Topics notified when the alarm goes into ALARM: topic names from the desired state,
-    /// or SNS topic ARNs for topics managed elsewhere.
+    /// or SNS topic ARNs for topics managed elsewhere, or Lambda function ARNs of the
+    /// stack's region and account (mooring allows the alarm to invoke the function).
     #[serde(default, deserialize_with = "crate::span::null_as_empty")]
     pub notify: Vec<At<String>>,
     /// Topics notified when the alarm returns to OK (same form as `notify`).

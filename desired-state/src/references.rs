@@ -130,7 +130,8 @@ pub(crate) fn check_across_files(
                     continue;
                 }
                 if text.starts_with("arn:") {
-                    if !is_arn(text, "sns") {
+                    // Lambda function ARNs are checked by `lambda_targets`.
+                    if !is_arn(text, "sns") && !crate::lambda_targets::is_lambda_service_arn(text) {
                         report.error(target.loc, format!("invalid topic ARN `{text}` in alarm `{}`: expected arn:aws:sns:<region>:<account>:<topic>", alarm_name.value));
                     }
                     continue;

@@ -97,7 +97,7 @@ pub(crate) fn check_endpoint(protocol: Protocol, endpoint: &str) -> Result<(), &
         Protocol::Http => endpoint.len() > "http://".len() && endpoint.starts_with("http://"),
         Protocol::Https => endpoint.len() > "https://".len() && endpoint.starts_with("https://"),
         Protocol::Sqs => is_arn(endpoint, "sqs"),
-        Protocol::Lambda => is_arn(endpoint, "lambda"),
+        Protocol::Lambda => crate::lambda_targets::FunctionArn::parse(endpoint).is_some(),
         Protocol::Sms => endpoint.strip_prefix('+').is_some_and(|digits| {
             (7..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit())
         }),

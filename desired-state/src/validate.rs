@@ -126,6 +126,7 @@ fn check_stack(report: &mut Report<'_>, file: &ParsedFile<'_>) -> Option<Stack> 
         .and_then(|events| crate::events::check_events(report, events));
     let prune = check_prune(report, spec.prune.as_ref());
     let clusters = crate::cluster_checks::check_clusters(report, &spec.clusters);
+    crate::lambda_targets::check_lambda_targets(report, file);
     (report.count() == errors_before).then(|| Stack {
         name: name.value.clone(),
         source: file.path.to_path_buf(),

@@ -50,6 +50,7 @@ SERVICE_PREFIXES = {
     "SNS": "sns",
     "S3": "s3",
     "STS": "sts",
+    "Lambda": "lambda",
 }
 
 # Operations whose IAM action is not `<prefix>:<Operation>`. None: no permission needed.
@@ -270,7 +271,7 @@ def self_test():
         exact_policy,
         expect="granted but never called by the test suite: s3:GetObject",
     )
-    run("an unknown service", exact_log + "Lambda\tInvoke\n", exact_policy, expect_error="unknown SDK service 'Lambda'")
+    run("an unknown service", exact_log + "Kinesis\tPutRecord\n", exact_policy, expect_error="unknown SDK service 'Kinesis'")
     run("a malformed line", exact_log + "ECS UpdateService\n", exact_policy, expect_error="calls.log:6:1")
     run("an empty log", "", exact_policy, expect_error="no AWS request recorded")
     wildcard = json.loads(json.dumps(exact_policy))

@@ -16,6 +16,7 @@ mod fixtures;
 mod format_hints;
 mod init;
 mod lambda_s3;
+mod lambda_targets;
 mod offhours;
 mod other_stack;
 mod pacing;

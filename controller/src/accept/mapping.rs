@@ -64,6 +64,9 @@ pub(crate) fn is_record(change: &Change) -> bool {
         ),
         Operation::Topic(TopicOperation::TagTopic { .. }) => true,
         Operation::Alarm(AlarmOperation::TagAlarm { .. }) => true,
+        // A Lambda permission follows the file's alert targets: no field of the file to
+        // accept a removed statement into.
+        Operation::Lambda(_) => true,
         Operation::Alarm(AlarmOperation::PutAlarm { .. }) => {
             change.diff.iter().all(|d| d.field == "description")
         }

@@ -5,6 +5,7 @@
 pub(crate) mod alerting;
 mod container_insights;
 mod dashboards;
+mod lambda_permissions;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -34,9 +35,14 @@ pub enum ApplyError {
     Clusters(#[from] crate::aws::clusters::ClusterError),
     #[error(transparent)]
     Dashboards(#[from] self::dashboards::DashboardApplyError),
+    #[error(transparent)]
+    Lambda(#[from] crate::aws::lambda::LambdaError),
     /// A planner bug: an operation paired with a resource it does not apply to.
     #[error("{resource}: operation {operation} does not apply to this kind of resource")]
-    Mismatch { resource: String, operation: String },
+    Mismatch {
+        resource: String,
+        operation: String,
+    },
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -265,6 +271,11 @@ async fn execute(clients: &Clients, change: &Change) -> Result<(), ApplyError> {
         return Ok(result?);
     }
     if let Some(result) = self::container_insights::execute(clients, change).await {
+        return Ok(result?);
+    }
+    if let Some(result) =
+        self::lambda_permissions::execute(clients, &change.resource, &change.operation).await
+    {
         return Ok(result?);
     }
     match (&change.resource, &change.operation) {

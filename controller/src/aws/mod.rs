@@ -8,6 +8,7 @@ pub(crate) mod cloudwatch;
 pub(crate) mod clusters;
 pub(crate) mod dashboards;
 pub(crate) mod ecs;
+pub(crate) mod lambda;
 pub(crate) mod sns;
 pub mod stats;
 pub(crate) mod sts;
@@ -88,6 +89,7 @@ pub struct Clients {
     ecs: Mutex<HashMap<String, aws_sdk_ecs::Client>>,
     autoscaling: Mutex<HashMap<String, aws_sdk_applicationautoscaling::Client>>,
     sns: Mutex<HashMap<String, aws_sdk_sns::Client>>,
+    lambda: Mutex<HashMap<String, aws_sdk_lambda::Client>>,
     cloudwatch: Mutex<HashMap<String, aws_sdk_cloudwatch::Client>>,
     sts: Mutex<HashMap<String, aws_sdk_sts::Client>>,
     /// region → the account STS said the credentials reach: asked once per process and
@@ -140,6 +142,7 @@ impl Clients {
             ecs: Mutex::new(HashMap::new()),
             autoscaling: Mutex::new(HashMap::new()),
             sns: Mutex::new(HashMap::new()),
+            lambda: Mutex::new(HashMap::new()),
             cloudwatch: Mutex::new(HashMap::new()),
             sts: Mutex::new(HashMap::new()),
             accounts: Mutex::new(HashMap::new()),
@@ -185,6 +188,7 @@ impl Clients {
         "application-autoscaling"
     );
     regional_client!(sns, sns, aws_sdk_sns, "sns");
+    regional_client!(lambda, lambda, aws_sdk_lambda, "lambda");
     regional_client!(cloudwatch, cloudwatch, aws_sdk_cloudwatch, "monitoring");
     regional_client!(sts, sts, aws_sdk_sts, "sts");
 

@@ -36,6 +36,9 @@ fn code_of<'a>(error: &'a (dyn std::error::Error + 'static)) -> Option<&'a str> 
     if let Some(e) = error.downcast_ref::<Box<aws_sdk_sns::Error>>() {
         return e.code();
     }
+    if let Some(e) = error.downcast_ref::<aws_sdk_lambda::Error>() {
+        return e.code();
+    }
     None
 }
 

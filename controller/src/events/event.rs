@@ -32,6 +32,9 @@ pub enum Reason {
     Adopted,
     /// A declared ECS service does not exist; mooring never creates services.
     ServiceNotFound,
+    /// A Lambda function an alert target names does not exist; mooring never creates
+    /// functions, and grants nothing on one that is not there.
+    FunctionNotFound,
     /// A change failed; the message says which call and why.
     ApplyFailed,
     /// AWS throttled mooring despite its pacing; the SDK backed off and retried.

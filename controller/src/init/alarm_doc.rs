@@ -109,6 +109,15 @@ pub(super) fn alarm_doc(
                     comments.push(format!("{action}: {}", outside_why(action, account)));
                     written.push(action.clone());
                 }
+                // A Lambda alert target of this region (and account, when known): the
+                // format names it as it is (mooring keeps its invoke permission).
+                _ if desired_state::FunctionArn::parse(action).is_some_and(|f| {
+                    f.region == account.region
+                        && account.account.as_ref().is_none_or(|a| *a == f.account)
+                }) =>
+                {
+                    written.push(action.clone());
+                }
                 _ => unwritable.push(action.clone()),
             }
         }

@@ -331,6 +331,35 @@ fn an_action_the_format_cannot_name_makes_the_alarm_observed() {
 }
 
 #[test]
+fn a_lambda_action_of_the_region_is_written_and_one_elsewhere_observed() {
+    let here = format!("arn:aws:lambda:us-east-1:{ACCOUNT}:function:chat-notify");
+    let mut account = account();
+    account
+        .alarms
+        .insert("api-cpu".into(), cpu_alarm(std::slice::from_ref(&here)));
+    let (document, text) = built(&account, &options());
+    let alarm = &document.services[0].alarms["api-cpu"];
+    assert_eq!(alarm.notify, vec![here], "{text}");
+    assert!(
+        !matches!(alarm.management, Management::Observe(Some(_))),
+        "{text}"
+    );
+
+    // Another region's function: the file could not name it (validation refuses it).
+    let elsewhere = format!("arn:aws:lambda:eu-west-1:{ACCOUNT}:function:chat-notify");
+    account
+        .alarms
+        .insert("api-cpu".into(), cpu_alarm(&[elsewhere]));
+    let (document, text) = built(&account, &options());
+    let alarm = &document.services[0].alarms["api-cpu"];
+    assert!(
+        matches!(alarm.management, Management::Observe(Some(_))),
+        "{text}"
+    );
+    assert!(alarm.notify.is_empty());
+}
+
+#[test]
 fn a_composite_over_an_alarm_left_out_is_left_out_too() {
     let mut account = account();
     let mut theirs = cpu_alarm(&[]);

@@ -13,6 +13,7 @@ pub(crate) mod alerting;
 mod clusters;
 mod container_insights;
 mod dashboards;
+pub(crate) mod lambda_permissions;
 mod listing;
 
 use self::listing::ListingError;
@@ -68,6 +69,13 @@ pub enum ObserveError {
         #[source]
         source: Arc<EcsError>,
     },
+    /// One read per function covers every stack that names it; each gets its own error.
+    #[error("observing the Lambda function policies of stack {stack} failed")]
+    LambdaPolicy {
+        stack: String,
+        #[source]
+        source: Arc<crate::aws::lambda::LambdaError>,
+    },
     /// One read covers every stack of a region; each stack gets its own error.
     #[error("observing the settings of the clusters stack {stack} declares in {region} failed")]
     ClusterSettings {
@@ -96,7 +104,8 @@ impl ObserveError {
             | ObserveError::Clusters { stack, .. }
             | ObserveError::ClusterSettings { stack, .. }
             | ObserveError::Alerting { stack, .. }
-            | ObserveError::Dashboards { stack, .. } => stack,
+            | ObserveError::Dashboards { stack, .. }
+            | ObserveError::LambdaPolicy { stack, .. } => stack,
         }
     }
 }
@@ -302,6 +311,21 @@ pub async fn observe(
             .into_iter()
             .map(|(stack, source)| ObserveError::Dashboards { stack, source }),
     );
+    // After the alerting reads: the functions their topics and alarms still name count.
+    let lambda_failures = self::lambda_permissions::observe_function_policies(
+        desired,
+        clients,
+        concurrency,
+        &mut observed,
+    )
+    .await;
+    for (stacks, error) in lambda_failures {
+        let source = Arc::new(error);
+        failures.extend(stacks.into_iter().map(|stack| ObserveError::LambdaPolicy {
+            stack,
+            source: Arc::clone(&source),
+        }));
+    }
     (observed, failures)
 }
 

@@ -5,6 +5,7 @@ pub mod alerting;
 pub mod autoscaling;
 pub mod clusters;
 pub mod dashboards;
+pub mod lambda;
 
 use std::collections::BTreeMap;
 
@@ -51,6 +52,10 @@ pub struct ObservedStack {
     /// their settings and tags (`observe/container_insights.rs`). A cluster not read
     /// (paused, a schedule-only pass, a failed read) is absent: nothing is planned for it.
     pub clusters: BTreeMap<String, clusters::ClusterState>,
+    /// The resource policies of the Lambda functions the stack's alert targets name (and
+    /// those its topics and alarms still name in the account), by function ARN as
+    /// written. A function whose read failed is absent: nothing is planned for it.
+    pub lambda_policies: BTreeMap<String, lambda::FunctionPolicy>,
 }
 
 /// How much of a stack a pass reads.

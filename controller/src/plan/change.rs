@@ -97,6 +97,14 @@ pub enum Resource {
         #[serde(serialize_with = "crate::redact::serialize_endpoint")]
         endpoint: String,
     },
+    /// One statement of a Lambda function's resource policy, the one mooring keeps for an
+    /// alert target (`plan/lambda_permissions.rs`). `function` is the ARN as written.
+    #[serde(rename_all = "camelCase")]
+    LambdaPermission {
+        region: String,
+        function: String,
+        statement_id: String,
+    },
 }
 
 impl fmt::Display for Resource {
@@ -134,6 +142,17 @@ impl fmt::Display for Resource {
                 "subscription {topic}/{protocol}:{}",
                 crate::redact::endpoint(endpoint)
             ),
+            Resource::LambdaPermission {
+                function,
+                statement_id,
+                ..
+            } => {
+                // The name (and alias) people know; the ARN's other parts are the stack's.
+                let name = function
+                    .split_once(":function:")
+                    .map_or(function.as_str(), |(_, n)| n);
+                write!(f, "lambda-permission {name}/{statement_id}")
+            }
         }
     }
 }
@@ -147,6 +166,20 @@ pub enum Operation {
     Alarm(AlarmOperation),
     Topic(TopicOperation),
     Dashboard(DashboardOperation),
+    Lambda(LambdaOperation),
+}
+
+/// Lambda calls on the statement the change's resource names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "op", rename_all = "camelCase")]
+pub enum LambdaOperation {
+    /// AddPermission: `principal` may invoke the function from `source_arn`.
+    #[serde(rename_all = "camelCase")]
+    AddPermission {
+        principal: String,
+        source_arn: String,
+    },
+    RemovePermission,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -343,6 +376,12 @@ pub(crate) fn container_insights_group(region: &str, cluster: &str) -> String {
 /// A topic's changes, and those of alarms that wait for its creation.
 pub(crate) fn topic_group(region: &str, topic: &str) -> String {
     format!("topic:{region}:{topic}")
+}
+
+/// The policy statements of one Lambda function: one after another, since concurrent
+/// edits of one policy conflict (its revision changes with each).
+pub(crate) fn lambda_group(region: &str, function: &str) -> String {
+    format!("lambda:{region}:{function}")
 }
 
 /// An alarm that waits for nothing.

@@ -22,6 +22,7 @@ mod dashboards;
 mod diff;
 mod digest;
 mod evidence;
+mod lambda_permissions;
 mod offhours;
 mod ownership;
 mod phase;
@@ -38,8 +39,8 @@ use desired_state::{DesiredState, Stack};
 
 pub(crate) use self::alarm_policies::parse_pending_policy;
 pub(crate) use self::change::{
-    AlarmOperation, AutoscalingOperation, Change, DashboardOperation, EcsOperation, Notice,
-    Operation, Plan, Resource, SharedPlan, TopicOperation,
+    AlarmOperation, AutoscalingOperation, Change, DashboardOperation, EcsOperation,
+    LambdaOperation, Notice, Operation, Plan, Resource, SharedPlan, TopicOperation,
 };
 pub use self::clock::Clock;
 pub(crate) use self::dashboard_body::ACCOUNT_PLACEHOLDER;
@@ -114,9 +115,12 @@ fn plan_stack(
     // Alarms, topics and dashboards share one prune budget.
     let mut budget = PruneBudget::new(stack);
     if let Some(alerting) = &seen.alerting {
+        let alerting_start = plan.changes.len();
         topics::plan_topics(stack, seen, alerting, &mut budget, plan);
         let policies = alarm_policies::policies_by_alarm(stack, seen, alerting, plan);
         alarms::plan_alarms(stack, seen, alerting, &policies, &mut budget, plan);
+        lambda_permissions::plan_lambda_permissions(stack, seen, plan);
+        lambda_permissions::order_subscriptions(plan, alerting_start);
     }
     if let Some(found) = &seen.dashboards {
         dashboards::plan_dashboards(stack, seen, found, &mut budget, plan);

@@ -234,6 +234,8 @@ async fn walk(example: &Path) -> Vec<(&'static str, Value)> {
             .await;
         }
     }
+    // So are the Lambda functions its alert targets name (the tap example's notifier).
+    crate::lambda_targets::create_declared_functions(&desired).await;
     walk.step("fresh-day", "plan", DAY).await;
     walk.step("fresh-night", "plan", NIGHT).await;
     walk.step("fresh-weekend", "plan", WEEKEND).await;

@@ -71,11 +71,42 @@ impl Normaliser {
         let text = uuids(&text);
         let text = wall_clock_tags(&text);
         let text = self.marker_digests(&text);
+        let text = self.statement_digests(&text);
         assert!(
             !text.contains(self.token.trim_end_matches('-')),
             "the token survived normalisation in {text:?}"
         );
         text
+    }
+
+    /// Lambda permission statement ids, `mooring-STACK-0123abcd…`: their digest covers the
+    /// topic's or alarm's ARN, so the token. → `mooring-STACK-<digest-N:16>`, numbered with
+    /// the markers' digests.
+    fn statement_digests(&mut self, text: &str) -> String {
+        const OPEN: &str = "mooring-";
+        let mut out = String::new();
+        let mut rest = text;
+        while let Some(at) = rest.find(OPEN) {
+            let (before, from) = rest.split_at(at);
+            out.push_str(before);
+            let end = from
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+                .unwrap_or(from.len());
+            let id = &from[..end];
+            match id.rsplit_once('-') {
+                Some((head, digest))
+                    if head.len() > OPEN.len() && digest.len() == 16 && is_hex(digest) =>
+                {
+                    let next = self.digests.len() + 1;
+                    let n = *self.digests.entry(digest.to_owned()).or_insert(next);
+                    out.push_str(&format!("{head}-<digest-{n}:16>"));
+                }
+                _ => out.push_str(id),
+            }
+            rest = &from[end..];
+        }
+        out.push_str(rest);
+        out
     }
 
     /// `[mooring:stack=NAME 0123abcd...]` → `[mooring:stack=NAME <digest-N:16>]`.

@@ -235,3 +235,41 @@ fn generated_accounts_exercise_dashboards() {
         );
     }
 }
+
+/// The generated scenarios reach Lambda alert targets (granted, and kept by hand): the
+/// idempotence property would pass vacuously for them otherwise.
+#[test]
+fn generated_accounts_grant_lambda_alert_targets() {
+    let mut seed = 11u64;
+    let mut granted = 0;
+    for _ in 0..300 {
+        let numbers = (0..400)
+            .map(|_| {
+                seed = seed
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
+                (seed >> 33) as u32
+            })
+            .collect();
+        let Scenario {
+            desired,
+            mut account,
+            now,
+            ..
+        } = scenario(numbers);
+        let planned = crate::plan::plan(&desired, &account.observe(&desired), now);
+        for change in &planned.changes {
+            // Refusals (a function that does not exist) are part of the scenario.
+            let _ = account.apply(change);
+        }
+        let statements = account
+            .functions
+            .get(aws_model::lambda::FUNCTION)
+            .map_or(0, Vec::len);
+        granted += usize::from(statements > 0);
+    }
+    assert!(
+        granted >= 10,
+        "only {granted} of 300 scenarios granted a statement"
+    );
+}

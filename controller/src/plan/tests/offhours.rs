@@ -115,7 +115,8 @@ fn apply(observed: &mut Observed, changes: &[Change]) {
             Resource::Alarm { .. }
             | Resource::Topic { .. }
             | Resource::Subscription { .. }
-            | Resource::Dashboard { .. } => {
+            | Resource::Dashboard { .. }
+            | Resource::LambdaPermission { .. } => {
                 panic!("off-hours planned an alerting change: {change:?}")
             }
         };

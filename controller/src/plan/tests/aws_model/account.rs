@@ -63,6 +63,8 @@ pub struct Account {
     pub cluster_insights: BTreeMap<String, String>,
     /// Counts subscription ARNs, so every subscription gets its own.
     pub next_id: u64,
+    /// Lambda functions that exist, by ARN, with their policy statements.
+    pub functions: BTreeMap<String, Vec<crate::observed::lambda::PermissionStatement>>,
 }
 
 /// Tags as a map, for the drift generators.

@@ -52,6 +52,12 @@ pub(in crate::plan) fn initial_account(c: &mut Choices) -> Account {
             .cluster_insights
             .insert(CLUSTER.to_owned(), c.select(&INSIGHTS).to_owned());
     }
+    // The alert targets' function, deployed with the app (or not yet).
+    if c.chance(80) {
+        account
+            .functions
+            .insert(super::lambda::FUNCTION.to_owned(), Vec::new());
+    }
     account
 }
 
@@ -296,6 +302,20 @@ pub(in crate::plan) fn drift(c: &mut Choices, account: &mut Account) {
                     value => tags.insert(CONTAINER_INSIGHTS_TAG.to_owned(), value.to_owned()),
                 };
             }
+        }
+    }
+    // A statement of the function's policy removed in the console, or one added by hand.
+    if let Some(statements) = account.functions.get_mut(super::lambda::FUNCTION) {
+        match c.pick(4) {
+            0 if !statements.is_empty() => {
+                statements.remove(0);
+            }
+            1 => statements.push(crate::observed::lambda::PermissionStatement {
+                sid: "by-hand".into(),
+                principal: Some("sns.amazonaws.com".into()),
+                source_arn: Some(topic_arn(TOPICS[0])),
+            }),
+            _ => {}
         }
     }
 }

@@ -158,6 +158,10 @@ pub(in crate::plan) fn alarm_yaml(
             c.select(&["CPU high", "", "ünïcode [x]"])
         );
     }
+    let mut notify: Vec<String> = notify.iter().map(|t| (*t).to_owned()).collect();
+    if c.chance(20) {
+        notify.push(format!("\"{}\"", super::lambda::FUNCTION));
+    }
     if !notify.is_empty() {
         let _ = writeln!(out, "{indent}  notify: [{}]", notify.join(", "));
     }
@@ -202,6 +206,7 @@ pub(in crate::plan) fn topic_yaml(c: &mut Choices, out: &mut String, name: &str)
             ", allowInsecureHttp: true",
         ),
         ("email-json", "dev@example.com", ""),
+        ("lambda", super::lambda::FUNCTION, ""),
     ];
     let _ = writeln!(out, "      subscriptions:");
     for (protocol, endpoint, extra) in pool {

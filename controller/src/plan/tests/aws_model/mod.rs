@@ -9,6 +9,7 @@ mod alerting;
 mod dashboards;
 pub mod drift;
 pub mod generate;
+pub mod lambda;
 mod scaling;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -39,6 +40,7 @@ impl Account {
             Operation::Alarm(op) => return alerting::apply_alarm(self, &change.resource, op),
             Operation::Topic(op) => alerting::apply_topic(self, &change.resource, op),
             Operation::Dashboard(op) => dashboards::apply_dashboard(self, &change.resource, op),
+            Operation::Lambda(op) => return lambda::apply(self, &change.resource, op),
         }
         Ok(())
     }
@@ -106,6 +108,7 @@ impl Account {
             if everything {
                 seen.alerting = self.observe_alerting(stack, seen.account.as_deref());
                 seen.dashboards = dashboards::observe_dashboards(self, stack);
+                lambda::observe(self, stack, &mut seen);
                 let key = crate::plan::cluster_stack_tag(&stack.name);
                 seen.tagged_clusters = Some(
                     self.cluster_tags
