@@ -34,7 +34,7 @@ from collections import Counter
 
 CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/\d{8}/([^/]+)/([^/]+)/aws4_request")
 CBOR_PATH = re.compile(r"/service/[^/]+/operation/([^/?]+)")
-READ_ONLY_PREFIXES = ("Describe", "List", "Get", "BatchGet", "Head")
+READ_ONLY_PREFIXES = ("Describe", "List", "Get", "BatchGet", "Head", "GET ", "HEAD ")  # REST reads (Lambda GetPolicy) are named by method and path
 # mooring's own events and metrics: they write, but to no resource mooring manages
 # (controller/src/aws/stats.rs classifies them as telemetry).
 TELEMETRY = ("Publish", "PublishBatch", "PutMetricData")
