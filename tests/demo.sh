@@ -129,7 +129,8 @@ desired_count() {
 
 # ---------------------------------------------------------------------------------------
 heading "The deploy pipeline has created the service, with no tasks yet"
-say "mooring never creates services; the seed tool plays the pipeline's part."
+say "mooring never creates services or functions; the seed tool plays the pipeline's part"
+say "(the service, and the chat notifier Lambda the alerts topic delivers to)."
 "$MOTO" seed "$FILE" --count 0
 # A reused emulator may still hold the service from an earlier run: start from 0 again.
 "$MOTO" scale --region "$REGION" --cluster "$CLUSTER" --service "$SERVICE" --count 0 >/dev/null

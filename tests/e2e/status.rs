@@ -10,8 +10,8 @@ use crate::fixtures::*;
 pub const REGION: &str = "us-east-1";
 
 /// A stack with a service under autoscaling (target, policy, scheduled action) and
-/// off-hours, a plain service with an alarm, a stack alarm and a topic with two
-/// subscriptions.
+/// off-hours, a plain service with an alarm, a stack alarm, a topic with two
+/// subscriptions, its cluster's Container Insights and a generated dashboard.
 fn every_kind(stack: &str, cluster: &str) -> String {
     format!(
         r#"apiVersion: mooring/v1
@@ -25,6 +25,10 @@ spec:
     office:
       timezone: Europe/Berlin
       awake: ["Mon-Fri 07:00-20:00"]
+  clusters:
+    {cluster}: {{ containerInsights: enabled }}
+  dashboards:
+    {stack}-overview: {{ generated: true }}
   topics:
     {stack}-alerts:
       subscriptions:
@@ -126,6 +130,8 @@ async fn status_lists_every_kind_with_its_sync_state_after_drift_a_sleep_and_an_
         kinds.into_iter().collect::<Vec<_>>(),
         [
             "alarm",
+            "cluster",
+            "dashboard",
             "scalableTarget",
             "scalingPolicy",
             "scheduledAction",
@@ -143,6 +149,10 @@ async fn status_lists_every_kind_with_its_sync_state_after_drift_a_sleep_and_an_
     assert_eq!(api["service"]["declaredCount"], 2, "{api:#}");
     let target = row(&document, &format!("scalable-target {cluster}/web"));
     assert_eq!(target["scalableTarget"]["observed"]["max"], 4, "{target:#}");
+    let insights = row(&document, &format!("ecs-cluster {cluster}"));
+    assert_eq!(insights["cluster"]["containerInsights"], "enabled", "{insights:#}");
+    let dashboard = row(&document, &format!("dashboard {stack}-overview"));
+    assert_eq!(dashboard["dashboard"]["found"], true, "{dashboard:#}");
     let web = row(&document, &format!("ecs-service {cluster}/web"));
     assert_eq!(web["service"]["offHours"]["phase"], "awake", "{web:#}");
     assert_eq!(

@@ -7,8 +7,10 @@ test or the demo first needs the clusters and services its desired state names:
   seed.py seed FILE_OR_DIR... [--count N]
       For every service in the desired-state files (spec.region, default us-east-1;
       spec.services[].cluster/name): the cluster, a Fargate task definition (family = the
-      service name) and the service with desiredCount N (default 0). Idempotent: what
-      exists is left alone, whatever its count.
+      service name) and the service with desiredCount N (default 0); and every Lambda
+      function the alert targets name (a `lambda` subscription's endpoint, an alarm action
+      that is a function ARN: the app's chat notifier, say), with an empty package.
+      Idempotent: what exists is left alone, whatever its count.
   seed.py scale --region R --cluster C --service S --count N
       UpdateService desiredCount=N behind mooring's back (to show drift).
   seed.py describe (FILE_OR_DIR... | --region R --cluster C --service S) [--json]
@@ -33,6 +35,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -65,8 +68,12 @@ def endpoint() -> str:
 
 
 def ecs_client(region: str):
+    return client("ecs", region)
+
+
+def client(service: str, region: str):
     return boto3.client(
-        "ecs",
+        service,
         region_name=region,
         endpoint_url=endpoint(),
         aws_access_key_id=ACCESS_KEY_ID,
@@ -123,6 +130,63 @@ def services_in_file(path: Path) -> list[tuple[str, str, str]]:
                 raise SeedError(f"{path}: spec.services[{i}] needs cluster and name")
             found.append((str(region), str(svc["cluster"]), str(svc["name"])))
     return found
+
+
+LAMBDA_ARN = re.compile(r"^arn:aws[a-z-]*:lambda:([a-z0-9-]+):(\d{12}):function:([A-Za-z0-9_-]+)(?::[A-Za-z0-9_-]+)?$")
+# moto's CreateFunction wants a role that exists and a zip; the role is never assumed.
+LAMBDA_ROLE = "mooring-seed-lambda"
+EMPTY_ZIP = b"PK\x05\x06" + b"\x00" * 18
+
+
+def functions_in(paths: list[str]) -> list[tuple[str, str]]:
+    """(region, name) of every Lambda function the files' alert targets name."""
+    found = []
+    for arg in paths:
+        for path, _ in yaml_files(Path(arg)):
+            try:
+                docs = [d for d in yaml.safe_load_all(path.read_text(encoding="utf-8")) if d is not None]
+            except (OSError, UnicodeDecodeError, yaml.YAMLError):
+                continue  # services_in has reported it
+            for doc in docs:
+                spec = doc.get("spec") if isinstance(doc, dict) else None
+                if isinstance(spec, dict):
+                    found.extend(functions_in_spec(spec))
+    return list(dict.fromkeys(found))
+
+
+def functions_in_spec(spec: dict) -> list[tuple[str, str]]:
+    targets = []
+    for topic in (spec.get("topics") or {}).values():
+        for sub in (topic or {}).get("subscriptions") or []:
+            if isinstance(sub, dict) and sub.get("protocol") == "lambda":
+                targets.append(str(sub.get("endpoint", "")))
+    alarms = list((spec.get("alarms") or {}).values())
+    for svc in spec.get("services") or []:
+        if isinstance(svc, dict):
+            alarms.extend((svc.get("alarms") or {}).values())
+    for alarm in alarms:
+        if isinstance(alarm, dict):
+            for key in ("notify", "okNotify", "insufficientDataNotify"):
+                targets.extend(str(t) for t in alarm.get(key) or [])
+    return [(m.group(1), m.group(3)) for m in map(LAMBDA_ARN.match, targets) if m]
+
+
+def ensure_function(region: str, name: str) -> bool:
+    iam = client("iam", region)
+    try:
+        iam.create_role(RoleName=LAMBDA_ROLE, AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []}))
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != "EntityAlreadyExists":
+            raise
+    role = iam.get_role(RoleName=LAMBDA_ROLE)["Role"]["Arn"]
+    lam = client("lambda", region)
+    try:
+        lam.create_function(FunctionName=name, Runtime="provided.al2023", Handler="bootstrap", Role=role, Code={"ZipFile": EMPTY_ZIP})
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] == "ResourceConflictException":
+            return False
+        raise
+    return True
 
 
 def describe_service(ecs, cluster: str, service: str) -> dict | None:
@@ -194,6 +258,11 @@ def cmd_seed(args) -> int:
             launchType="FARGATE",
         )
         print(f"created {region} {cluster}/{service} desiredCount={args.count}")
+    for region, name in functions_in(args.paths):
+        if ensure_function(region, name):
+            print(f"created {region} Lambda function {name}")
+        else:
+            print(f"exists  {region} Lambda function {name} (left alone)")
     return 0
 
 

@@ -10,7 +10,7 @@ use desired_state::{DesiredState, Management, Service, Stack, WakeState};
 use super::sync::SyncState;
 use super::timeline::{self, ScheduleTimeline};
 use super::{
-    AlarmDetail, Detail, NextTransition, OffHoursStatus, Phase, PolicyDetail, Range, ResourceKind,
+    AlarmDetail, ClusterDetail, DashboardDetail, Detail, NextTransition, OffHoursStatus, Phase, PolicyDetail, Range, ResourceKind,
     ResourceStatus, ScheduledActionDetail, ServiceDetail, StackStatus, SubscriptionDetail,
     TargetDetail, TopicDetail,
 };
@@ -73,6 +73,7 @@ fn stack_status(stack: &Stack, input: &StatusInput<'_>) -> StackStatus {
     let timelines = schedule_timelines(stack, input.now);
     alarm_rows(stack, seen, &rows, &mut resources);
     topic_rows(stack, seen, &rows, &mut resources);
+    cluster_and_dashboard_rows(stack, seen, &rows, &mut resources);
     // What the pass spoke of that the file does not declare.
     let declared: std::collections::BTreeSet<String> =
         resources.iter().map(|r| r.id.clone()).collect();
@@ -455,5 +456,54 @@ fn topic_rows(
                 }),
             ));
         }
+    }
+}
+
+/// `spec.clusters` (Container Insights) and `spec.dashboards`.
+fn cluster_and_dashboard_rows(
+    stack: &Stack,
+    seen: Option<&ObservedStack>,
+    rows: &Rows<'_>,
+    out: &mut Vec<ResourceStatus>,
+) {
+    let region = region_of(seen, stack);
+    for (name, cluster) in &stack.clusters {
+        // Absent: not read (paused, a schedule-only pass, a failed read).
+        let state = seen.and_then(|s| s.clusters.get(name));
+        let found = match state {
+            Some(crate::observed::clusters::ClusterState::Found(found)) => Some(found),
+            _ => None,
+        };
+        out.push(rows.row(
+            &Resource::EcsCluster {
+                region: region.clone(),
+                cluster: name.clone(),
+            },
+            cluster.management,
+            state.is_some(),
+            Detail::Cluster(ClusterDetail {
+                declared_container_insights: cluster.container_insights.as_str(),
+                container_insights: found.and_then(|f| f.container_insights.clone()),
+                found: state.map(|_| found.is_some()),
+            }),
+        ));
+    }
+    let dashboards = seen.and_then(|s| s.dashboards.as_ref());
+    for (name, dashboard) in &stack.dashboards {
+        out.push(rows.row(
+            &Resource::Dashboard {
+                region: region.clone(),
+                name: name.clone(),
+            },
+            dashboard.management,
+            dashboards.is_some(),
+            Detail::Dashboard(DashboardDetail {
+                generated: matches!(
+                    dashboard.content,
+                    desired_state::DashboardContent::Generated
+                ),
+                found: dashboards.map(|d| d.found.contains_key(name)),
+            }),
+        ));
     }
 }

@@ -165,6 +165,8 @@ pub enum Detail {
     Alarm(AlarmDetail),
     Topic(TopicDetail),
     Subscription(SubscriptionDetail),
+    Cluster(ClusterDetail),
+    Dashboard(DashboardDetail),
     /// Something only the pass's events told of (a released service, a pruned alarm).
     Other {},
 }
@@ -291,6 +293,25 @@ pub struct SubscriptionDetail {
     pub endpoint: String,
     /// SNS waits for the endpoint to confirm (an email link, an HTTP handshake).
     pub pending_confirmation: Option<bool>,
+    pub found: Option<bool>,
+}
+
+/// A cluster the stack declares settings for (`spec.clusters`).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClusterDetail {
+    /// `containerInsights` in the file, and as ECS reports it.
+    pub declared_container_insights: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub container_insights: Option<String>,
+    pub found: Option<bool>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DashboardDetail {
+    /// `generated: true` in the file.
+    pub generated: bool,
     pub found: Option<bool>,
 }
 

@@ -242,6 +242,15 @@ fn detail(detail: &Detail, now: DateTime<Utc>) -> Markup {
             @if subscription.pending_confirmation == Some(true) { " · " strong.Pending { "pending confirmation" } }
             (found(subscription.found))
         },
+        Detail::Cluster(cluster) => html! {
+            "Container Insights " (cluster.container_insights.as_deref().unwrap_or("not reported"))
+            span.meta { " (file: " (cluster.declared_container_insights) ")" }
+            (found(cluster.found))
+        },
+        Detail::Dashboard(dashboard) => html! {
+            (if dashboard.generated { "generated from the stack" } else { "declared" })
+            (found(dashboard.found))
+        },
         Detail::Other {} => html! {},
     }
 }

@@ -17,7 +17,7 @@ pub mod timeline;
 
 pub use self::build::{stack_statuses, StatusInput};
 pub use self::document::{
-    AlarmDetail, Detail, LastPass, NextTransition, OffHoursStatus, Phase, PolicyDetail, Range,
+    AlarmDetail, ClusterDetail, DashboardDetail, Detail, LastPass, NextTransition, OffHoursStatus, Phase, PolicyDetail, Range,
     ResourceKind, ResourceStatus, ScheduledActionDetail, ServiceDetail, StackStatus,
     StatusDocument, SubscriptionDetail, TargetDetail, TopicDetail, RECENT_EVENTS, VERSION,
 };

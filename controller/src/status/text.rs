@@ -141,6 +141,17 @@ fn detail(resource: &ResourceStatus) -> String {
                 String::new()
             }
         }
+        Detail::Cluster(cluster) => format!(
+            "Container Insights {}",
+            cluster.container_insights.as_deref().unwrap_or("not reported")
+        ),
+        Detail::Dashboard(dashboard) => {
+            if dashboard.generated {
+                "generated".to_owned()
+            } else {
+                String::new()
+            }
+        }
         Detail::Other {} => String::new(),
     }
 }
