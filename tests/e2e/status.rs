@@ -150,7 +150,10 @@ async fn status_lists_every_kind_with_its_sync_state_after_drift_a_sleep_and_an_
     let target = row(&document, &format!("scalable-target {cluster}/web"));
     assert_eq!(target["scalableTarget"]["observed"]["max"], 4, "{target:#}");
     let insights = row(&document, &format!("ecs-cluster {cluster}"));
-    assert_eq!(insights["cluster"]["containerInsights"], "enabled", "{insights:#}");
+    assert_eq!(
+        insights["cluster"]["containerInsights"], "enabled",
+        "{insights:#}"
+    );
     let dashboard = row(&document, &format!("dashboard {stack}-overview"));
     assert_eq!(dashboard["dashboard"]["found"], true, "{dashboard:#}");
     let web = row(&document, &format!("ecs-service {cluster}/web"));

@@ -39,10 +39,7 @@ pub enum ApplyError {
     Lambda(#[from] crate::aws::lambda::LambdaError),
     /// A planner bug: an operation paired with a resource it does not apply to.
     #[error("{resource}: operation {operation} does not apply to this kind of resource")]
-    Mismatch {
-        resource: String,
-        operation: String,
-    },
+    Mismatch { resource: String, operation: String },
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -10,9 +10,9 @@ use desired_state::{DesiredState, Management, Service, Stack, WakeState};
 use super::sync::SyncState;
 use super::timeline::{self, ScheduleTimeline};
 use super::{
-    AlarmDetail, ClusterDetail, DashboardDetail, Detail, NextTransition, OffHoursStatus, Phase, PolicyDetail, Range, ResourceKind,
-    ResourceStatus, ScheduledActionDetail, ServiceDetail, StackStatus, SubscriptionDetail,
-    TargetDetail, TopicDetail,
+    AlarmDetail, ClusterDetail, DashboardDetail, Detail, NextTransition, OffHoursStatus, Phase,
+    PolicyDetail, Range, ResourceKind, ResourceStatus, ScheduledActionDetail, ServiceDetail,
+    StackStatus, SubscriptionDetail, TargetDetail, TopicDetail,
 };
 use crate::events::{Event, Reason};
 use crate::observed::alerting::Alerting;

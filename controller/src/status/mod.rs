@@ -17,8 +17,9 @@ pub mod timeline;
 
 pub use self::build::{stack_statuses, StatusInput};
 pub use self::document::{
-    AlarmDetail, ClusterDetail, DashboardDetail, Detail, LastPass, NextTransition, OffHoursStatus, Phase, PolicyDetail, Range,
-    ResourceKind, ResourceStatus, ScheduledActionDetail, ServiceDetail, StackStatus,
-    StatusDocument, SubscriptionDetail, TargetDetail, TopicDetail, RECENT_EVENTS, VERSION,
+    AlarmDetail, ClusterDetail, DashboardDetail, Detail, LastPass, NextTransition, OffHoursStatus,
+    Phase, PolicyDetail, Range, ResourceKind, ResourceStatus, ScheduledActionDetail, ServiceDetail,
+    StackStatus, StatusDocument, SubscriptionDetail, TargetDetail, TopicDetail, RECENT_EVENTS,
+    VERSION,
 };
 pub use self::sync::SyncState;

@@ -143,7 +143,10 @@ fn detail(resource: &ResourceStatus) -> String {
         }
         Detail::Cluster(cluster) => format!(
             "Container Insights {}",
-            cluster.container_insights.as_deref().unwrap_or("not reported")
+            cluster
+                .container_insights
+                .as_deref()
+                .unwrap_or("not reported")
         ),
         Detail::Dashboard(dashboard) => {
             if dashboard.generated {
