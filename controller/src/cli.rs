@@ -9,6 +9,7 @@ use std::time::Duration;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::aws::Clients;
+use crate::command_input::{print_diagnostics, print_warnings};
 use crate::durations::{parse_instant, parse_timeout};
 use crate::events::stdout::write_json_lines;
 use crate::events::EventSinks;
@@ -20,7 +21,6 @@ use crate::observe::ObserveScope;
 use crate::pacing::args::PacingArgs;
 use crate::pass::{calls_since, run_pass, PassOptions, PassReport, DEFAULT_CONCURRENCY};
 use crate::plan::Clock;
-use crate::redact::{print_diagnostics, print_warnings};
 use crate::render;
 use crate::revision::revision;
 
@@ -340,23 +340,14 @@ fn schema() -> ExitCode {
 }
 
 async fn pass(args: PassArgs, apply: bool) -> ExitCode {
-    let desired = match desired_state::load(&args.paths) {
-        Ok(desired) => {
-            print_warnings(&desired);
-            desired
-        }
-        Err(diagnostics) => {
-            print_diagnostics(&diagnostics);
-            eprintln!(
-                "error: {} problem(s) found; nothing was applied",
-                diagnostics.len()
-            );
-            return ExitCode::from(EXIT_ERROR);
-        }
+    let desired = match crate::command_input::load_for_command(
+        &args.paths,
+        &args.stacks,
+        "nothing was applied",
+    ) {
+        Ok(desired) => desired,
+        Err(code) => return code,
     };
-    if let Err(code) = crate::stack_selection::check(&desired, &args.stacks) {
-        return code;
-    }
     let policy = match args.pacing.call_policy_or_usage(args.call_timeout) {
         Ok(policy) => policy,
         Err(code) => return code,

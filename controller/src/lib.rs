@@ -9,6 +9,7 @@ pub(crate) mod apply;
 pub mod aws;
 pub(crate) mod backoff;
 pub mod cli;
+pub(crate) mod command_input;
 pub(crate) mod durations;
 pub mod events;
 pub mod exit_code;

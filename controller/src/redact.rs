@@ -154,22 +154,6 @@ pub fn serialize_subscription_arn<S: serde::Serializer>(
     serializer.serialize_str(&subscription_arn(value))
 }
 
-/// Load errors quote the offending lines of the file, and a subscription endpoint there
-/// may carry a secret (a token in its path or query, a password): CI posts this output
-/// in pull-request comments (deploy/github-actions/mooring-plan.yml), so URLs are shown
-/// redacted, as everywhere else mooring prints them.
-pub fn print_diagnostics(diagnostics: &desired_state::Diagnostics) {
-    eprintln!("{}", urls_in(&diagnostics.to_string()));
-}
-
-/// Validation warnings (the state is still used) go to stderr, like the diagnostics, and
-/// never change the exit code.
-pub fn print_warnings(desired: &desired_state::DesiredState) {
-    if !desired.warnings.is_empty() {
-        print_diagnostics(&desired.warnings);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -55,23 +55,12 @@ pub enum StatusOutput {
 /// Exit 0 when everything was read (whatever the sync states: `plan` is the command that
 /// gates on pending changes), 1 when a read failed or the desired state is invalid.
 pub async fn run(args: StatusArgs) -> ExitCode {
-    let desired = match desired_state::load(&args.paths) {
-        Ok(desired) => {
-            crate::redact::print_warnings(&desired);
-            desired
-        }
-        Err(diagnostics) => {
-            crate::redact::print_diagnostics(&diagnostics);
-            eprintln!(
-                "error: {} problem(s) found; nothing was read",
-                diagnostics.len()
-            );
-            return ExitCode::from(ERROR);
-        }
-    };
-    if let Err(code) = crate::stack_selection::check(&desired, &args.stacks) {
-        return code;
-    }
+    let desired =
+        match crate::command_input::load_for_command(&args.paths, &args.stacks, "nothing was read")
+        {
+            Ok(desired) => desired,
+            Err(code) => return code,
+        };
     let policy = match args.pacing.call_policy_or_usage(args.call_timeout) {
         Ok(policy) => policy,
         Err(code) => return code,

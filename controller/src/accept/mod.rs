@@ -108,7 +108,7 @@ struct Sources {
 async fn accept(args: &AcceptArgs) -> Result<u8, Refused> {
     let desired = desired_state::load(&args.paths)
         .map_err(|d| Refused::Invalid(crate::redact::urls_in(&d.to_string()).into_owned()))?;
-    crate::redact::print_warnings(&desired);
+    crate::command_input::print_warnings(&desired);
     if crate::stack_selection::check(&desired, &args.stacks).is_err() {
         return Ok(USAGE);
     }
